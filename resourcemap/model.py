@@ -1,0 +1,358 @@
+"""The domain model: typed, validated nodes and edges of the resource graph.
+
+Why one flat ``Node`` shape for every kind: the API, CSV import, the stores and the read
+model all move the same object; kind-specific fields are optional attributes that the
+validator requires or forbids per kind (:data:`KIND_RULES`). Field names follow Open
+Referral HSDS 3.0 where it has one (``name``, ``alternate_name``, ``description``,
+``email``, ``url``, ``status``, ``schedules`` with iCal fields, ``assured_date`` →
+``verified_at``), so the HSDS export is a mapping, not a rewrite.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime, timezone
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ValidationFailed
+
+__all__ = [
+    "NodeKind", "EdgeKind", "Bunya", "Precision", "Status", "ProgramCode", "Method",
+    "Targets", "Schedule", "Node", "NodePatch", "Edge", "Change",
+    "NODE_KINDS", "EDGE_KINDS", "PROGRAM_CODES", "EDGE_RULES", "RESOURCE_KINDS",
+    "new_id", "now_utc", "parse_node", "parse_edge",
+]
+
+NodeKind = Literal["municipality", "department", "program", "agency", "hub", "place",
+                   "subsidy_group", "coordinator", "area", "meeting"]
+EdgeKind = Literal["operates", "commissions", "subsidizes", "runs", "implements", "located_in",
+                   "covers", "affiliated_with", "collaborates", "part_of", "managed_by",
+                   "participates_in"]
+#: 分野 (the field of welfare a service targets); 全世代 = all ages / cross-field.
+Bunya = Literal["高齢", "障害", "子ども", "困窮", "全世代"]
+#: How exactly a node is located. exact/address: from a stated address geocoded to a point;
+#: chome: a 町丁目 representative point; town: centroid of a 町/大字's 丁目 points; area: an
+#: area's representative point; city: the municipality's; none: not placed.
+Precision = Literal["exact", "address", "chome", "town", "area", "city", "none"]
+#: HSDS service status plus ``planned`` (移行予定: named in a plan, not yet running).
+Status = Literal["active", "inactive", "planned", "defunct"]
+#: 法定事業区分 (社会福祉法第106条の4第2項) and ``other`` for 独自事業.
+ProgramCode = Literal["1-i", "1-ro", "1-ha", "1-ni", "2", "3-i", "3-ro", "3-ha", "3-ni", "3", "4", "5",
+                      "6", "other"]
+#: 実施方式.
+Method = Literal["直営", "委託", "補助", "指定管理", "直営・委託", "その他"]
+Pillar = Literal["包括的相談支援", "参加支援", "地域づくり", "アウトリーチ等を通じた継続的支援", "多機関協働",
+                 "支援プランの作成", "独自事業"]
+
+NODE_KINDS: tuple[str, ...] = get_args(NodeKind)
+EDGE_KINDS: tuple[str, ...] = get_args(EdgeKind)
+PROGRAM_CODES: tuple[str, ...] = get_args(ProgramCode)
+#: Kinds a household can be matched to (places that offer services).
+RESOURCE_KINDS: frozenset[str] = frozenset({"agency", "hub", "place", "subsidy_group"})
+
+PILLAR_OF_CODE: dict[str, str] = {
+    "1-i": "包括的相談支援", "1-ro": "包括的相談支援", "1-ha": "包括的相談支援", "1-ni": "包括的相談支援",
+    "2": "参加支援", "3-i": "地域づくり", "3-ro": "地域づくり", "3-ha": "地域づくり", "3-ni": "地域づくり",
+    "3": "地域づくり", "4": "アウトリーチ等を通じた継続的支援", "5": "多機関協働", "6": "支援プランの作成",
+    "other": "独自事業",
+}
+BUNYA_OF_CODE: dict[str, str] = {
+    "1-i": "高齢", "1-ro": "障害", "1-ha": "子ども", "1-ni": "困窮", "2": "全世代", "3-i": "高齢",
+    "3-ro": "高齢", "3-ha": "障害", "3-ni": "子ども", "3": "困窮", "4": "全世代", "5": "全世代", "6": "全世代",
+}
+
+_ORG = {"agency", "department", "municipality"}
+_SITE = {"agency", "hub", "place", "subsidy_group"}
+_ANY = set(NODE_KINDS)
+#: Which node kinds may stand at each end of each edge kind (source kinds, target kinds).
+EDGE_RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    k: (frozenset(s), frozenset(t)) for k, (s, t) in {
+        "operates": (_ORG | {"subsidy_group"}, {"hub", "place", "program", "meeting"}),
+        "commissions": ({"department", "municipality", "agency"}, {"agency", "subsidy_group"}),
+        "subsidizes": ({"department", "municipality", "agency"}, {"subsidy_group", "agency", "place", "hub"}),
+        "runs": (_ORG | {"subsidy_group", "coordinator"}, {"place", "program", "meeting", "hub"}),
+        "implements": (_SITE | {"coordinator", "department", "meeting"}, {"program"}),
+        "located_in": (_SITE | {"coordinator", "department"}, {"area", "hub", "municipality"}),
+        "covers": ({"coordinator", "agency", "hub", "place", "subsidy_group"}, {"area", "municipality"}),
+        "affiliated_with": ({"coordinator"}, _ORG),
+        "collaborates": (_ANY - {"area", "municipality"}, _ANY - {"area", "municipality"}),
+        "part_of": ({"department", "area", "program", "hub", "agency", "meeting"},
+                    {"municipality", "department", "area", "agency", "program"}),
+        "managed_by": ({"program", "hub", "place", "meeting", "coordinator"}, _ORG),
+        "participates_in": (_ANY - {"area", "municipality", "meeting", "program"}, {"meeting"}),
+    }.items()
+}
+
+_SOURCE_RE = re.compile(r"^(public|(00[0-4]_[0-9a-f]{16}\.txt)(#.+)?|import:.+|api:.+)$")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def new_id(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex[:12]}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_assignment=False)
+
+
+class Targets(_Strict):
+    """Who a resource is for (HSDS: ``minimum_age``/``maximum_age`` + eligibility attributes)."""
+
+    fields: list[Bunya] = Field(default_factory=list, description="対象分野; empty = no restriction")
+    age_min: int | None = Field(None, ge=0, le=130)
+    age_max: int | None = Field(None, ge=0, le=130)
+    residents_only: bool = Field(False, description="市内在住・在勤者のみ")
+
+    @model_validator(mode="after")
+    def _ages_ordered(self) -> "Targets":
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError(f"age_min {self.age_min} is above age_max {self.age_max}")
+        return self
+
+
+class Schedule(_Strict):
+    """An opening pattern in HSDS/iCal terms (freq WEEKLY/MONTHLY, byday MO,TU …, opens_at HH:MM)."""
+
+    freq: Literal["WEEKLY", "MONTHLY", "DAILY"] | None = "WEEKLY"
+    byday: str | None = Field(None, pattern=r"^(-?[1-5]?(MO|TU|WE|TH|FR|SA|SU))(,-?[1-5]?(MO|TU|WE|TH|FR|SA|SU))*$")
+    opens_at: str | None = None
+    closes_at: str | None = None
+    description: str | None = None
+
+    @field_validator("opens_at", "closes_at")
+    @classmethod
+    def _hhmm(cls, v: str | None) -> str | None:
+        if v is not None and not _TIME_RE.match(v):
+            raise ValueError(f"time must be HH:MM (24h), got {v!r}")
+        return v
+
+
+class Node(_Strict):
+    """A node of the resource graph. ``version``/timestamps are set by the store."""
+
+    id: str = Field(default="", description="stable id; generated from the kind when empty")
+    kind: NodeKind
+    name: str = Field(min_length=1, max_length=200)
+    alternate_name: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=4000)
+    city: str = Field(pattern=r"^\d{5}$", description="全国地方公共団体コード (5 digits)")
+    lat: float | None = Field(None, ge=20.0, le=46.0)
+    lng: float | None = Field(None, ge=122.0, le=154.0)
+    location_precision: Precision = "none"
+    address: str | None = Field(None, max_length=200, description="public address of a facility (never a household's)")
+    categories: list[str] = Field(default_factory=list)
+    targets: Targets = Field(default_factory=Targets)
+    program: ProgramCode | None = None
+    area_id: str | None = None
+    source: str = Field(description="document file + '#' + section, or 'public'")
+    status: Status = "active"
+    url: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    schedules: list[Schedule] = Field(default_factory=list)
+    capacity: int | None = Field(None, ge=0)
+    accepting_new: bool | None = None
+    count: int | None = Field(None, ge=1, description="how many sites/people a node stands for when the document gives only a number")
+    verified_at: date | None = None
+    verified_by: str | None = Field(None, max_length=100)
+    # kind-specific ----------------------------------------------------------------------
+    pref: str | None = None                       # municipality
+    primary_area_level: str | None = None         # municipality: the area level shown first
+    org_type: str | None = None                   # agency: 社会福祉協議会 / 社会福祉法人 / NPO法人 / 市 …
+    pillar: Pillar | None = None                  # program
+    method: Method | None = None                  # program: 実施方式
+    role: str | None = None                       # coordinator: 地域福祉コーディネーター / CSW / 推進員 …
+    level: str | None = None                      # area: 福祉エリア / 日常生活圏域 / 福祉圏域 / 市全域
+    chome: list[str] = Field(default_factory=list)  # area: 町丁目 names that belong to it
+    membership: Literal["document", "municipality", "provisional"] | None = None  # area: who said so
+    # store-managed ----------------------------------------------------------------------
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if v and not _ID_RE.match(v):
+            raise ValueError("id may hold letters, digits and . _ : - (max 128), starting with a letter or digit")
+        return v
+
+    @field_validator("source")
+    @classmethod
+    def _source_shape(cls, v: str) -> str:
+        if not _SOURCE_RE.match(v):
+            raise ValueError("source must be 'public', '<document file>#<section>' (e.g. "
+                             "'004_50451f3a80e1843a.txt#2(4)'), 'import:<file>' or 'api:<key name>'")
+        return v
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, v: list[str]) -> list[str]:
+        from .taxonomy import load_taxonomy
+
+        unknown = load_taxonomy().validate_ids(v)
+        if unknown:
+            raise ValueError(f"unknown categories {unknown}; see GET /v1/categories")
+        return list(dict.fromkeys(v))
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> "Node":
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("lat and lng go together: give both or neither")
+        if self.lat is None and self.location_precision not in ("none",):
+            raise ValueError(f"location_precision {self.location_precision!r} needs lat/lng; use 'none' when not placed")
+        if self.lat is not None and self.location_precision == "none":
+            raise ValueError("a placed node needs a location_precision other than 'none'")
+        if self.kind == "program" and self.program is None:
+            raise ValueError("a program needs its 法定事業区分 code in 'program' ('other' for 独自事業)")
+        if self.kind == "area" and not self.level:
+            raise ValueError("an area needs a 'level' (福祉エリア, 日常生活圏域, 福祉圏域, 市全域 …)")
+        if self.kind == "coordinator" and not self.role:
+            raise ValueError("a coordinator needs a 'role' (地域福祉コーディネーター, CSW, 推進員 …)")
+        if self.kind == "program" and self.pillar is None and self.program is not None:
+            self.pillar = PILLAR_OF_CODE[self.program]  # type: ignore[assignment]
+        if not self.id:
+            self.id = new_id(self.kind)
+        return self
+
+    # -- views ------------------------------------------------------------------------------
+    @property
+    def located(self) -> bool:
+        return self.lat is not None and self.lng is not None
+
+    def public_dict(self) -> dict[str, Any]:
+        """The JSON shape of CONTRACT.md (dates as ISO strings)."""
+        return self.model_dump(mode="json")
+
+    def content_dict(self) -> dict[str, Any]:
+        """Everything but the store-managed fields (what a change compares)."""
+        return self.model_dump(mode="json", exclude={"version", "created_at", "updated_at"})
+
+
+class NodePatch(_Strict):
+    """A partial update: any Node field except id/kind and the store-managed ones."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    alternate_name: str | None = None
+    description: str | None = None
+    city: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    location_precision: Precision | None = None
+    address: str | None = None
+    categories: list[str] | None = None
+    targets: Targets | None = None
+    program: ProgramCode | None = None
+    area_id: str | None = None
+    source: str | None = None
+    status: Status | None = None
+    url: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    schedules: list[Schedule] | None = None
+    capacity: int | None = None
+    accepting_new: bool | None = None
+    count: int | None = None
+    verified_at: date | None = None
+    verified_by: str | None = None
+    pref: str | None = None
+    primary_area_level: str | None = None
+    org_type: str | None = None
+    pillar: Pillar | None = None
+    method: Method | None = None
+    role: str | None = None
+    level: str | None = None
+    chome: list[str] | None = None
+    membership: Literal["document", "municipality", "provisional"] | None = None
+
+
+class Edge(_Strict):
+    """A typed relationship. ``source``/``target`` are node ids; provenance is ``cite``."""
+
+    id: str = ""
+    kind: EdgeKind
+    source: str
+    target: str
+    program: ProgramCode | None = Field(None, description="for commissions/subsidizes: the 事業 it is for")
+    method: Method | None = None
+    description: str | None = Field(None, max_length=2000)
+    cite: str | None = Field(None, description="document#section the relationship comes from, or 'public'")
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if v and not _ID_RE.match(v):
+            raise ValueError("edge id may hold letters, digits and . _ : - (max 128)")
+        return v
+
+    @field_validator("cite")
+    @classmethod
+    def _cite_shape(cls, v: str | None) -> str | None:
+        if v is not None and not _SOURCE_RE.match(v):
+            raise ValueError("cite must be 'public' or '<document file>#<section>'")
+        return v
+
+    @model_validator(mode="after")
+    def _fill_id(self) -> "Edge":
+        if self.source == self.target:
+            raise ValueError("an edge may not point from a node to itself")
+        if not self.id:
+            self.id = f"e-{uuid.uuid4().hex[:16]}"
+        return self
+
+    def public_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def content_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"version", "created_at", "updated_at"})
+
+
+class Change(BaseModel):
+    """One entry of the change log (= audit log): revision, actor, time, before and after."""
+
+    rev: int
+    at: datetime
+    actor: str | None
+    op: Literal["create", "update", "delete", "restore", "purge"]
+    entity: Literal["node", "edge"]
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def _problems(exc: ValidationError) -> list[dict[str, Any]]:
+    return [{"field": ".".join(str(p) for p in e["loc"]) or "(body)", "message": e["msg"]} for e in exc.errors()]
+
+
+def parse_node(data: dict[str, Any]) -> Node:
+    """Validate a dict into a Node, raising :class:`ValidationFailed` with every problem at once."""
+    try:
+        return Node.model_validate(data)
+    except ValidationError as exc:
+        probs = _problems(exc)
+        raise ValidationFailed(
+            "ノードの内容に誤りがあります: " + "; ".join(f"{p['field']}: {p['message']}" for p in probs),
+            errors=probs) from None
+
+
+def parse_edge(data: dict[str, Any]) -> Edge:
+    try:
+        return Edge.model_validate(data)
+    except ValidationError as exc:
+        probs = _problems(exc)
+        raise ValidationFailed(
+            "エッジの内容に誤りがあります: " + "; ".join(f"{p['field']}: {p['message']}" for p in probs),
+            errors=probs) from None
