@@ -1,0 +1,61 @@
+"""Typed dependencies for route handlers: the app state, the store, the read model, the caller."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Callable
+
+from fastapi import Depends, Request
+
+from resourcemap.graph.readmodel import ReadModel
+from resourcemap.graph.stores.base import GraphStore
+
+from .settings import Settings
+
+ROLES = ("viewer", "editor", "admin")
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: GraphStore
+    readmodel: ReadModel
+    extras: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the key's name and role (never the key itself)."""
+
+    name: str
+    role: str
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.rm
+
+
+def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStore:
+    return state.store
+
+
+def get_readmodel(state: Annotated[AppState, Depends(get_state)]) -> ReadModel:
+    state.readmodel.refresh()  # catch up with writes from other processes
+    return state.readmodel
+
+
+def require_role(role: str) -> Callable[..., Caller]:
+    """Dependency factory: the caller must hold *role* or higher (implemented by api.auth)."""
+    from .auth import authenticate
+
+    def dep(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Caller:
+        return authenticate(request, state, role)
+
+    return dep
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+ReadModelDep = Annotated[ReadModel, Depends(get_readmodel)]
+Viewer = Annotated[Caller, Depends(require_role("viewer"))]
+Editor = Annotated[Caller, Depends(require_role("editor"))]
+Admin = Annotated[Caller, Depends(require_role("admin"))]

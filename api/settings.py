@@ -1,0 +1,28 @@
+"""API settings, read when the app is created (never at import time)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_url: str
+    #: SQLite file for API keys, unmet-need counters and the corrections queue (beside the
+    #: catalogue for the embedded store; a local file when the catalogue is on a graph server).
+    aux_db: str
+    max_body_bytes: int = 5 * 1024 * 1024
+    public_pages: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        from resourcemap.graph.stores import store_url
+
+        url = store_url(None)
+        if url.startswith("sqlite:///"):
+            aux = url.removeprefix("sqlite:///")
+        else:
+            aux = os.environ.get("RESOURCEMAP_DB", "data/resourcemap.db")
+        return cls(store_url=url, aux_db=aux,
+                   max_body_bytes=int(os.environ.get("RESOURCEMAP_MAX_BODY", 5 * 1024 * 1024)))

@@ -1,0 +1,1 @@
+"""The graph: stores (system of record) and the in-memory read model."""

@@ -1,0 +1,148 @@
+"""The in-memory read model: a networkx MultiDiGraph plus a spatial index, kept in step with the store.
+
+Why: matching, gap maps and network analysis read the whole graph many times per request;
+the store is the system of record, the read model is a projection of it. It is built once
+from the store and then follows the change log — in-process through
+:meth:`GraphStore.subscribe`, and from other processes' writes through :meth:`refresh`
+(which applies ``store.changes(since=self.revision)``). It never writes.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Iterable, Iterator
+
+import networkx as nx
+
+from ..model import Change, Edge, Node
+from .spatial import ALL, SpatialIndex
+from .stores.base import GraphStore, NodeQuery
+
+__all__ = ["ReadModel"]
+
+
+class ReadModel:
+    """Graph + spatial index of the live (not deleted) catalogue."""
+
+    def __init__(self, store: GraphStore | None = None, *, follow: bool = True) -> None:
+        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.index = SpatialIndex()
+        self.revision = 0
+        self._lock = threading.RLock()
+        self._store = store
+        self._unsubscribe = None
+        if store is not None:
+            self._load(store)
+            if follow:
+                self._unsubscribe = store.subscribe(self.apply)
+
+    # -- building ---------------------------------------------------------------------------
+    @classmethod
+    def from_objects(cls, nodes: Iterable[Node], edges: Iterable[Edge] = ()) -> "ReadModel":
+        """A read model over plain objects (tests, benchmarks, what-if analyses)."""
+        rm = cls(None)
+        rm._fill([n for n in nodes if not n.deleted], [e for e in edges if not e.deleted])
+        return rm
+
+    def _load(self, store: GraphStore) -> None:
+        with self._lock:
+            rev = store.revision()
+            nodes = store.query_nodes(NodeQuery())
+            edges = store.query_edges()
+            self._fill(nodes, edges)
+            self.revision = rev
+        # writes committed between revision() and the queries are re-applied idempotently
+        self.refresh()
+
+    def _fill(self, nodes: list[Node], edges: list[Edge]) -> None:
+        g = nx.MultiDiGraph()
+        for n in nodes:
+            g.add_node(n.id, node=n)
+        for e in edges:
+            if e.source in g and e.target in g:
+                g.add_edge(e.source, e.target, key=e.id, kind=e.kind, edge=e)
+        self.graph = g
+        self.index = SpatialIndex.build((n.id, n.lat, n.lng, n.categories) for n in nodes if n.located)
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    # -- following the store ----------------------------------------------------------------
+    def refresh(self) -> int:
+        """Apply changes committed by anyone since :attr:`revision`; returns how many were applied."""
+        if self._store is None:
+            return 0
+        changes = self._store.changes(since=self.revision)
+        self.apply(changes)
+        return len(changes)
+
+    def apply(self, changes: list[Change]) -> None:
+        with self._lock:
+            for ch in changes:
+                if ch.rev <= self.revision:
+                    continue
+                if ch.entity == "node":
+                    self._apply_node(ch)
+                else:
+                    self._apply_edge(ch)
+                self.revision = ch.rev
+
+    def _apply_node(self, ch: Change) -> None:
+        after = ch.after
+        if after is None or after.get("deleted"):
+            self._drop_node(ch.entity_id)
+            return
+        node = Node.model_validate(after)
+        if node.id in self.graph:
+            self.graph.nodes[node.id]["node"] = node
+        else:
+            self.graph.add_node(node.id, node=node)
+        if node.located:
+            self.index.upsert(node.id, node.lat, node.lng, node.categories)  # type: ignore[arg-type]
+        else:
+            self.index.remove(node.id)
+
+    def _drop_node(self, node_id: str) -> None:
+        if node_id in self.graph:
+            self.graph.remove_node(node_id)
+        self.index.remove(node_id)
+
+    def _apply_edge(self, ch: Change) -> None:
+        after = ch.after
+        before = ch.before
+        for state in (before, after):
+            if state is not None:
+                s, t = state["source"], state["target"]
+                if self.graph.has_edge(s, t, key=ch.entity_id):
+                    self.graph.remove_edge(s, t, key=ch.entity_id)
+        if after is not None and not after.get("deleted"):
+            e = Edge.model_validate(after)
+            if e.source in self.graph and e.target in self.graph:
+                self.graph.add_edge(e.source, e.target, key=e.id, kind=e.kind, edge=e)
+
+    # -- reading ----------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        return self.graph.nodes[node_id]["node"]
+
+    def has(self, node_id: str) -> bool:
+        return node_id in self.graph
+
+    def nodes(self, *, kind: str | None = None, city: str | None = None) -> Iterator[Node]:
+        for _, data in self.graph.nodes(data="node"):
+            if (kind is None or data.kind == kind) and (city is None or data.city == city):
+                yield data
+
+    def edges(self, *, kind: str | None = None) -> Iterator[Edge]:
+        for _, _, data in self.graph.edges(data="edge"):
+            if kind is None or data.kind == kind:
+                yield data
+
+    def out_edges(self, node_id: str, kind: str | None = None) -> list[Edge]:
+        return [d for _, _, d in self.graph.out_edges(node_id, data="edge") if kind is None or d.kind == kind]
+
+    def in_edges(self, node_id: str, kind: str | None = None) -> list[Edge]:
+        return [d for _, _, d in self.graph.in_edges(node_id, data="edge") if kind is None or d.kind == kind]
+
+    def within(self, lat: float, lng: float, radius_m: float, category: str = ALL) -> list[tuple[Node, float]]:
+        return [(self.node(pid), d) for pid, d in self.index.within(lat, lng, radius_m, category)]
