@@ -18,26 +18,17 @@ from typing import Iterable
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ..geo.distance import EARTH_RADIUS_M, arc_for_chord, chord_for_arc_m, haversine_m, to_unit_xyz
+
 __all__ = ["SpatialIndex", "ALL", "EARTH_RADIUS_M", "unit_xyz", "chord_of_arc", "arc_of_chord"]
 
-EARTH_RADIUS_M = 6_371_008.771
 ALL = "*"  # the pseudo-category every located point belongs to
 
-
-def unit_xyz(lat: np.ndarray | float, lng: np.ndarray | float) -> np.ndarray:
-    """Unit vectors for (lat, lng) in degrees; shape (n, 3) (or (3,) for scalars)."""
-    la = np.radians(np.asarray(lat, dtype=np.float64))
-    lo = np.radians(np.asarray(lng, dtype=np.float64))
-    c = np.cos(la)
-    return np.stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)], axis=-1)
-
-
-def chord_of_arc(metres: float) -> float:
-    return 2.0 * math.sin(min(metres / EARTH_RADIUS_M, math.pi) / 2.0)
-
-
-def arc_of_chord(chord: np.ndarray | float) -> np.ndarray | float:
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.clip(np.asarray(chord) / 2.0, 0.0, 1.0))
+# Chord distance on the unit sphere is monotone in great-circle distance, so a cKDTree over
+# unit vectors answers sphere queries exactly (resourcemap.geo.distance holds the maths).
+unit_xyz = to_unit_xyz
+chord_of_arc = chord_for_arc_m
+arc_of_chord = arc_for_chord
 
 
 @dataclass
@@ -203,8 +194,6 @@ class SpatialIndex:
                 category: str = ALL) -> list[str]:
         """Ids inside a lat/lng box (via a bounding-circle query, then an exact box test)."""
         clat, clng = (min_lat + max_lat) / 2, (min_lng + max_lng) / 2
-        from ..geo.distance import haversine_m
-
         radius = max(haversine_m(clat, clng, la, lo) for la in (min_lat, max_lat) for lo in (min_lng, max_lng))
         out = []
         for pid, _ in self.within(clat, clng, radius * 1.01 + 1, category):
