@@ -65,9 +65,15 @@ def normalize(text: str) -> str:
     s = s.lower()
     s = _SPACE.sub("", s)
     s = _fold_kana(s)
-    for variant, canonical in _WORD_VARIANTS:
-        s = s.replace(_fold_kana(variant), _fold_kana(canonical))
+    for variant, canonical in _FOLDED_VARIANTS:
+        if variant in s:
+            s = s.replace(variant, canonical)
     return s
+
+
+# Folded once at import (normalize() is on the geocoder's hot path); same pairs as _WORD_VARIANTS.
+_FOLDED_VARIANTS: tuple[tuple[str, str], ...] = tuple(
+    (_fold_kana(v), _fold_kana(c)) for v, c in _WORD_VARIANTS)
 
 
 def kanji_to_int(text: str) -> int | None:

@@ -1,0 +1,57 @@
+"""Helpers shared by the geo modules: packaged data access, city codes and name suggestions.
+
+Why: every public function accepts a city as a code ("13206") or a name ("府中市"), and the
+package data is read through :mod:`importlib.resources` only, so an installed wheel never
+touches the shared source files (or any path outside the package) at run time.
+"""
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from importlib import resources
+
+from ..cities import CITIES, resolve_city
+
+__all__ = ["as_code", "read_data_text", "close_names", "city_name"]
+
+
+def as_code(city: str | int) -> str:
+    """The 5-digit code of *city* (a code, a name such as 府中市/府中/東京都府中市, or a slug).
+
+    Raises :class:`resourcemap.errors.NotFound` for a municipality whose geography is not packaged.
+    """
+    return _as_code(str(city).strip())
+
+
+@lru_cache(maxsize=256)  # city names only (never addresses); resolve_city normalises every name
+def _as_code(text: str) -> str:
+    if text in CITIES:
+        return text
+    return resolve_city(text).code
+
+
+def city_name(code: str) -> str:
+    """Display name (府中市) of a packaged city code."""
+    return CITIES[code].name
+
+
+def read_data_text(*parts: str) -> str:
+    """Text of a file under ``resourcemap/geo/data/`` (UTF-8), read from the installed package."""
+    node = resources.files("resourcemap.geo").joinpath("data")
+    for part in parts:
+        node = node.joinpath(part)
+    return node.read_text(encoding="utf-8")
+
+
+def close_names(key: str, names_by_key: dict[str, list[str]], n: int = 5, cutoff: float = 0.5) -> list[str]:
+    """Real names whose normalised key is closest to *key* (difflib ratio), best first, deduplicated.
+
+    Why keys: comparing normalised keys ignores 全角/半角, 旧字 and ヶ/ケ, so the suggestions are
+    about the letters that actually differ.
+    """
+    out: list[str] = []
+    for match in difflib.get_close_matches(key, list(names_by_key), n=n, cutoff=cutoff):
+        for name in names_by_key[match]:
+            if name not in out:
+                out.append(name)
+    return out[:n]

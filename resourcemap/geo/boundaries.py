@@ -1,0 +1,120 @@
+"""Municipality boundaries (国土数値情報 N03 via niiyz/JapanCityGeoJson), packaged and repaired.
+
+Why :func:`shapely.make_valid`: in 府中市 (13206) and 甲州市 (19213) the upstream files write
+small 飛び地 parts as *holes lying outside their shell*, which shapely rightly calls invalid;
+``make_valid`` turns them into separate polygons (MultiPolygons of 2 and 3 parts) so that
+``covers``, ``intersection`` and areas behave. 武蔵村山市's hole is genuine and is kept.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+
+from ..cities import CITIES
+from ._common import as_code, read_data_text
+from .chome import chome_by_name
+
+__all__ = ["boundary", "contains", "city_point", "projected", "boundary_projected", "to_projected", "to_wgs84", "prepared",
+           "CITY_HALL_CHOME"]
+
+#: 市役所 町丁目 given by REFERENCE.md (府中市宮西町2丁目24番地, 武蔵村山市本町一丁目1番地の1).
+CITY_HALL_CHOME: dict[str, str] = {"13206": "宮西町二丁目", "13223": "本町一丁目"}
+
+
+def boundary(city_code: str) -> BaseGeometry:
+    """The municipality's area as a valid shapely geometry in WGS84 (x = lng, y = lat).
+
+    All features of the packaged FeatureCollection are merged; the result is prepared for
+    fast repeated ``covers`` tests. Shapely geometries are immutable, so sharing the cached
+    object is safe.
+    """
+    return _boundary(as_code(city_code))
+
+
+@lru_cache(maxsize=None)
+def _boundary(code: str) -> BaseGeometry:
+    data = json.loads(read_data_text("boundaries", f"{code}.geojson"))
+    parts = [shapely.make_valid(shape(f["geometry"])) for f in data["features"]]
+    geom = shapely.union_all(parts) if len(parts) > 1 else parts[0]
+    if geom.geom_type == "GeometryCollection":  # make_valid may add stray lines; keep the area only
+        geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+    return prepared(geom)
+
+
+def prepared(geom: BaseGeometry) -> BaseGeometry:
+    """Prepare *geom* for repeated point tests and build GEOS's lazy point index now.
+
+    Why the warm-up call: the index is otherwise built on the first query, which is not safe
+    when several API threads hit a freshly cached geometry at once.
+    """
+    shapely.prepare(geom)
+    if not geom.is_empty:
+        geom.covers(geom.representative_point())
+    return geom
+
+
+def contains(city_code: str, lat: float, lng: float) -> bool:
+    """True when (lat, lng) lies in the municipality or on its border (shapely ``covers``)."""
+    return bool(boundary(city_code).covers(Point(lng, lat)))
+
+
+def projected(city_code: str) -> int:
+    """EPSG code of the JGD2011 plane rectangular zone used for this city's polygon work (6677 / 6676)."""
+    return CITIES[as_code(city_code)].epsg
+
+
+def _apply(geom: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+    def fn(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, fn)
+
+
+def to_projected(city_code: str, geom: BaseGeometry) -> BaseGeometry:
+    """*geom* (WGS84 lng/lat) in the city's projected CRS (metres)."""
+    tr = Transformer.from_crs(4326, projected(city_code), always_xy=True)
+    return _apply(geom, tr)
+
+
+def to_wgs84(city_code: str, geom: BaseGeometry) -> BaseGeometry:
+    """*geom* from the city's projected CRS back to WGS84 lng/lat."""
+    tr = Transformer.from_crs(projected(city_code), 4326, always_xy=True)
+    return _apply(geom, tr)
+
+
+def boundary_projected(city_code: str) -> BaseGeometry:
+    """The boundary in the city's projected CRS (metres), cached, for areas and clipping."""
+    return _boundary_projected(as_code(city_code))
+
+
+@lru_cache(maxsize=None)
+def _boundary_projected(code: str) -> BaseGeometry:
+    return prepared(shapely.make_valid(to_projected(code, boundary(code))))
+
+
+def city_point(city_code: str) -> tuple[float, float]:
+    """A representative (lat, lng) of the municipality that is guaranteed to lie inside it.
+
+    Choice: where REFERENCE.md gives the 市役所 address (府中市宮西町二丁目, 武蔵村山市本町一丁目)
+    the point of that 町丁目 is used — it is where residents go and is a real data point. For
+    the other cities the boundary's ``representative_point()`` is used (not the centroid, which
+    may fall outside a concave or multi-part polygon); it is derived from the real boundary,
+    not invented, and is always strictly inside. Precision of anything placed here is ``city``.
+    """
+    return _city_point(as_code(city_code))
+
+
+@lru_cache(maxsize=None)
+def _city_point(code: str) -> tuple[float, float]:
+    if code in CITY_HALL_CHOME:
+        c = chome_by_name(code, CITY_HALL_CHOME[code])
+        return (c.lat, c.lng)
+    p = boundary(code).representative_point()
+    return (p.y, p.x)

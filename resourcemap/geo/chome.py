@@ -1,0 +1,182 @@
+"""町丁目/大字 representative points of the five seed municipalities (real data, packaged).
+
+Why a dataclass with ``base`` and ``number``: 福祉エリア seeds, ``locate: {town: …}`` and the
+geocoder all reason about a *town* (白糸台) made of numbered 丁目 (白糸台一〜六丁目), while the
+data only lists full names. Splitting once here keeps that logic in one place.
+
+Naming rules taken from the data (Geolonia 住所データ):
+
+* ``白糸台三丁目`` → base ``白糸台``, number 3;
+* ``大字二本木`` → base ``二本木``, number ``None``: the 大字 prefix is dropped from ``base``
+  because addresses are written with or without it (入間市二本木 = 入間市大字二本木);
+* ``宮寺``, ``塩山赤尾`` → base = the name, number ``None``;
+* in 入間市 and 武蔵村山市 a 大字 and numbered 丁目 share a base (大字高倉 and 高倉一〜五丁目):
+  the base name 高倉 then means all of them, the full name 大字高倉 only the 大字.
+* one 甲州市 row carries a 小字 (塩山下塩後 / 向原) next to the plain 塩山下塩後 row. Areas and
+  town centroids use one point per distinct town name (:func:`chome_units`), the row without
+  小字; the 小字 row stays available to the geocoder.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..errors import GeocodeError
+from ..textnorm import kanji_to_int, normalize
+from ._common import as_code, city_name, close_names, read_data_text
+
+__all__ = [
+    "Chome",
+    "load_chome",
+    "chome_units",
+    "chome_by_name",
+    "resolve_town",
+    "split_town",
+    "suggest",
+    "town_key",
+    "base_key",
+]
+
+_CHOME_SUFFIX = re.compile(r"^(?P<base>.+?)(?P<num>[〇一二三四五六七八九十]+)丁目$")
+OAZA = "大字"
+
+
+@dataclass(frozen=True)
+class Chome:
+    """One 町丁目/大字 point. ``city`` is the 5-digit code; ``lat``/``lng`` are WGS84 degrees."""
+
+    city: str
+    town: str
+    koaza: str
+    lat: float
+    lng: float
+    base: str
+    number: int | None
+
+    @property
+    def label(self) -> str:
+        """Town name followed by the 小字 when there is one (塩山下塩後向原)."""
+        return self.town + self.koaza
+
+
+def split_town(town: str) -> tuple[str, int | None]:
+    """Split a 町丁目 name into (base, 丁目 number): 白糸台三丁目 → (白糸台, 3); 大字宮寺 → (宮寺, None)."""
+    m = _CHOME_SUFFIX.match(town)
+    if m:
+        return m.group("base").removeprefix(OAZA), kanji_to_int(m.group("num"))
+    return town.removeprefix(OAZA), None
+
+
+def town_key(name: str) -> str:
+    """Lookup key of a full 町丁目 name (normalised, 大字 kept)."""
+    return normalize(name)
+
+
+def base_key(name: str) -> str:
+    """Lookup key of a town/base name: normalised, without a leading 大字."""
+    return normalize(name).removeprefix(OAZA)
+
+
+@lru_cache(maxsize=1)
+def _all_rows() -> tuple[Chome, ...]:
+    """Parse the packaged CSV once. Rows without coordinates are skipped (none in these cities)."""
+    out: list[Chome] = []
+    for row in csv.DictReader(io.StringIO(read_data_text("chome_points.csv"), newline="")):
+        if not row["lat"] or not row["lng"]:
+            continue
+        base, number = split_town(row["town"])
+        out.append(Chome(row["city_code"], row["town"], row["koaza"], float(row["lat"]),
+                         float(row["lng"]), base, number))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _rows_of(code: str | None) -> tuple[Chome, ...]:
+    rows = _all_rows()
+    return rows if code is None else tuple(c for c in rows if c.city == code)
+
+
+def load_chome(city_code: str | None = None) -> list[Chome]:
+    """All 町丁目 points (of one city when *city_code*, a code or a name, is given), in data order.
+
+    Cached; a new list is returned each time so callers cannot alter the cache.
+    """
+    return list(_rows_of(None if city_code is None else as_code(city_code)))
+
+
+@lru_cache(maxsize=None)
+def _units_of(code: str) -> tuple[Chome, ...]:
+    seen: dict[str, Chome] = {}
+    for c in _rows_of(code):
+        if c.town not in seen or (seen[c.town].koaza and not c.koaza):
+            seen[c.town] = c
+    return tuple(seen.values())
+
+
+def chome_units(city: str) -> list[Chome]:
+    """One point per distinct 町丁目 name of *city* (the row without 小字): the units areas are made of."""
+    return list(_units_of(as_code(city)))
+
+
+@lru_cache(maxsize=None)
+def _unit_index(code: str) -> dict[str, Chome]:
+    return {town_key(c.town): c for c in _units_of(code)}
+
+
+@lru_cache(maxsize=None)
+def _suggest_index(code: str) -> dict[str, list[str]]:
+    """Normalised key → display names, for 'did you mean' lists (full names and base names)."""
+    out: dict[str, list[str]] = {}
+    for c in _units_of(code):
+        out.setdefault(town_key(c.town), []).append(c.town)
+        if c.number is not None:
+            out.setdefault(base_key(c.base), []).append(c.base)
+    return {k: sorted(set(v), key=v.index) for k, v in out.items()}
+
+
+def suggest(city: str, name: str, n: int = 5) -> list[str]:
+    """Real 町丁目/town names of *city* closest to *name* (best first)."""
+    return close_names(normalize(name), _suggest_index(as_code(city)), n=n)
+
+
+def chome_by_name(city: str, town: str) -> Chome:
+    """The 町丁目 called *town* in *city* (spelling variants and a missing/extra 大字 accepted).
+
+    Raises :class:`GeocodeError` listing the closest real names when there is no such 町丁目;
+    use :func:`resolve_town` for a bare town name such as 白糸台.
+    """
+    code = as_code(city)
+    index = _unit_index(code)
+    key = town_key(town)
+    for k in (key, key.removeprefix(OAZA), OAZA + key):
+        if k in index:
+            return index[k]
+    cands = suggest(code, town)
+    hint = f" 候補: {'、'.join(cands)}" if cands else ""
+    raise GeocodeError(f"{city_name(code)}に町丁目「{town}」はありません。正しい町丁目名（例: 白糸台三丁目、大字宮寺）を指定してください。{hint}",
+                       candidates=cands, city=code)
+
+
+def resolve_town(city: str, name: str) -> list[Chome]:
+    """The 町丁目 units *name* stands for in *city*, in data order.
+
+    A full 町丁目 name (白糸台三丁目, 大字高倉) gives that one unit; a town/base name (白糸台,
+    高倉, 二本木) gives every unit with that base (大字 optional). Raises :class:`GeocodeError`
+    with the closest real names otherwise.
+    """
+    code = as_code(city)
+    key = town_key(name)
+    index = _unit_index(code)
+    if key in index:
+        return [index[key]]
+    bkey = key.removeprefix(OAZA)
+    members = [c for c in _units_of(code) if base_key(c.base) == bkey]
+    if members:
+        return members
+    cands = suggest(code, name)
+    hint = f" 候補: {'、'.join(cands)}" if cands else ""
+    raise GeocodeError(f"{city_name(code)}に町名「{name}」はありません。データにある町名・町丁目名を指定してください。{hint}",
+                       candidates=cands, city=code)

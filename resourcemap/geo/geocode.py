@@ -1,0 +1,312 @@
+"""Offline 町丁目 geocoder for the five seed municipalities.
+
+Why offline and only to 町丁目: addresses come from households (privacy: the 番地/号 after the
+丁目 must never be stored or logged) and from seed files; a 町丁目 point is the finest precision
+REFERENCE.md allows. Every coordinate returned is a real data point (or, for a bare town name,
+the mean of its real 丁目 points — precision ``town``).
+
+Accepted input (any mix): prefecture and city present or absent (東京都府中市白糸台三丁目,
+府中市白糸台3丁目, 白糸台三丁目), kanji / arabic / full-width numbers (白糸台３), 丁目 present or
+absent (白糸台3), trailing 番地/号 which is parsed and dropped (白糸台3-5-1, 白糸台三丁目5番1号),
+旧字 and ヶ/ケ/が variants, 大字 present or absent (入間市二本木 = 入間市大字二本木), and a 小字
+after its 大字 (甲州市塩山下塩後向原).
+
+Resolution, per candidate city: (1) the whole name is a 町丁目 → that point, precision
+``chome``; a town/base name with one 町丁目 → that point; with several 丁目 (白糸台, 高倉 =
+大字高倉 + 高倉一〜五丁目) → mean of their points, precision ``town``; (2) ``<town><n>丁目…`` →
+the n-th 丁目; (3) ``<town><n>`` / ``<town><n>-…`` → the n-th 丁目 when the town has one,
+otherwise the number is a 番地 of a 大字 and the 大字's point is used. When no city is known
+and a name exists in several cities (本町一丁目: 府中市 and 武蔵村山市) the call fails and
+asks for the city.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from ..cities import CITIES
+from ..errors import GeocodeError
+from ..textnorm import int_to_kanji, kanji_to_int, normalize
+from ._common import as_code, city_name, close_names
+from .chome import OAZA, Chome, _rows_of, _units_of, base_key, resolve_town, town_key
+
+__all__ = ["GeocodeResult", "geocode", "town_centroid", "PREFECTURES"]
+
+Precision = Literal["chome", "town"]
+
+#: The 47 都道府県 (to strip a leading prefecture from an address).
+PREFECTURES: tuple[str, ...] = (
+    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
+    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
+    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
+    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
+    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+)
+
+_CITIES_LONGEST_FIRST = tuple(sorted(CITIES.values(), key=lambda c: -len(c.name)))
+_WS = re.compile(r"[\s\u3000]+")
+_KANJI_NUM = "〇一二三四五六七八九十"
+# <town><n>丁目<anything>: the rest (番地, 号, building) is dropped.
+_WITH_CHOME = re.compile(rf"^(?P<base>.+?)(?P<num>[0-9]+|[{_KANJI_NUM}]+)丁目?(?P<rest>.*)$")
+# <town><n> or <town><n>-<…> / <n>番… / <n>の…: n is the 丁目 if the town has it, else a 番地.
+_WITH_NUMBER = re.compile(r"^(?P<base>.+?)(?P<num>[0-9]+)(?P<rest>(?:[-‐‑‒–—―−－ーの番号].*)?)$")
+# <town><kanji n> at the very end (白糸台三).
+_KANJI_TAIL = re.compile(rf"^(?P<base>.+?)(?P<num>[{_KANJI_NUM}]+)$")
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """Where a text resolved to.
+
+    ``city`` is the 5-digit code; ``chome`` the 町丁目 name as in the data (``None`` for a
+    ``town``-precision result); ``query`` the part of the input that was used — prefecture,
+    city, town and 丁目 only, never the 番地/号, so it is safe to store; ``town`` the town
+    (base) name, e.g. 白糸台, usable as ``locate: {town: …}``. A 小字 query
+    (塩山下塩後向原) gets the 小字 row's own point, with ``chome`` = its 大字 (塩山下塩後).
+    """
+
+    city: str
+    chome: str | None
+    lat: float
+    lng: float
+    precision: Precision
+    query: str
+    town: str = ""
+
+
+@dataclass(frozen=True)
+class _CityIndex:
+    by_name: dict[str, Chome]                       # 町丁目 key (and 町丁目+小字 key) → point
+    by_base: dict[str, dict[int | None, Chome]]     # base key → 丁目 number (None: no 丁目) → unit
+    base_name: dict[str, str]                       # base key → display base name
+    centroid: dict[str, tuple[float, float]]        # base key → mean of its unit points
+    suggest: dict[str, list[str]]                   # key → display names, for candidates
+
+
+@lru_cache(maxsize=None)
+def _index(code: str) -> _CityIndex:
+    by_name: dict[str, Chome] = {}
+    for c in _units_of(code):
+        by_name[town_key(c.town)] = c
+    for c in _rows_of(code):
+        if c.koaza:
+            by_name.setdefault(town_key(c.town + c.koaza), c)
+    by_base: dict[str, dict[int | None, Chome]] = {}
+    base_name: dict[str, str] = {}
+    for c in _units_of(code):
+        k = base_key(c.base)
+        by_base.setdefault(k, {}).setdefault(c.number, c)
+        base_name.setdefault(k, c.base)
+    centroid = {
+        k: (round(sum(c.lat for c in v.values()) / len(v), 6), round(sum(c.lng for c in v.values()) / len(v), 6))
+        for k, v in by_base.items()
+    }
+    suggest: dict[str, list[str]] = {}
+    for k, c in by_name.items():
+        suggest.setdefault(k, []).append(c.label if k != town_key(c.town) else c.town)
+    for k, name in base_name.items():
+        if len(by_base[k]) > 1:
+            suggest.setdefault(k, []).append(name)
+    return _CityIndex(by_name, by_base, base_name, centroid, suggest)
+
+
+@dataclass(frozen=True)
+class _Miss:
+    """A name that exists but with a 丁目 number that does not (白糸台九丁目)."""
+
+    message: str
+    candidates: list[str]
+
+
+@dataclass(frozen=True)
+class _Numbered:
+    """One reading of the text as <town><number>: keys computed once, looked up in every city."""
+
+    key: str              # normalised town part, 大字 removed
+    explicit_oaza: bool   # the text wrote 大字: only the 大字 itself may match
+    number: int           # 丁目 number, or a 番地 when the town has no such 丁目
+    explicit_chome: bool  # 丁目 was written: the number cannot be a 番地
+    with_number: str      # the used text when the number is the 丁目
+    without_number: str   # the used text when the number is a 番地 (dropped: never stored)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    name: str                      # NFKC text after prefecture/city, no spaces
+    key: str                       # normalised whole name
+    readings: tuple[_Numbered, ...]
+
+
+def _parse(name: str, prefix: str) -> _Parsed:
+    """Normalise once; list the <town><number> readings (丁目 written, arabic number, kanji tail)."""
+    readings = []
+    for pattern, explicit in ((_WITH_CHOME, True), (_WITH_NUMBER, False), (_KANJI_TAIL, False)):
+        m = pattern.match(name)
+        n = kanji_to_int(m.group("num")) if m else None
+        if m is None or n is None:
+            continue
+        key = normalize(m.group("base"))
+        readings.append(_Numbered(key.removeprefix(OAZA), key.startswith(OAZA), n, explicit,
+                                  prefix + m.group("base") + m.group("num") + ("丁目" if explicit else ""),
+                                  prefix + m.group("base")))
+    return _Parsed(name, normalize(name), tuple(readings))
+
+
+def _hit(code: str, c: Chome, used: str) -> GeocodeResult:
+    return GeocodeResult(code, c.town, c.lat, c.lng, "chome", used, c.base)
+
+
+def _by_base(code: str, idx: _CityIndex, key: str, used: str) -> GeocodeResult | None:
+    """A town/base name without number: the only unit, or the town centroid."""
+    bkey = key.removeprefix(OAZA)
+    entries = idx.by_base.get(bkey)
+    if not entries:
+        return None
+    if key.startswith(OAZA):
+        return _hit(code, entries[None], used) if None in entries else None
+    if len(entries) == 1:
+        return _hit(code, next(iter(entries.values())), used)
+    lat, lng = idx.centroid[bkey]
+    return GeocodeResult(code, None, lat, lng, "town", used, idx.base_name[bkey])
+
+
+def _numbered(code: str, idx: _CityIndex, r: _Numbered) -> GeocodeResult | _Miss | None:
+    entries = idx.by_base.get(r.key)
+    if not entries:
+        return None
+    if r.explicit_oaza:  # 大字X123: the number is a 番地
+        return _hit(code, entries[None], r.without_number) if None in entries else None
+    if r.number in entries:
+        return _hit(code, entries[r.number], r.with_number)
+    if not r.explicit_chome and None in entries:  # 宮寺2418, 高倉9-1 (no 高倉九丁目): 番地 of the 大字
+        return _hit(code, entries[None], r.without_number)
+    numbered = sorted((k, c.town) for k, c in entries.items() if k is not None)
+    if not numbered:
+        return None
+    base = idx.base_name[r.key]
+    wanted = f"{base}{int_to_kanji(r.number)}丁目" if 0 < r.number < 100 else f"{base}{r.number}丁目"
+    first, last = int_to_kanji(numbered[0][0]), int_to_kanji(numbered[-1][0])
+    return _Miss(f"{city_name(code)}{base}には{wanted}がありません（{first}丁目〜{last}丁目）。丁目の番号を確認してください。",
+                 [t for _, t in numbered])
+
+
+def _lookup(code: str, p: _Parsed, prefix: str) -> GeocodeResult | _Miss | None:
+    """Resolve a parsed name within one city: whole name, then base name, then numbered readings."""
+    idx = _index(code)
+    if p.key in idx.by_name:
+        c = idx.by_name[p.key]
+        return GeocodeResult(code, c.town, c.lat, c.lng, "chome", prefix + p.name, c.base)
+    found = _by_base(code, idx, p.key, prefix + p.name)
+    if found:
+        return found
+    miss: _Miss | None = None
+    for reading in p.readings:
+        r = _numbered(code, idx, reading)
+        if isinstance(r, GeocodeResult):
+            return r
+        miss = miss or r
+    return miss
+
+
+def _without_house_number(name: str) -> str:
+    """The name part of *name* with any 番地/号 dropped (for messages that may be logged)."""
+    for pattern in (_WITH_CHOME, _WITH_NUMBER):
+        m = pattern.match(name)
+        if m:
+            return m.group("base") + m.group("num") + ("丁目" if pattern is _WITH_CHOME else "")
+    return name
+
+
+def _split_prefix(text: str) -> tuple[str, str | None, str | None, str]:
+    """NFKC + no spaces, then strip a leading prefecture and a packaged city name.
+
+    Returns (rest, prefecture, city code, stripped prefix text).
+    """
+    s = _WS.sub("", unicodedata.normalize("NFKC", text or ""))
+    prefix = ""
+    pref = next((p for p in PREFECTURES if s.startswith(p)), None)
+    if pref:
+        s, prefix = s[len(pref):], pref
+    code = None
+    for c in _CITIES_LONGEST_FIRST:
+        if s.startswith(c.name):
+            s, prefix, code = s[len(c.name):], prefix + c.name, c.code
+            break
+    return s, pref, code, prefix
+
+
+def geocode(text: str, city: str | None = None) -> GeocodeResult:
+    """Resolve an address or 町丁目 name to a real 町丁目 point (see the module doc for the rules).
+
+    *city* (code or name) restricts the search; a city written in *text* is used as well and
+    must agree with it. Raises :class:`GeocodeError` (with ``.candidates``: the closest real
+    names) when nothing matches, when a name exists in several cities and no city is given,
+    or when the text names only a prefecture/city (use ``boundaries.city_point`` for that).
+    """
+    rest, pref, embedded, prefix = _split_prefix(text)
+    code = as_code(city) if city is not None else None
+    if code and embedded and code != embedded:
+        raise GeocodeError(f"住所の市（{city_name(embedded)}）と指定された市（{city_name(code)}）が一致しません。どちらかを直してください。",
+                           candidates=[], city=code)
+    code = code or embedded
+    if code and pref and CITIES[code].pref != pref:
+        raise GeocodeError(f"{city_name(code)}は{CITIES[code].pref}の市です（入力: {pref}）。都道府県を直してください。",
+                           candidates=[], city=code)
+    codes = [code] if code else [c.code for c in CITIES.values() if pref is None or c.pref == pref]
+    if not codes:
+        known = "、".join(c.full_name for c in CITIES.values())
+        raise GeocodeError(f"{pref}の住所には対応していません。対応している市: {known}", candidates=[])
+    if not rest:
+        where = city_name(code) if code else (pref or "")
+        raise GeocodeError(f"「{where}」には町丁目名がありません。町丁目（例: 白糸台三丁目）まで指定するか、市の代表点を使ってください。",
+                           candidates=[], city=code)
+
+    parsed = _parse(rest, prefix)
+    hits: list[GeocodeResult] = []
+    misses: list[_Miss] = []
+    for c in codes:
+        r = _lookup(c, parsed, prefix)
+        if isinstance(r, GeocodeResult):
+            hits.append(r)
+        elif r is not None:
+            misses.append(r)
+    if len(hits) == 1:
+        return hits[0]
+    shown = _without_house_number(rest)
+    if hits:
+        cands = [f"{city_name(h.city)}{h.chome or h.town}" for h in hits]
+        raise GeocodeError(f"「{shown}」は複数の市にあります（{'、'.join(cands)}）。市を指定してください。",
+                           candidates=cands)
+    if misses:
+        raise GeocodeError(misses[0].message, candidates=[n for m in misses for n in m.candidates])
+    cands = _suggestions(codes, shown, with_city=code is None)
+    hint = f" 候補: {'、'.join(cands)}" if cands else " 町丁目名のつづりと市を確認してください。"
+    if code:  # the name may exist in another packaged city: say so (but suggest only this city's names)
+        elsewhere = [r for c in CITIES if c != code and isinstance(r := _lookup(c, parsed, ""), GeocodeResult)]
+        if elsewhere:
+            hint += "（" + "、".join(f"{city_name(r.city)}に{r.chome or r.town}があります" for r in elsewhere) + "）"
+    where = city_name(code) if code else "対応している市（" + "、".join(city_name(c) for c in codes) + "）"
+    raise GeocodeError(f"{where}に「{shown}」という町丁目はありません。{hint}", candidates=cands, city=code)
+
+
+def _suggestions(codes: list[str], name: str, with_city: bool) -> list[str]:
+    merged: dict[str, list[str]] = {}
+    for c in codes:
+        for k, names in _index(c).suggest.items():
+            merged.setdefault(k, []).extend(f"{city_name(c)}{n}" if with_city else n for n in names)
+    return close_names(normalize(name), merged)
+
+
+def town_centroid(city: str, town: str) -> tuple[float, float]:
+    """(lat, lng) of a town: the mean of its 丁目 points (白糸台 → 白糸台一〜六丁目), rounded to 1e-6°.
+
+    Accepts base names with or without 大字 and full 町丁目 names (which give that point).
+    Raises :class:`GeocodeError` with candidates for an unknown name.
+    """
+    members = resolve_town(city, town)
+    if len(members) == 1:
+        return (members[0].lat, members[0].lng)
+    return (round(sum(c.lat for c in members) / len(members), 6), round(sum(c.lng for c in members) / len(members), 6))
