@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime, timezone
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Optional, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from .errors import ValidationFailed
 
@@ -237,42 +237,17 @@ class Node(_Strict):
         return self.model_dump(mode="json", exclude={"version", "created_at", "updated_at"})
 
 
-class NodePatch(_Strict):
-    """A partial update: any Node field except id/kind and the store-managed ones."""
+#: Fields a PATCH may not touch: identity and what the store manages.
+_NOT_PATCHABLE = frozenset({"id", "kind", "version", "created_at", "updated_at", "deleted"})
 
-    model_config = ConfigDict(extra="forbid")
-    name: str | None = None
-    alternate_name: str | None = None
-    description: str | None = None
-    city: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-    location_precision: Precision | None = None
-    address: str | None = None
-    categories: list[str] | None = None
-    targets: Targets | None = None
-    program: ProgramCode | None = None
-    area_id: str | None = None
-    source: str | None = None
-    status: Status | None = None
-    url: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    schedules: list[Schedule] | None = None
-    capacity: int | None = None
-    accepting_new: bool | None = None
-    count: int | None = None
-    verified_at: date | None = None
-    verified_by: str | None = None
-    pref: str | None = None
-    primary_area_level: str | None = None
-    org_type: str | None = None
-    pillar: Pillar | None = None
-    method: Method | None = None
-    role: str | None = None
-    level: str | None = None
-    chome: list[str] | None = None
-    membership: Literal["document", "municipality", "provisional"] | None = None
+#: A partial update: every Node field but id/kind and the store-managed ones, all optional.
+#: Built from :class:`Node` so the two can never drift apart.
+NodePatch = create_model(
+    "NodePatch",
+    __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
+    **{name: (Optional[f.annotation], None)  # type: ignore[valid-type]
+       for name, f in Node.model_fields.items() if name not in _NOT_PATCHABLE},
+)
 
 
 class Edge(_Strict):

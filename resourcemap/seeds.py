@@ -88,9 +88,9 @@ class _Problems:
 
 def _locate_areas(city: str, raw_nodes: list[dict[str, Any]], problems: _Problems) -> dict[str, tuple]:
     """Membership, point of every area node → {area_id: (chome list, lat, lng)}."""
-    from .geo import area_point, assign_membership, load_chome
+    from .geo import area_point, assign_membership, chome_units
 
-    all_chome = [c.town for c in load_chome(city)]
+    all_chome = [c.town for c in chome_units(city)]
     by_level: dict[str, list[dict[str, Any]]] = {}
     for raw in raw_nodes:
         if raw.get("kind") == "area":
