@@ -8,18 +8,16 @@ names are public facts (REFERENCE.md). When the document itself is at hand (``$R
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
 
 from resourcemap.geo.boundaries import contains
 from resourcemap.geo.chome import chome_units
 from resourcemap.model import RESOURCE_KINDS
-from resourcemap.seeds import check_edges, load_seed_file
+from resourcemap.seeds import check_edges
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "fuchu.yaml"
-DOC = "004_50451f3a80e1843a.txt"
+DOC = DOC_NAME = "004_50451f3a80e1843a.txt"
 CITY = "13206"
 
 # REFERENCE.md: 府中市's 11 文化センター, whose 圏域 are the 福祉エリア.
@@ -136,14 +134,6 @@ NAMED_RESOURCES = {
 
 
 # --------------------------------------------------------------------------- fixtures / helpers
-@pytest.fixture(scope="module")
-def cat():
-    return load_seed_file(SEED)
-
-
-@pytest.fixture(scope="module")
-def by_id(cat):
-    return {n.id: n for n in cat.nodes}
 
 
 def named(cat, name, kind=None):
@@ -162,13 +152,6 @@ def in_edges(cat, node, kind):
 
 def targets_of(cat, by_id, node, kind):
     return [by_id[e.target] for e in out_edges(cat, node, kind)]
-
-
-def _doc_text() -> str | None:
-    for base in (os.environ.get("RESOURCEMAP_SOURCES"), "/work/shared/sources"):
-        if base and (Path(base) / DOC).is_file():
-            return (Path(base) / DOC).read_text(encoding="utf-8")
-    return None
 
 
 # --------------------------------------------------------------------------- whole file
@@ -217,10 +200,8 @@ def test_resources_have_categories(cat):
             assert n.categories, f"{n.id} offers no category"
 
 
-def test_quoted_names_occur_in_the_document():
-    text = _doc_text()
-    if text is None:
-        pytest.skip("source document not available")
+def test_quoted_names_occur_in_the_document(doc):
+    text = doc
     # 「委託相談支援事業所「み～な」、「あけぼの」、「プラザ」及び「ふらっと」」: the office names are the 「」 parts
     resources = [n.removeprefix("委託相談支援事業所") for n in NAMED_RESOURCES]
     quoted = list(PROGRAMS) + list(PILLARS) + MEETINGS + resources + SUISHIN_BUSHO

@@ -14,33 +14,21 @@ from pathlib import Path
 import pytest
 
 from resourcemap.geo import boundaries, load_chome
-from resourcemap.seeds import check_edges, load_seed_file
+from tests.sources import source_path
+from resourcemap.seeds import check_edges
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "fussa.yaml"
 DOC_NAME = "002_d961123e1ec6af47.txt"
-DOC_PATH = Path("/work/shared/sources") / DOC_NAME
+DOC_PATH = source_path(DOC_NAME)
 CITY = "13218"
 NO_COORDINATOR = "地域福祉コーディネーターの養成及び配置を行っていない。"
 PILLAR_CODE = {"②": "2", "③": "3", "④": "5", "⑤": "4"}  # the material's own numbering (④ 多機関協働, ⑤ アウトリーチ)
 FIELD_CODE = {"介護": "1-i", "障害": "1-ro", "子育て": "1-ha", "生活困窮": "1-ni"}
 
 
-@pytest.fixture(scope="module")
-def doc() -> str:
-    if not DOC_PATH.exists():
-        pytest.skip(f"source document {DOC_PATH} is not available")
-    return DOC_PATH.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def cat():
-    return load_seed_file(SEED)
-
-
-@pytest.fixture(scope="module")
-def by_id(cat):
-    return {n.id: n for n in cat.nodes}
 
 
 def _out(cat, node_id: str, kind: str) -> list[str]:

@@ -12,7 +12,6 @@ import yaml
 
 from resourcemap.geo.boundaries import contains
 from resourcemap.model import EDGE_RULES, RESOURCE_KINDS
-from resourcemap.seeds import load_seed_file
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "iruma.yaml"
 DOC = "003_8194474ba235d705.txt"
@@ -68,14 +67,6 @@ PROGRAMS = {
 NEW_PROGRAMS = ["参加支援事業", "アウトリーチ等を通じた継続的支援事業", "多機関協働事業"]  # 3(3) 新規事業
 
 
-@pytest.fixture(scope="module")
-def cat():
-    return load_seed_file(SEED)
-
-
-@pytest.fixture(scope="module")
-def by_id(cat):
-    return {n.id: n for n in cat.nodes}
 
 
 def named(cat, kind: str, name: str):

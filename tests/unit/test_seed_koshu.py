@@ -9,15 +9,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 
 from resourcemap.geo import boundaries, load_chome
-from resourcemap.seeds import check_edges, load_seed_file
+from tests.sources import source_path
+from resourcemap.seeds import check_edges
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "koshu.yaml"
 DOC_NAME = "001_dd6c62032ee54b81.txt"
-DOC_PATH = Path("/work/shared/sources") / DOC_NAME
+DOC_PATH = source_path(DOC_NAME)
 CITY = "19213"
 
 # 「実施する事業」 of each table row → 法定事業区分 (the section headings 7(1)…7(5) cite 法第106条の4第2項 第1〜6号).
@@ -42,21 +42,8 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
-@pytest.fixture(scope="module")
-def doc() -> str:
-    if not DOC_PATH.exists():
-        pytest.skip(f"source document {DOC_PATH} is not available")
-    return DOC_PATH.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def cat():
-    return load_seed_file(SEED)
-
-
-@pytest.fixture(scope="module")
-def by_id(cat):
-    return {n.id: n for n in cat.nodes}
 
 
 def _named(cat, name: str, kind: str | None = None):

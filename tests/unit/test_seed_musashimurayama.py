@@ -9,15 +9,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 
 from resourcemap.geo import boundaries, chome_by_name, load_chome
-from resourcemap.seeds import check_edges, load_seed_file
+from tests.sources import source_path
+from resourcemap.seeds import check_edges
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "musashimurayama.yaml"
 DOC_NAME = "000_c9a77e2c4b3ca2a2.txt"
-DOC_PATH = Path("/work/shared/sources") / DOC_NAME
+DOC_PATH = source_path(DOC_NAME)
 CITY = "13223"
 
 # 第2-2「本市の実施状況」: 社会福祉法の事業根拠 → 既存事業 as the table writes them.
@@ -33,21 +33,8 @@ EXISTING = {
 }
 
 
-@pytest.fixture(scope="module")
-def doc() -> str:
-    if not DOC_PATH.exists():
-        pytest.skip(f"source document {DOC_PATH} is not available")
-    return DOC_PATH.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def cat():
-    return load_seed_file(SEED)
-
-
-@pytest.fixture(scope="module")
-def by_id(cat):
-    return {n.id: n for n in cat.nodes}
 
 
 def _named(cat, name: str, kind: str | None = None):
