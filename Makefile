@@ -25,7 +25,7 @@ run: venv
 ## system-deps: Debian packages the browser tests need (headless chromium)
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null) \
 	  || echo "warning: could not install chromium; browser tests will fail"; }
 
 ## test: install, start the real servers the tests need on loopback, run everything, stop them

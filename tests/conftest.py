@@ -28,15 +28,19 @@ def seeded_db(tmp_path_factory) -> Path:
     return path
 
 
+def copy_catalogue(src: Path, dst: Path) -> Path:
+    """Copy a catalogue file with SQLite's backup API (consistent even while it is open elsewhere)."""
+    import sqlite3
+
+    source = sqlite3.connect(src)
+    out = sqlite3.connect(dst)
+    source.backup(out)
+    source.close()
+    out.close()
+    return dst
+
+
 @pytest.fixture
 def seeded_copy(seeded_db, tmp_path) -> Path:
     """A private, writable copy of the seeded catalogue."""
-    import sqlite3
-
-    dst = tmp_path / "catalogue.db"
-    src = sqlite3.connect(seeded_db)
-    out = sqlite3.connect(dst)
-    src.backup(out)
-    src.close()
-    out.close()
-    return dst
+    return copy_catalogue(seeded_db, tmp_path / "catalogue.db")

@@ -1,0 +1,287 @@
+"""Benchmark of the gap analysis, beside the cKDTree peer of ../shared/peer-bench in the same run.
+
+1. **National sweep** on the peer-bench workload (size L: every 町丁目 of Japan, 277,207 points ×
+   30 tags against 1,000,000 resources): resourcemap's :func:`resourcemap.gaps.measures.sweep`
+   per tag — nearest resource within 5 km *and* the count within 800 m, i.e. the gap flag — vs
+   the peer's nearest-only sweep (``peer_ckdtree.py``, imported and run here, its outputs
+   redirected to a temp folder). Runs alternate peer/ours; medians are compared. Our nearest
+   distances are checked against the peer's matrix (same cells, ≤ 1e-6 m), our counts against
+   a haversine brute force on a fixed sample of points.
+2. **One municipality, all outputs**: ``analyse`` + ``write_outputs`` (GeoJSON, GeoPackage, CSV,
+   offline HTML map, one PNG per category, report) for 府中市 on the seed catalogue, in process
+   and as the ``resourcemap gaps`` command (a fresh interpreter, imports included).
+
+Targets (issue 4): sweep within 3× of the peer; one municipality under 5 s.
+
+    python bench/gaps.py                 # L (generates the workload into $BENCH_DATA on first use)
+    python bench/gaps.py --size M --repeats 3 --write-docs
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+PEER_BENCH = Path(os.environ.get("PEER_BENCH", ROOT.parent / "shared" / "peer-bench"))
+DOCS = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- gaps:start -->", "<!-- gaps:end -->"
+THRESHOLD_M = 800.0
+
+
+def _peer_modules():
+    """Import peer-bench's ``common`` and ``peer_ckdtree`` (never copied into this repository)."""
+    if not (PEER_BENCH / "common.py").exists():
+        sys.exit(f"peer-bench not found at {PEER_BENCH}; set PEER_BENCH")
+    sys.path.insert(0, str(PEER_BENCH))
+    import common  # type: ignore[import-not-found]
+    import peer_ckdtree  # type: ignore[import-not-found]
+
+    return common, peer_ckdtree
+
+
+def _ensure_workload(common, size: str) -> None:
+    path = common.DATA_DIR / f"workload_{size}.npz"
+    if path.exists():
+        return
+    print(f"generating the peer-bench workload {size} into {common.DATA_DIR} …", flush=True)
+    subprocess.run([sys.executable, str(PEER_BENCH / "gen_workload.py"), "--sizes", size], check=True)
+
+
+def _run_peer(common, peer, size: str, results_dir: Path) -> tuple[float, float]:
+    """One run of the cKDTree peer (its own main); returns (gap_s, build_s)."""
+    common.RESULTS_DIR = results_dir  # the peer-bench folder is read-only here
+    argv = sys.argv
+    sys.argv = ["peer_ckdtree.py", size]
+    try:
+        peer.main()
+    finally:
+        sys.argv = argv
+    metrics = json.loads((results_dir / f"{size}_ckdtree.json").read_text())
+    return metrics["gap_s"], metrics["build_s"]
+
+
+def _run_ours(common, wl: dict, workers: int) -> tuple[float, float, float, np.ndarray, np.ndarray]:
+    """resourcemap's sweep over every point × tag; returns (sweep_s, nearest-only s, build_s, nearest, counts)."""
+    from resourcemap.gaps import measures
+    from resourcemap.geo import to_unit_xyz
+
+    n_res = len(wl["res_lat"])
+    t0 = time.perf_counter()
+    xyz = to_unit_xyz(wl["res_lat"], wl["res_lng"])
+    per_tag = common.tag_index(wl["tag_indptr"], wl["tag_ids"], n_res)
+    trees = [measures.build_tree(xyz[ids]) for ids in per_tag]
+    build = time.perf_counter() - t0
+    pts = to_unit_xyz(wl["pt_lat"], wl["pt_lng"])
+    near = np.empty((len(pts), common.N_TAGS))
+    count = np.empty((len(pts), common.N_TAGS), dtype=np.int64)
+    t0 = time.perf_counter()
+    for t in range(common.N_TAGS):
+        sw = measures.sweep(trees[t], pts, THRESHOLD_M, common.GAP_CAP_M, workers=workers)
+        near[:, t] = sw.nearest_m
+        count[:, t] = sw.count
+    total = time.perf_counter() - t0
+    t0 = time.perf_counter()  # the nearest pass alone: the same query as the peer's
+    for t in range(common.N_TAGS):
+        measures.nearest(trees[t], pts, common.GAP_CAP_M, workers=workers)
+    return total, time.perf_counter() - t0, build, near, count
+
+
+def _check(common, wl: dict, size: str, near: np.ndarray, count: np.ndarray, sample: int = 300) -> dict:
+    with np.load(common.OUT_DIR / f"{size}_ckdtree.npz") as z:
+        peer_gap = z["gap"]
+    both = np.isfinite(peer_gap) & np.isfinite(near)
+    cap_disagree = int(np.count_nonzero(np.isfinite(peer_gap) != np.isfinite(near)))
+    max_d = float(np.max(np.abs(peer_gap[both] - near[both]))) if both.any() else 0.0
+    rng = np.random.default_rng(20240611)
+    idx = rng.choice(len(wl["pt_lat"]), size=min(sample, len(wl["pt_lat"])), replace=False)
+    per_tag = common.tag_index(wl["tag_indptr"], wl["tag_ids"], len(wl["res_lat"]))
+    bad = 0
+    for t in range(common.N_TAGS):
+        ids = per_tag[t]
+        d = common.haversine_m(wl["pt_lat"][idx, None], wl["pt_lng"][idx, None],
+                               wl["res_lat"][ids][None, :], wl["res_lng"][ids][None, :])
+        near_band = np.abs(d - THRESHOLD_M) < 1e-6  # ties at the threshold could go either way
+        brute = np.count_nonzero(d <= THRESHOLD_M, axis=1)
+        bad += int(np.count_nonzero((brute != count[idx, t]) & ~near_band.any(axis=1)))
+    return {"cells": int(peer_gap.size), "cap_disagree": cap_disagree, "max_abs_diff_m": max_d,
+            "count_sample_cells": int(len(idx) * common.N_TAGS), "count_mismatches": bad}
+
+
+def national(size: str, repeats: int, workers: int) -> dict:
+    common, peer = _peer_modules()
+    _ensure_workload(common, size)
+    wl = common.load_workload(size)
+    peer_s, ours_s, ours_near, peer_b, ours_b = [], [], [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("BENCH_OUT", str(Path(tmp) / "out"))
+        common.OUT_DIR = Path(os.environ["BENCH_OUT"])
+        for r in range(repeats):
+            g, b = _run_peer(common, peer, size, Path(tmp))
+            peer_s.append(g)
+            peer_b.append(b)
+            s, s_near, b, near, count = _run_ours(common, wl, workers)
+            ours_s.append(s)
+            ours_near.append(s_near)
+            ours_b.append(b)
+            print(f"run {r + 1}/{repeats}: peer sweep {g:.2f} s, resourcemap sweep {s:.2f} s", flush=True)
+        check = _check(common, wl, size, near, count)
+    gaps = int(np.count_nonzero(count == 0))
+    return {"size": size, "points": int(len(wl["pt_lat"])), "resources": int(len(wl["res_lat"])),
+            "tags": common.N_TAGS, "workers": workers, "repeats": repeats,
+            "peer_sweep_s": peer_s, "ours_sweep_s": ours_s, "ours_nearest_s": ours_near,
+            "peer_build_s": peer_b, "ours_build_s": ours_b,
+            "peer_median_s": statistics.median(peer_s), "ours_median_s": statistics.median(ours_s),
+            "ratio": statistics.median(ours_s) / statistics.median(peer_s),
+            "gap_cells": gaps, "check": check}
+
+
+def municipality(city: str, repeats: int) -> dict:
+    from resourcemap.catalogue import build_catalogue
+    from resourcemap.gaps import GapOptions, analyse, write_outputs
+    from resourcemap.graph.readmodel import ReadModel
+    from resourcemap.graph.stores.sqlite import SQLiteStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "catalogue.db"
+        store = SQLiteStore(db)
+        build_catalogue(store, "all")
+        store.close()
+        inproc, stages = [], []
+        for r in range(repeats):
+            t0 = time.perf_counter()
+            store = SQLiteStore(db)
+            rm = ReadModel(store, follow=False)
+            t1 = time.perf_counter()
+            result = analyse(rm, city, GapOptions(), aux_path=str(db))
+            t2 = time.perf_counter()
+            write_outputs(result, Path(tmp) / f"out{r}")
+            t3 = time.perf_counter()
+            store.close()
+            inproc.append(t3 - t0)
+            stages.append((t1 - t0, t2 - t1, t3 - t2))
+        cli = []
+        exe = Path(sys.executable).with_name("resourcemap")
+        for r in range(repeats):
+            t0 = time.perf_counter()
+            subprocess.run([str(exe), "--db", str(db), "gaps", "--city", city, "--out", str(Path(tmp) / f"cli{r}")],
+                           check=True, stdout=subprocess.DEVNULL)
+            cli.append(time.perf_counter() - t0)
+        files = len(list((Path(tmp) / "cli0").iterdir()))
+    med = [statistics.median(s[i] for s in stages) for i in range(3)]
+    return {"city": city, "units": len(result.units), "categories": len(result.categories), "files": files,
+            "inproc_s": inproc, "inproc_median_s": statistics.median(inproc), "load_s": med[0],
+            "analyse_s": med[1], "outputs_s": med[2], "cli_s": cli, "cli_median_s": statistics.median(cli)}
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import scipy
+
+    mem = ""
+    try:
+        kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}, numpy {np.__version__}, "
+            f"scipy {scipy.__version__}")
+
+
+def markdown(nat: dict | None, muni: dict | None) -> str:
+    lines = [START, "## Gaps", "", f"Run {date.today().isoformat()} with `python bench/gaps.py` on {_machine()} "
+             "(shared machine: compare ratios measured in the same run).", ""]
+    if nat:
+        c = nat["check"]
+        lines += [
+            f"### National sweep (peer-bench workload {nat['size']}: {nat['points']:,} 町丁目 points × {nat['tags']} tags, "
+            f"{nat['resources']:,} resources)", "",
+            "Per tag: the nearest resource within 5 km (the peer's whole query) and, for resourcemap, also the "
+            f"number of resources within {THRESHOLD_M:.0f} m (`count_within`; the gap flag is count = 0). Peer = "
+            "`peer_ckdtree.py` of ../shared/peer-bench, imported and run in the same process, alternating with ours, "
+            f"{nat['repeats']} runs each; KD-tree workers = {nat['workers']} for both. Index build is not part of the "
+            "sweep times.", "",
+            "| | sweep median s | runs s | index build median s |", "|---|---:|---|---:|",
+            f"| cKDTree peer (nearest only) | {nat['peer_median_s']:.2f} | "
+            f"{', '.join(f'{x:.2f}' for x in nat['peer_sweep_s'])} | {statistics.median(nat['peer_build_s']):.2f} |",
+            f"| resourcemap `measures.sweep` (nearest + count + gap) | {nat['ours_median_s']:.2f} | "
+            f"{', '.join(f'{x:.2f}' for x in nat['ours_sweep_s'])} | {statistics.median(nat['ours_build_s']):.2f} |",
+            f"| resourcemap `measures.nearest` alone (the peer's query) | {statistics.median(nat['ours_nearest_s']):.2f} "
+            f"| {', '.join(f'{x:.2f}' for x in nat['ours_nearest_s'])} | (same trees) |", "",
+            f"**Ratio resourcemap / peer: {nat['ratio']:.2f}×** (target ≤ 3×). Gap cells (nothing within "
+            f"{THRESHOLD_M:.0f} m): {nat['gap_cells']:,} of {nat['points'] * nat['tags']:,}.", "",
+            f"Agreement: nearest distances equal the peer's on all {c['cells']:,} cells (max |Δ| "
+            f"{c['max_abs_diff_m']:.2e} m, {c['cap_disagree']} cells differ across the 5 km cap); counts equal a "
+            f"haversine brute force on {c['count_sample_cells']:,} sampled cells ({c['count_mismatches']} mismatches).", "",
+        ]
+    if muni:
+        lines += [
+            f"### One municipality, all outputs ({muni['city']}, seed catalogue: {muni['units']} 町丁目 × "
+            f"{muni['categories']} categories, {muni['files']} files)", "",
+            "| | median s | runs s |", "|---|---:|---|",
+            f"| in process: open store + read model, `analyse`, `write_outputs` | {muni['inproc_median_s']:.2f} | "
+            f"{', '.join(f'{x:.2f}' for x in muni['inproc_s'])} |",
+            f"| `resourcemap gaps --city {muni['city']} --out DIR` (new interpreter, imports included, plus the "
+            "多機関協働 network section the CLI adds to the report) | "
+            f"{muni['cli_median_s']:.2f} | {', '.join(f'{x:.2f}' for x in muni['cli_s'])} |", "",
+            f"In-process stages (medians): load {muni['load_s']:.2f} s, analyse {muni['analyse_s']:.2f} s, outputs "
+            f"{muni['outputs_s']:.2f} s (one PNG per category is the largest part). Repeated in-process runs reuse the "
+            "per-process geometry caches (Voronoi cells, boundaries); the command line figure is the cold one. "
+            "Target < 5 s.", "",
+        ]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_docs(section: str) -> None:
+    """Replace the Gaps section of docs/benchmarks.md (re-read right before writing; other sections untouched)."""
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOCS.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", default="L", choices=["S", "M", "L"])
+    ap.add_argument("--repeats", type=int, default=3, help="national sweep runs (each side)")
+    ap.add_argument("--city-repeats", type=int, default=5, help="municipality runs (in process and CLI)")
+    ap.add_argument("--workers", type=int, default=1, help="KD-tree query threads (the peer uses 1)")
+    ap.add_argument("--city", default="府中市")
+    ap.add_argument("--skip-national", action="store_true")
+    ap.add_argument("--skip-city", action="store_true")
+    ap.add_argument("--write-docs", action="store_true", help="update the Gaps section of docs/benchmarks.md")
+    args = ap.parse_args()
+    nat = None if args.skip_national else national(args.size, args.repeats, args.workers)
+    muni = None if args.skip_city else municipality(args.city, args.city_repeats)
+    section = markdown(nat, muni)
+    print(section)
+    if args.write_docs:
+        write_docs(section)
+    failed = (nat is not None and (nat["ratio"] > 3 or nat["check"]["count_mismatches"] or nat["check"]["cap_disagree"])) \
+        or (muni is not None and muni["inproc_median_s"] >= 5)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""The gap measures against brute force and against answers worked out by hand.
+
+* Random catalogues on real 町丁目 points (福生市 + 武蔵村山市): nearest distance, count within the
+  threshold, unit aggregation and gap flags from the KD-tree code equal a haversine double
+  loop written independently here.
+* A tiny grid along one meridian (distances on the sphere are then exact: R·Δφ), where the
+  nearest distances, counts and E2SFCA values are computed by hand in the docstrings; and
+  the E2SFCA kernel cross-checked against PySAL ``access`` on random instances.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from resourcemap.gaps import measures as M
+from resourcemap.geo import EARTH_RADIUS_M, haversine_m, load_chome, to_unit_xyz
+
+POINTS = [c for code in ("13218", "13223") for c in load_chome(code) if not c.koaza]
+LAT0, LNG0 = 35.70, 139.40
+
+
+def _north(metres: float) -> tuple[float, float]:
+    """A point *metres* north of (LAT0, LNG0) on the same meridian (haversine distance exactly R·Δφ)."""
+    return LAT0 + math.degrees(metres / EARTH_RADIUS_M), LNG0
+
+
+def _xyz(latlng: list[tuple[float, float]]) -> np.ndarray:
+    return to_unit_xyz([p[0] for p in latlng], [p[1] for p in latlng]).reshape(-1, 3)
+
+
+# ------------------------------------------------------------------------------------------ oracle
+@st.composite
+def scenes(draw):
+    """Demand points = real 町丁目 points grouped into units; resources = 町丁目 points jittered ≤ 400 m."""
+    n_pts = draw(st.integers(1, 40))
+    pts = draw(st.lists(st.sampled_from(POINTS), min_size=n_pts, max_size=n_pts))
+    n_units = draw(st.integers(1, n_pts))
+    owner = np.array(draw(st.lists(st.integers(0, n_units - 1), min_size=n_pts, max_size=n_pts)))
+    owner[:n_units] = np.arange(n_units)  # every unit owns at least one point
+    n_res = draw(st.integers(0, 30))
+    res = []
+    for _ in range(n_res):
+        base = draw(st.sampled_from(POINTS))
+        dy, dx = draw(st.floats(-400, 400)), draw(st.floats(-400, 400))
+        res.append((base.lat + math.degrees(dy / EARTH_RADIUS_M),
+                    base.lng + math.degrees(dx / (EARTH_RADIUS_M * math.cos(math.radians(base.lat))))))
+    weights = np.array(draw(st.lists(st.sampled_from([0.0, 1.0, 2.5, 10.0]), min_size=n_pts, max_size=n_pts)))
+    threshold = draw(st.sampled_from([300.0, 500.0, 800.0, 1500.0]))
+    cap = draw(st.sampled_from([2000.0, 5000.0, math.inf]))
+    return [(p.lat, p.lng) for p in pts], owner, n_units, res, weights, threshold, cap
+
+
+def _oracle(pts, owner, n_units, res, weights, threshold, cap):
+    d = np.array([[haversine_m(a, b, c, e) for (c, e) in res] for (a, b) in pts]).reshape(len(pts), len(res))
+    assume(not np.any(np.abs(d - threshold) < 1e-6) and not np.any(np.abs(d - cap) < 1e-6))
+    p_near = np.array([min([x for x in row if x <= cap], default=math.inf) for row in d])
+    u_near, u_count, share = [], [], []
+    for u in range(n_units):
+        rows = [i for i in range(len(pts)) if owner[i] == u]
+        u_near.append(min(p_near[i] for i in rows))
+        u_count.append(len({j for i in rows for j in range(len(res)) if d[i, j] <= threshold}))
+        w = [weights[i] for i in rows]
+        hit = [1.0 if p_near[i] <= threshold else 0.0 for i in rows]
+        share.append(sum(a * b for a, b in zip(w, hit)) / sum(w) if sum(w) > 0 else sum(hit) / len(hit))
+    return p_near, np.array(u_near), np.array(u_count), np.array(share)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenes())
+def test_measures_equal_brute_force(scene):
+    pts, owner, n_units, res, weights, threshold, cap = scene
+    p_near_o, u_near_o, u_count_o, share_o = _oracle(*scene)
+    tree = M.build_tree(_xyz(res)) if res else None
+    xyz = _xyz(pts)
+    p_near, rows = M.nearest(tree, xyz, cap)
+    np.testing.assert_allclose(p_near, p_near_o, rtol=0, atol=1e-6)
+    for i, r in enumerate(rows):  # the row returned is a resource at that distance
+        if r >= 0:
+            assert abs(haversine_m(*pts[i], *res[r]) - p_near_o[i]) < 1e-6
+        else:
+            assert p_near_o[i] == math.inf
+    u_near = M.unit_nearest(p_near, owner, n_units)
+    np.testing.assert_allclose(u_near, u_near_o, rtol=0, atol=1e-6)
+    pi, rj, d = M.pairs_within(tree, xyz, threshold)
+    assert np.all(d <= threshold)
+    assert len(pi) == sum(1 for p in pts for q in res if haversine_m(*p, *q) <= threshold)
+    count = M.unit_count_within(pi, rj, owner, n_units)
+    np.testing.assert_array_equal(count, u_count_o)
+    np.testing.assert_array_equal(M.count_within(tree, xyz, threshold),
+                                  [sum(1 for q in res if haversine_m(*p, *q) <= threshold) for p in pts])
+    # skipping points whose nearest is beyond the radius changes nothing
+    np.testing.assert_array_equal(M.count_within(tree, xyz, threshold, nearest_m=M.nearest(tree, xyz)[0]),
+                                  M.count_within(tree, xyz, threshold))
+    np.testing.assert_allclose(M.share_covered(p_near, weights, owner, n_units, threshold), share_o, atol=1e-12)
+    gap = M.gap_flags(count)
+    np.testing.assert_array_equal(gap, u_count_o == 0)
+    # the vectorised per-point sweep (the path of single-point units and of bench/gaps.py)
+    sw = M.sweep(tree, xyz, threshold, cap)
+    np.testing.assert_allclose(sw.nearest_m, p_near_o, rtol=0, atol=1e-6)
+    per_point = np.array([sum(1 for q in res if haversine_m(*p, *q) <= threshold) for p in pts])
+    np.testing.assert_array_equal(sw.count, per_point)
+    np.testing.assert_array_equal(sw.gap, per_point == 0)
+    # a gap is exactly a unit whose nearest resource is beyond the threshold (or none in range)
+    np.testing.assert_array_equal(gap, ~(u_near_o <= threshold))
+
+
+def test_no_resources_means_every_unit_is_a_gap():
+    xyz = _xyz([(p.lat, p.lng) for p in POINTS[:5]])
+    near, rows = M.nearest(None, xyz)
+    assert np.all(np.isinf(near)) and np.all(rows == -1)
+    assert M.gap_flags(M.count_within(None, xyz, 800)).all()
+
+
+# ------------------------------------------------------------------------------------------ hand-worked grid
+# Demand points P0…P4 at 0, 300, 600, 900, 1200 m north; supply S1 at 150 m (capacity 10), S2 at 1050 m
+# (capacity 5); populations 10, 20, 30, 20, 10; threshold 900 m → zones ≤300 m: 1, ≤600 m: 0.68, ≤900 m: 0.22.
+GRID_DEMAND = [_north(m) for m in (0, 300, 600, 900, 1200)]
+GRID_SUPPLY = [_north(150), _north(1050)]
+POP = np.array([10.0, 20.0, 30.0, 20.0, 10.0])
+CAP = np.array([10.0, 5.0])
+
+
+def test_grid_nearest_and_counts_by_hand():
+    """Distances: P0–S1 150, P1–S1 150 / S2 750, P2 450 / 450, P3 750 / 150, P4–S2 150 (P0–S2, P4–S1: 1050)."""
+    tree = M.build_tree(_xyz(GRID_SUPPLY))
+    near, rows = M.nearest(tree, _xyz(GRID_DEMAND))
+    np.testing.assert_allclose(near, [150, 150, 450, 150, 150], atol=1e-6)
+    assert rows[0] == 0 and rows[4] == 1
+    np.testing.assert_array_equal(M.count_within(tree, _xyz(GRID_DEMAND), 900), [1, 2, 2, 2, 1])
+    np.testing.assert_array_equal(M.count_within(tree, _xyz(GRID_DEMAND), 500), [1, 1, 2, 1, 1])
+    assert M.gap_flags(M.count_within(tree, _xyz(GRID_DEMAND), 100)).all()
+    capped, _ = M.nearest(tree, _xyz(GRID_DEMAND), cap_m=400)
+    assert math.isinf(capped[2]) and capped[0] == pytest.approx(150, abs=1e-6)
+
+
+def test_grid_e2sfca_by_hand():
+    """Step 1: load(S1) = 10·1 + 20·1 + 30·0.68 + 20·0.22 = 54.8 → R1 = 10/54.8;
+    load(S2) = 20·0.22 + 30·0.68 + 20·1 + 10·1 = 54.8 → R2 = 5/54.8.
+    Step 2: A0 = R1 = 10/54.8; A1 = R1 + 0.22·R2 = 11.1/54.8; A2 = 0.68·(R1 + R2) = 10.2/54.8;
+    A3 = 0.22·R1 + R2 = 7.2/54.8; A4 = R2 = 5/54.8."""
+    tree = M.build_tree(_xyz(GRID_SUPPLY))
+    pi, rj, d = M.pairs_within(tree, _xyz(GRID_DEMAND), 900)
+    access = M.e2sfca(POP, CAP, pi, rj, d, 900)
+    np.testing.assert_allclose(access, np.array([10, 11.1, 10.2, 7.2, 5]) / 54.8, rtol=1e-9)
+    # supply-weighted total is conserved: Σ P_i A_i = Σ S_j when every supply reaches some demand
+    assert float((POP * access).sum()) == pytest.approx(CAP.sum())
+    # unit mean over two units {P0,P1,P2}, {P3,P4} weighted by population
+    owner = np.array([0, 0, 0, 1, 1])
+    np.testing.assert_allclose(M.unit_mean(access, POP, owner, 2),
+                               [(10 * 10 + 20 * 11.1 + 30 * 10.2) / 60 / 54.8, (20 * 7.2 + 10 * 5) / 30 / 54.8])
+
+
+def test_step_weights_and_low_band():
+    np.testing.assert_array_equal(M.step_weight([0, 300, 300.5, 600, 899, 900, 901], 900),
+                                  [1, 1, 0.68, 0.68, 0.22, 0.22, 0])
+    low = M.low_band(np.array([0.0, 1.0, 2.0, 3.0, 4.0, np.nan]), 0.25)
+    np.testing.assert_array_equal(low, [False, True, False, False, False, False])
+    assert not M.low_band(np.array([0.0, 5.0])).any()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 5), st.randoms(use_true_random=False))
+def test_e2sfca_matches_pysal_access(n_dem, n_sup, rnd):
+    from access import fca, weights
+
+    dem = np.array([rnd.choice([0.0, 5.0, 12.0, 40.0]) for _ in range(n_dem)])
+    dem[0] = max(dem[0], 1.0)
+    sup = np.array([rnd.choice([1.0, 3.0, 8.0]) for _ in range(n_sup)])
+    cost = np.array([[rnd.uniform(0, 1200) for _ in range(n_sup)] for _ in range(n_dem)])
+    assume(not np.any(np.isin(np.round(cost, 6), [300.0, 600.0, 900.0])))
+    pi, rj = np.nonzero(cost <= 900)
+    ours = M.e2sfca(dem, sup, pi, rj, cost[pi, rj], 900)
+    demand_df = pd.DataFrame({"demand": dem}, index=pd.Index(range(n_dem), name="geoid"))
+    supply_df = pd.DataFrame({"supply": sup}, index=pd.Index(range(n_sup), name="geoid"))
+    cost_df = pd.DataFrame([(i, j, cost[i, j]) for i in range(n_dem) for j in range(n_sup)],
+                           columns=["origin", "dest", "cost"])
+    theirs = fca.two_stage_fca(demand_df, supply_df, cost_df, max_cost=900, demand_name="demand",
+                               supply_name="supply", weight_fn=weights.step_fn({300: 1, 600: 0.68, 900: 0.22}))
+    # access leaves demand points that reach nothing out of its result, and gives inf/NaN for a
+    # supply no weighted demand reaches; ours gives 0 for both (nothing is accessible there).
+    theirs = theirs.replace([np.inf, -np.inf], np.nan).reindex(range(n_dem))
+    reach = np.isin(np.arange(n_dem), pi)
+    load = np.bincount(rj, weights=dem[pi] * M.step_weight(cost[pi, rj], 900), minlength=n_sup)
+    assume(np.all(load[np.unique(rj)] > 0))  # access divides by zero there
+    np.testing.assert_allclose(ours[reach], theirs.to_numpy()[reach], rtol=1e-9)
+    assert np.all(ours[~reach] == 0)
