@@ -31,6 +31,26 @@ chord_of_arc = chord_for_arc_m
 arc_of_chord = arc_for_chord
 
 
+# Scalar versions for the per-query hot path: the same formulas in plain floats (the numpy
+# ones cost microseconds per call on scalars, which dominated a 10-result query).
+def _unit(lat: float, lng: float) -> tuple[float, float, float]:
+    la, lo = math.radians(lat), math.radians(lng)
+    c = math.cos(la)
+    return (c * math.cos(lo), c * math.sin(lo), math.sin(la))
+
+
+def _chord(metres: float) -> float:
+    return 2.0 * math.sin(min(metres / EARTH_RADIUS_M, math.pi) / 2.0)
+
+
+def _arc(chord: float) -> float:
+    return 2.0 * EARTH_RADIUS_M * math.asin(min(max(chord / 2.0, 0.0), 1.0))
+
+
+def _dist(v: np.ndarray, q: tuple[float, float, float]) -> float:
+    return math.sqrt((float(v[0]) - q[0]) ** 2 + (float(v[1]) - q[1]) ** 2 + (float(v[2]) - q[2]) ** 2)
+
+
 @dataclass
 class _Bucket:
     """Points of one category: a static tree + a delta of recent additions + tombstones."""
@@ -146,8 +166,8 @@ class SpatialIndex:
         b = self._buckets.get(category)
         if b is None:
             return []
-        q = unit_xyz(lat, lng)
-        chord = chord_of_arc(radius_m) * (1 + 1e-12)
+        q = _unit(lat, lng)
+        chord = _chord(radius_m) * (1 + 1e-12)
         with self._lock:
             found: list[tuple[str, float]] = []
             if b.tree is not None:
@@ -155,14 +175,15 @@ class SpatialIndex:
                 if rows:
                     rows = [r for r in rows if r not in b.dead] if b.dead else rows
                     if rows:
-                        d = np.linalg.norm(b.xyz[rows] - q, axis=1)
+                        d = np.linalg.norm(b.xyz[rows] - np.asarray(q), axis=1)
                         found.extend(zip((b.ids[r] for r in rows), d.tolist()))
             for pid, v in b.delta.items():
-                d = float(np.linalg.norm(v - q))
+                d = _dist(v, q)
                 if d <= chord:
                     found.append((pid, d))
         found.sort(key=lambda t: (t[1], t[0]))
-        return [(pid, float(arc_of_chord(c))) for pid, c in found if arc_of_chord(c) <= radius_m]
+        out = [(pid, _arc(c)) for pid, c in found]
+        return [t for t in out if t[1] <= radius_m]
 
     def nearest(self, lat: float, lng: float, k: int, max_m: float = math.inf,
                 category: str = ALL) -> list[tuple[str, float]]:
@@ -170,24 +191,25 @@ class SpatialIndex:
         b = self._buckets.get(category)
         if b is None or k <= 0:
             return []
-        q = unit_xyz(lat, lng)
-        chord = chord_of_arc(max_m) * (1 + 1e-12) if math.isfinite(max_m) else np.inf
+        q = _unit(lat, lng)
+        chord = _chord(max_m) * (1 + 1e-12) if math.isfinite(max_m) else math.inf
         with self._lock:
             found: list[tuple[str, float]] = []
             if b.tree is not None and b.tree.n:
                 kk = min(b.tree.n, k + len(b.dead))
                 d, rows = b.tree.query(q, k=kk, distance_upper_bound=chord)
-                d, rows = np.atleast_1d(d), np.atleast_1d(rows)
+                if kk == 1:
+                    d, rows = np.atleast_1d(d), np.atleast_1d(rows)
+                n, dead, ids = b.tree.n, b.dead, b.ids
                 for dist, r in zip(d.tolist(), rows.tolist()):
-                    if r >= b.tree.n or r in b.dead:
-                        continue
-                    found.append((b.ids[r], dist))
+                    if r < n and r not in dead:
+                        found.append((ids[r], dist))
             for pid, v in b.delta.items():
-                dist = float(np.linalg.norm(v - q))
+                dist = _dist(v, q)
                 if dist <= chord:
                     found.append((pid, dist))
         found.sort(key=lambda t: (t[1], t[0]))
-        out = [(pid, float(arc_of_chord(c))) for pid, c in found[:k]]
+        out = [(pid, _arc(c)) for pid, c in found[:k]]
         return [t for t in out if t[1] <= max_m]
 
     def in_bbox(self, min_lat: float, min_lng: float, max_lat: float, max_lng: float,

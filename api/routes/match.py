@@ -1,0 +1,66 @@
+"""``POST /v1/match`` (参加支援 matching) and ``GET /v1/unmet`` (the aggregated unmet-need counts).
+
+Thin on purpose: the request model, the matching and the counters are :mod:`resourcemap.match`.
+Nothing from a match request is logged or kept except the unmet counters.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.responses import JSONResponse
+
+from resourcemap.cities import resolve_city
+from resourcemap.errors import InputError, NotFound
+from resourcemap.match import MatchRequest, UnmetLog, match_household
+
+from ..deps import AppState, ReadModelDep, StateDep, Viewer
+
+router = APIRouter(tags=["match"])
+
+_EXTRA_KEY = "unmet_log"
+_lock = threading.Lock()
+
+_EXAMPLE = {"city": "府中市", "location": {"address": "白糸台三丁目"},
+            "members": [{"age": 52, "needs": ["ひきこもり", "居場所"]}, {"age": 83, "needs": ["介護予防"]}],
+            "max_distance_m": 2000, "limit": 5}
+
+
+def unmet_log(state: AppState) -> UnmetLog:
+    """The app's unmet-need log (``AppState.extras``), opened on first use."""
+    log = state.extras.get(_EXTRA_KEY)
+    if log is None:
+        with _lock:
+            log = state.extras.get(_EXTRA_KEY)
+            if log is None:
+                from resourcemap.auxdb import AuxDB
+
+                log = state.extras[_EXTRA_KEY] = UnmetLog(AuxDB(state.settings.aux_db))
+    return log
+
+
+def setup(app: FastAPI) -> None:
+    """Open the unmet log when the app starts (so the first match does not pay for it)."""
+    app.state.startup_hooks.append(unmet_log)
+
+
+@router.post("/v1/match", summary="A household's needs → eligible resources nearby, a team, unmet needs",
+             response_class=JSONResponse,
+             responses={200: {"description": "matches per member × need (ordered by score), unmet needs, "
+                                             "支援チーム and coordinators (CONTRACT.md)"}},
+             openapi_extra={"requestBody": {"content": {"application/json": {"example": _EXAMPLE}}}})
+def post_match(body: MatchRequest, _: Viewer, state: StateDep, rm: ReadModelDep) -> JSONResponse:
+    data = match_household(rm, body, unmet_log=unmet_log(state))
+    return JSONResponse(data)
+
+
+@router.get("/v1/unmet", summary="Aggregated unmet-need counts (municipality, 町丁目/area, category, age band, month)")
+def get_unmet(_: Viewer, state: StateDep, city: str = Query(..., description="name or code"),
+              month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$")) -> dict[str, Any]:
+    try:
+        code = resolve_city(city).code
+    except NotFound as exc:
+        raise InputError(exc.detail) from None
+    rows = unmet_log(state).counts(code, month)
+    return {"city": code, "items": rows, "total": sum(r["count"] for r in rows)}

@@ -1,0 +1,79 @@
+"""``resourcemap match``: one member's needs → eligible resources nearby, the team and the coordinator."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("match", parents=[common], help="match needs to resources near a household",
+                       description="世帯の所在地（町丁目か緯度経度）とニーズから、近くの利用できる社会資源を理由つきで示し、"
+                                   "支援チームと担当コーディネーターを提案します。結果は保存されません（該当なしの件数のみ集計）。")
+    p.add_argument("--city", required=True, help="municipality name or code")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--address", help="町丁目 (e.g. 白糸台三丁目); 番地 is ignored and never kept")
+    where.add_argument("--lat", type=float, help="latitude (with --lng)")
+    p.add_argument("--lng", type=float, help="longitude (with --lat)")
+    p.add_argument("--need", action="append", required=True, help="category id, label or synonym (repeatable)")
+    p.add_argument("--age", type=int, help="the member's age")
+    p.add_argument("--field", action="append", default=[], help="分野: 高齢, 障害, 子ども, 困窮, 全世代 (repeatable)")
+    p.add_argument("--max-distance", type=float, help="metres (default 2000)")
+    p.add_argument("--limit", type=int, help="matches per need (default 5)")
+    p.set_defaults(func=run)
+
+
+def build_body(a) -> dict[str, Any]:
+    """The POST /v1/match body the arguments stand for (one member)."""
+    loc: dict[str, Any] = {"address": a.address} if a.address else {"lat": a.lat, "lng": a.lng}
+    member: dict[str, Any] = {"needs": a.need, "fields": a.field}
+    if a.age is not None:
+        member["age"] = a.age
+    body: dict[str, Any] = {"city": a.city, "location": loc, "members": [member]}
+    if a.max_distance is not None:
+        body["max_distance_m"] = a.max_distance
+    if a.limit is not None:
+        body["limit"] = a.limit
+    return body
+
+
+def render(data: dict[str, Any]) -> str:
+    """A readable Japanese report: location, per need a ranked table with reasons, unmet, team."""
+    loc = data["location"]
+    where = loc["chome"] or loc["town"]
+    area = "、".join(a["name"] for a in loc["areas"]) or "エリア不明"
+    out = [f"世帯の所在地: {where}（精度: {loc['precision']}、{area}）", ""]
+    for r in data["results"]:
+        out.append(f"■ ニーズ「{r['need']}」→ {r['category_label']}（徒歩 {r['walk_speed_m_per_min']:g} m/分で計算）")
+        if not r["matches"]:
+            out.append(f"  {data['max_distance_m']:g}m 以内に利用できる資源はありません（未充足として集計しました）")
+        for i, m in enumerate(r["matches"], 1):
+            op = f"／運営: {m['operator']['name']}" if m["operator"] else ""
+            out.append(f"  {i}. {m['name']}  点数 {m['score']:.1f}  {m['distance_m']:.0f}m 徒歩{m['walk_min']}分{op}")
+            out.append("     理由: " + "、".join(m["reasons"]))
+        out.append("")
+    out.append("■ 支援チーム（提案）")
+    for t in data["team"]:
+        out.append(f"  ・{t['name']}: {t['reason']}")
+    if data["team_uncovered_fields"]:
+        out.append("  ※ 担当する相談窓口が見つからない分野: " + "、".join(data["team_uncovered_fields"]))
+    return "\n".join(out)
+
+
+def run(ctx) -> int:
+    from ..errors import InputError
+    from ..graph.readmodel import ReadModel
+    from ..match import match_household, parse_request
+    from . import emit
+    from .cmd_unmet import open_unmet_log
+
+    a = ctx.args
+    if a.address is None and (a.lat is None or a.lng is None):
+        raise InputError("--lat と --lng は両方指定してください（または --address）。")
+    req = parse_request(build_body(a))
+    rm = ReadModel(ctx.store(), follow=False)
+    log = open_unmet_log(ctx)
+    try:
+        data = match_household(rm, req, unmet_log=log)
+    finally:
+        log.aux.close()
+    emit(ctx, data, render)
+    return 0

@@ -1,0 +1,49 @@
+"""``resourcemap unmet``: the aggregated unmet-need counters (for 社会資源開発 and the gap maps)."""
+from __future__ import annotations
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("unmet", parents=[common], help="aggregated unmet-need counts",
+                       description="Needs that found no eligible resource in range, counted by municipality, "
+                                   "町丁目/area, category, 10-year age band and month (nothing else is kept).")
+    p.add_argument("--city", required=True, help="municipality name or code")
+    p.add_argument("--month", help="only this month (YYYY-MM)")
+    p.set_defaults(func=run)
+
+
+def open_unmet_log(ctx):
+    """The unmet log in the auxiliary tables beside the catalogue (as the API opens it)."""
+    from ..auxdb import AuxDB
+    from ..keys import aux_path
+    from ..match.unmet import UnmetLog
+
+    return UnmetLog(AuxDB(aux_path(ctx.store_url())))
+
+
+def run(ctx) -> int:
+    from ..cities import resolve_city
+    from ..taxonomy import load_taxonomy
+    from . import emit
+
+    city = resolve_city(ctx.args.city)
+    log = open_unmet_log(ctx)
+    try:
+        rows = log.counts(city.code, ctx.args.month)
+    finally:
+        log.aux.close()
+    tax = load_taxonomy()
+
+    def table(rows: list[dict]) -> str:
+        if not rows:
+            return f"{city.name}: 満たされなかったニーズの記録はありません。"
+        lines = [f"{city.name}の満たされなかったニーズ（件数の多い順）",
+                 f"{'月':<9}{'分類':<28}{'年齢層':<8}{'町丁目':<14}{'エリア':<28}{'件数':>4}"]
+        for r in rows:
+            label = tax.get(r["category"]).label if r["category"] in tax else r["category"]
+            lines.append(f"{r['month']:<9}{label[:26]:<28}{r['age_band']:<8}{(r['chome'] or '—')[:12]:<14}"
+                         f"{(r['area_id'] or '—')[:26]:<28}{r['count']:>4}")
+        lines.append(f"（合計 {sum(r['count'] for r in rows)} 件）")
+        return "\n".join(lines)
+
+    emit(ctx, rows, table)
+    return 0

@@ -1,0 +1,170 @@
+"""参加支援 matching: a household's needs → eligible resources nearby, ranked and explained.
+
+Why this order of work: everything that can fail on bad input (city, address, need terms) is
+resolved first, so a request either fails whole with a Japanese message or runs to the end.
+Then, per member × need, candidates stream out of the category KD-trees nearest first
+(:mod:`.retrieve`), hard filters drop the ineligible (:mod:`.eligibility`), the rest are
+scored (:mod:`.scoring`), and reading stops as soon as no farther candidate could enter the
+top ``limit``. The 支援チーム and the area's coordinator come from the graph (:mod:`.team`);
+needs with nothing in range are counted (:mod:`.unmet`) — and nothing else is kept.
+
+Walking speed: 80 m/min (the Japanese 徒歩 convention), 60 m/min (1.0 m/s) for members aged
+75 and over — see docs/matching.md for why — unless the request gives a speed.
+"""
+from __future__ import annotations
+
+from bisect import insort
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ..cities import resolve_city
+from ..errors import InputError, NotFound
+from ..geo import walk_minutes
+from ..graph.readmodel import ReadModel
+from ..taxonomy import Resolution, load_taxonomy
+from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
+from .eligibility import MemberProfile, eligible, member_fields
+from .locate import Place, locate_household, nearest_chome
+from .request import MatchRequest, MemberIn
+from .retrieve import nearest_stream
+from .scoring import Fit, distance_points, max_points_besides_distance, round_score, score_match
+from .team import BUNYA_ORDER, suggest_team
+from .unmet import JST, UnmetKey, UnmetLog, age_band, month_of
+
+__all__ = ["match_household", "walk_speed_for", "WALK_SPEED", "SENIOR_WALK_SPEED", "SENIOR_AGE"]
+
+WALK_SPEED = 80.0         # m/min, 不動産の表示に関する公正競争規約
+SENIOR_WALK_SPEED = 60.0  # m/min = 1.0 m/s
+SENIOR_AGE = 75
+
+
+def walk_speed_for(member: MemberIn) -> float:
+    if member.walk_speed_m_per_min is not None:
+        return float(member.walk_speed_m_per_min)
+    if member.age is not None and member.age >= SENIOR_AGE:
+        return SENIOR_WALK_SPEED
+    return WALK_SPEED
+
+
+@dataclass(frozen=True)
+class _Household:
+    place: Place
+    areas: tuple[AreaInfo, ...]
+    area_ids: frozenset[str]
+    municipality_id: str | None
+
+
+def _resolve_city(name: str) -> str:
+    try:
+        return resolve_city(name).code
+    except NotFound as exc:  # in a request body an unknown city is bad input, not a missing page
+        raise InputError(exc.detail) from None
+
+
+def _household(ctx: MatchContext, req: MatchRequest) -> _Household:
+    code = _resolve_city(req.city)
+    place = locate_household(code, req.location)
+    chome = place.chome or nearest_chome(code, place.lat, place.lng).town  # a town: its centroid's cell
+    areas = ctx.areas_at(code, chome)
+    return _Household(place, areas, frozenset(a.id for a in areas), ctx.city(code).municipality_id)
+
+
+def _resolve_needs(req: MatchRequest) -> list[list[Resolution]]:
+    tax = load_taxonomy()
+    return [[tax.resolve(term) for term in m.needs] for m in req.members]
+
+
+def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolution, limit: int,
+               max_m: float, today: date) -> list[dict[str, Any]]:
+    tax = load_taxonomy()
+    need = res.category
+    cats = tax.descendants(need.id)
+    speed = walk_speed_for(member)
+    who = MemberProfile(member.age, member_fields(member.fields, member.age), frozenset(need.fields),
+                        hh.place.city)
+    bound = max_points_besides_distance(bool(member.times)) + 1e-9
+    top: list[tuple[tuple, dict[str, Any]]] = []
+    rm = ctx.rm
+    for pid, d in nearest_stream(rm.index, hh.place.lat, hh.place.lng, cats, max_m):
+        if len(top) >= limit and round_score(bound + distance_points(d, speed)) < -top[-1][0][0]:
+            break  # nothing farther can reach the top list
+        node = rm.node(pid)
+        if not eligible(node, who):
+            continue
+        offered = need.id if need.id in node.categories else next((c for c in node.categories if c in cats), need.id)
+        fit = Fit("exact" if offered == need.id else "descendant", res.fit == "synonym", need.label,
+                  tax.get(offered).label, res.term)
+        areas = ctx.resource_areas(node)
+        same = next((a for a in hh.areas if a.id in areas and a.level != WHOLE_CITY_LEVEL), None)
+        minutes = walk_minutes(d, speed)
+        scored = score_match(node, fit, d, speed, minutes, same, member.times, today)
+        op = ctx.operator(node)
+        entry = {
+            "id": node.id, "name": node.name, "kind": node.kind, "lat": node.lat, "lng": node.lng,
+            "location_precision": node.location_precision, "distance_m": round(d, 1), "walk_min": minutes,
+            "score": scored.score, "score_parts": scored.parts, "reasons": scored.reasons,
+            "area_id": node.area_id or (min(areas) if areas else None),
+            "operator": {"id": op.id, "name": op.name, "kind": op.kind} if op is not None else None,
+            "categories": list(node.categories),
+        }
+        insort(top, ((-scored.score, d, node.id), entry), key=lambda t: t[0])
+        del top[limit:]
+    return [e for _, e in top]
+
+
+def _members_of_fields(req: MatchRequest, resolved: list[list[Resolution]]) -> dict[str, list[int]]:
+    """分野 → member indices: given or age-inferred 分野, else each need's main 分野, else 全世代."""
+    out: dict[str, list[int]] = {}
+    for i, (m, needs) in enumerate(zip(req.members, resolved)):
+        fields = set(member_fields(m.fields, m.age))
+        if not fields:
+            fields = {r.category.fields[0] for r in needs if r.category.fields} or {"全世代"}
+        for f in sorted(fields, key=lambda f: BUNYA_ORDER.index(f) if f in BUNYA_ORDER else 99):
+            out.setdefault(f, []).append(i)
+    return out
+
+
+def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | None = None,
+                    now: datetime | None = None) -> dict[str, Any]:
+    """Match every member's needs, suggest a team, count unmet needs. Returns the CONTRACT.md shape.
+
+    Raises :class:`InputError` subclasses (unknown city, address or need) before doing any work.
+    """
+    ctx = context_for(rm)
+    hh = _household(ctx, req)
+    resolved = _resolve_needs(req)
+    now = now or datetime.now(JST)
+    today = now.astimezone(JST).date() if now.tzinfo else now.date()
+    results: list[dict[str, Any]] = []
+    unmet: list[dict[str, Any]] = []
+    for i, (member, needs) in enumerate(zip(req.members, resolved)):
+        speed = walk_speed_for(member)
+        for res in needs:
+            matches = _rank_need(ctx, hh, member, res, req.limit, req.max_distance_m, today)
+            results.append({"member": i, "need": res.term, "category": res.category.id,
+                            "category_label": res.category.label, "resolved_as": res.fit,
+                            "walk_speed_m_per_min": speed, "matches": matches})
+            if not matches:
+                unmet.append({"member": i, "need": res.term, "category": res.category.id})
+    tax = load_taxonomy()
+    needed = {c: r.category.label for needs in resolved for r in needs for c in tax.descendants(r.category.id)}
+    team, uncovered, coords = suggest_team(ctx, hh.place.city, hh.areas, hh.municipality_id, hh.place.lat,
+                                           hh.place.lng, _members_of_fields(req, resolved), needed)
+    if unmet_log is not None and unmet:
+        area_id = hh.areas[0].id if hh.areas else ""
+        month = month_of(now)
+        unmet_log.add(UnmetKey(hh.place.city, hh.place.chome or "", area_id, u["category"],
+                               age_band(req.members[u["member"]].age), month) for u in unmet)
+    p = hh.place
+    return {
+        "location": {"lat": p.lat, "lng": p.lng, "chome": p.chome, "area_id": hh.areas[0].id if hh.areas else None,
+                     "precision": p.precision, "city": p.city, "town": p.town,
+                     "areas": [{"id": a.id, "name": a.name, "level": a.level} for a in hh.areas]},
+        "max_distance_m": req.max_distance_m,
+        "results": results,
+        "unmet": unmet,
+        "team": team,
+        "team_uncovered_fields": uncovered,
+        "coordinators": [{k: v for k, v in c.items() if k != "fields"} for c in coords],
+    }

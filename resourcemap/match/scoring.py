@@ -1,0 +1,208 @@
+"""The score of one match and the Japanese reasons that explain it.
+
+Why additive points with a reason for each: a coordinator has to be able to say *why* the
+first suggestion is first. Each part below adds points and, when it adds or removes any,
+says so in ``reasons`` (「居場所（若者）に該当」「徒歩9分」「同じ福祉エリア（白糸台）」); facts
+that decided eligibility but add no points (「18〜39歳対象」「市内在住者のみ」) are listed too.
+
+=============  ==========================================================  =========
+part           rule                                                        points
+=============  ==========================================================  =========
+category       the resource offers the needed category itself / a          40 / 30
+               sub-category; −10 when the need was understood through a
+               synonym (「8050」→ ひきこもり支援: less certain)
+distance       30 × ½^(walking minutes / 10): halves every 10 minutes      0–30
+area           in the same area (福祉エリア, 日常生活圏域 …) as the household    +10
+schedule       only when the request gives times: a session overlaps one   +10
+capacity       accepting new people / not accepting                        +5 / −20
+freshness      verified within a year / more than three years ago          +5 / −5
+=============  ==========================================================  =========
+
+:func:`max_points_besides_distance` bounds everything but distance, which lets the matcher
+stop reading candidates (in distance order) once none further away can enter the top list.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from ..model import Node, Schedule
+from .context import AreaInfo
+from .request import TimeSlot
+
+__all__ = ["Fit", "Scored", "score_match", "distance_points", "max_points_besides_distance",
+           "FIT_POINTS", "SYNONYM_PENALTY", "DISTANCE_POINTS", "HALF_POINTS_MIN", "AREA_POINTS",
+           "SCHEDULE_POINTS", "ACCEPTING_POINTS", "NOT_ACCEPTING_POINTS", "FRESH_POINTS", "STALE_POINTS",
+           "age_phrase", "round_score"]
+
+FIT_POINTS = {"exact": 40.0, "descendant": 30.0}
+SYNONYM_PENALTY = 10.0
+DISTANCE_POINTS = 30.0
+HALF_POINTS_MIN = 10.0
+AREA_POINTS = 10.0
+SCHEDULE_POINTS = 10.0
+ACCEPTING_POINTS = 5.0
+NOT_ACCEPTING_POINTS = -20.0
+FRESH_POINTS = 5.0
+STALE_POINTS = -5.0
+FRESH_DAYS = 365
+STALE_DAYS = 3 * 365
+
+_DAY_JA = {"MO": "月", "TU": "火", "WE": "水", "TH": "木", "FR": "金", "SA": "土", "SU": "日"}
+_DAY_CODE = re.compile(r"(MO|TU|WE|TH|FR|SA|SU)")
+_PRECISION_NOTE = {"town": "所在地は町の代表点（距離は目安）", "area": "所在地はエリアの代表点（距離は目安）",
+                   "city": "所在地は市の代表点（距離は目安）"}
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How the resource relates to the need (the same for every part of one need but the relation)."""
+
+    relation: str          # exact | descendant
+    via_synonym: bool      # the need term was a synonym
+    need_label: str        # 居場所（若者）
+    offered_label: str     # the resource's category label that matched
+    term: str              # what the request said
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float
+    parts: dict[str, float]
+    reasons: list[str]
+
+
+def round_score(x: float) -> float:
+    return round(x + 0.0, 1)
+
+
+def distance_points(distance_m: float, speed_m_per_min: float) -> float:
+    return DISTANCE_POINTS * 0.5 ** (distance_m / speed_m_per_min / HALF_POINTS_MIN)
+
+
+def max_points_besides_distance(with_times: bool) -> float:
+    """The most a candidate can get from everything but distance (for early stopping)."""
+    return (max(FIT_POINTS.values()) + AREA_POINTS + (SCHEDULE_POINTS if with_times else 0.0)
+            + ACCEPTING_POINTS + FRESH_POINTS)
+
+
+def age_phrase(age_min: int | None, age_max: int | None) -> str | None:
+    """「18〜39歳対象」「65歳以上対象」「18歳以下対象」, or None without limits."""
+    if age_min is not None and age_max is not None:
+        return f"{age_min}〜{age_max}歳対象"
+    if age_min is not None:
+        return f"{age_min}歳以上対象"
+    if age_max is not None:
+        return f"{age_max}歳以下対象"
+    return None
+
+
+def _category(fit: Fit) -> tuple[float, str]:
+    pts = FIT_POINTS[fit.relation]
+    text = f"{fit.need_label}に該当" if fit.relation == "exact" else f"{fit.offered_label}に該当（{fit.need_label}の一種）"
+    if fit.via_synonym:
+        pts -= SYNONYM_PENALTY
+        text += f"（「{fit.term}」で検索）"
+    return pts, text
+
+
+def _session_days(s: Schedule) -> set[str]:
+    if s.byday:
+        return set(_DAY_CODE.findall(s.byday))
+    return set(_DAY_JA) if s.freq == "DAILY" else set()
+
+
+def _overlaps(s: Schedule, slot: TimeSlot) -> bool:
+    days = _session_days(s)
+    if slot.day not in days:
+        return False
+    opens, closes = s.opens_at or "00:00", s.closes_at or "23:59"
+    return slot.start < closes and opens < slot.end
+
+
+def _schedule_text(s: Schedule) -> str:
+    days = "・".join(_DAY_JA[d] for d in _DAY_CODE.findall(s.byday or "")) or ("毎日" if s.freq == "DAILY" else "")
+    hours = f" {s.opens_at}〜{s.closes_at}" if s.opens_at and s.closes_at else ""
+    return (days + hours).strip() or (s.description or "日時未定")
+
+
+def _schedule(node: Node, times: list[TimeSlot]) -> tuple[float, str | None]:
+    if not times:
+        return 0.0, None
+    if not node.schedules:
+        return 0.0, "開催日時の情報なし"
+    for s in node.schedules:
+        if any(_overlaps(s, t) for t in times):
+            return SCHEDULE_POINTS, f"希望の時間帯に開催（{_schedule_text(s)}）"
+    return 0.0, f"希望の時間帯と合わない可能性（{_schedule_text(node.schedules[0])}）"
+
+
+def _capacity(node: Node) -> tuple[float, list[str]]:
+    texts: list[str] = []
+    pts = 0.0
+    if node.accepting_new is True:
+        pts = ACCEPTING_POINTS
+        texts.append("新規受付中")
+    elif node.accepting_new is False:
+        pts = NOT_ACCEPTING_POINTS
+        texts.append("新規受付を停止中")
+    if node.capacity is not None:
+        texts.append(f"定員{node.capacity}人")
+    return pts, texts
+
+
+def _freshness(node: Node, today: date) -> tuple[float, str | None]:
+    v = node.verified_at
+    if v is None:
+        return 0.0, None
+    age_days = (today - v).days
+    when = f"{v.year}年{v.month}月"
+    if age_days <= FRESH_DAYS:
+        return FRESH_POINTS, f"{when}に情報確認済み"
+    if age_days > STALE_DAYS:
+        return STALE_POINTS, f"情報が古い可能性（{when}確認）"
+    return 0.0, f"{when}に情報確認"
+
+
+def score_match(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float, walk_min: int,
+                same_area: AreaInfo | None, times: list[TimeSlot], today: date) -> Scored:
+    """Score *node* for one need of one member and explain each part in Japanese."""
+    parts: dict[str, float] = {}
+    reasons: list[str] = []
+    parts["category"], text = _category(fit)
+    reasons.append(text)
+    parts["distance"] = distance_points(distance_m, speed_m_per_min)
+    reasons.append(f"徒歩{walk_min}分（約{_round_m(distance_m)}）")
+    if node.location_precision in _PRECISION_NOTE:
+        reasons.append(_PRECISION_NOTE[node.location_precision])
+    parts["area"] = AREA_POINTS if same_area is not None else 0.0
+    if same_area is not None:
+        reasons.append(f"同じ{same_area.level or 'エリア'}（{same_area.short}）")
+    t = node.targets
+    phrase = age_phrase(t.age_min, t.age_max)
+    if phrase:
+        reasons.append(phrase)
+    if t.fields and "全世代" not in t.fields:
+        reasons.append("対象分野: " + "・".join(t.fields))
+    if t.residents_only:
+        reasons.append("市内在住者のみ")
+    parts["schedule"], text = _schedule(node, times)
+    if text:
+        reasons.append(text)
+    parts["capacity"], texts = _capacity(node)
+    reasons.extend(texts)
+    parts["freshness"], text = _freshness(node, today)
+    if text:
+        reasons.append(text)
+    if node.count and node.count > 1:
+        reasons.append(f"市内{node.count}か所（代表して表示）")
+    total = round_score(math.fsum(parts.values()))
+    return Scored(total, {k: round(v, 2) for k, v in parts.items()}, reasons)
+
+
+def _round_m(d: float) -> str:
+    if d < 1000:
+        return f"{int(round(d, -1))}m"
+    return f"{d / 1000:.1f}km"

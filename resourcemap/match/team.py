@@ -1,0 +1,216 @@
+"""支援チーム: the fewest consultation agencies that together cover every member's 分野, plus the
+coordinator of the household's area.
+
+Why an exact cover and not greedy: a household has at most five 分野 (高齢, 障害, 子ども, 困窮,
+全世代), so agencies collapse into at most 31 distinct "which of the needed 分野 do I cover"
+masks, and the true minimum over 2⁵ coverage states costs a few hundred steps — less than
+greedy's bookkeeping on the full list. Greedy can also be wrong here: with needs {A,B,C,D,E}
+and agencies {A,B}, {C,D,E}, {A,C,D} it may pick {A,C,D} first and end with three agencies
+where two suffice (``tests/unit/test_match_team.py`` checks this case and, against brute
+force, random ones). Among equally small teams the one with more agencies responsible for
+the household's own area, then the shorter total distance, then ids, wins.
+
+A consultation agency is an ``agency``/``hub`` that offers a 相談支援 category or carries
+program 1-i … 1-ni or 5. It serves the household when it ``covers`` one of the household's
+areas or the municipality; one that covers nothing serves the area it is stated to be in
+(``area_id``/``located_in``: a 地区センター), and one with neither is a city-wide counter. It answers for the
+分野 in its targets and its program's 分野 — but for 全世代 only when it is a general counter
+(総合相談, 多機関協働) or offers what the household asked for: a 全世代 外国人相談 is on the team
+of a 外国人住民 household, not of every household with an adult member.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..geo import haversine_m
+from ..model import BUNYA_OF_CODE, Node
+from ..taxonomy import load_taxonomy
+from .context import CONSULT_PROGRAMS, AreaInfo, MatchContext
+
+__all__ = ["TeamCandidate", "min_cover", "consultation_agencies", "suggest_team", "BUNYA_ORDER"]
+
+BUNYA_ORDER = ("高齢", "障害", "子ども", "困窮", "全世代")
+PROGRAM_LABEL = {"1-i": "地域包括支援センターの運営", "1-ro": "障害者相談支援事業", "1-ha": "利用者支援事業",
+                 "1-ni": "自立相談支援事業", "5": "多機関協働事業"}
+
+
+@dataclass(frozen=True)
+class TeamCandidate:
+    node: Node
+    fields: frozenset[str]
+    in_area: AreaInfo | None      # the household area it covers, when it covers one by name
+    distance_m: float             # from the household (inf when not placed)
+    offers: tuple[str, ...] = ()  # labels of the household's needs it offers
+
+    @property
+    def statutory(self) -> bool:
+        """A 包括的相談支援/多機関協働 counter of the law (program 1-i … 1-ni, 5)."""
+        return self.node.program in CONSULT_PROGRAMS
+
+    def penalty(self) -> tuple[int, int, int, float]:
+        """Smaller is better: outside the area, needs not offered, not statutory, distance."""
+        d = self.distance_m if math.isfinite(self.distance_m) else 1e9
+        return (self.in_area is None, -len(self.offers), not self.statutory, d)
+
+    def preference(self) -> tuple:
+        return (*self.penalty(), self.node.id)
+
+
+def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> list[TeamCandidate]:
+    """A smallest list of *candidates* whose fields cover every coverable member of *universe*.
+
+    Ties: more candidates responsible for the household's area, then less total distance, then ids.
+    """
+    fields = sorted(set(universe), key=lambda f: (BUNYA_ORDER.index(f) if f in BUNYA_ORDER else 99, f))
+    bit = {f: 1 << i for i, f in enumerate(fields)}
+    best_of_mask: dict[int, TeamCandidate] = {}
+    for c in candidates:
+        mask = sum(bit[f] for f in c.fields if f in bit)
+        if mask and (mask not in best_of_mask or c.preference() < best_of_mask[mask].preference()):
+            best_of_mask[mask] = c
+    reachable = 0
+    for mask in best_of_mask:
+        reachable |= mask
+    # cost of a team: (size, summed penalties, ids) — compared as tuples, smaller is better
+    zero = (0, (0, 0, 0, 0.0), ())
+    best: dict[int, tuple[tuple, tuple[int, ...]]] = {0: (zero, ())}
+    changed = True
+    while changed:
+        changed = False
+        for state, (cost, chosen) in list(best.items()):
+            for mask, c in best_of_mask.items():
+                if mask & ~state == 0:
+                    continue
+                new_state = state | mask
+                pen = tuple(a + b for a, b in zip(cost[1], c.penalty()))
+                new_cost = (cost[0] + 1, pen, tuple(sorted((*cost[2], c.node.id))))
+                if new_state not in best or new_cost < best[new_state][0]:
+                    best[new_state] = (new_cost, (*chosen, mask))
+                    changed = True
+    team = [best_of_mask[m] for m in best[reachable][1]]
+    return sorted(team, key=lambda c: (min(BUNYA_ORDER.index(f) for f in c.fields if f in BUNYA_ORDER)
+                                       if c.fields & set(BUNYA_ORDER) else 99, c.node.id))
+
+
+@lru_cache(maxsize=1)
+def _consult_categories() -> frozenset[str]:
+    return frozenset(load_taxonomy().descendants("consult"))
+
+
+#: Categories (and program 5) that make a counter a general one, answering for 全世代.
+GENERAL_CATEGORIES = frozenset({"consult.general", "network.multi_agency"})
+
+
+def agency_fields(node: Node, offers_needed: bool) -> frozenset[str]:
+    """The 分野 an agency answers for (see the module doc for 全世代)."""
+    out = set(node.targets.fields)
+    if node.program in BUNYA_OF_CODE:
+        out.add(BUNYA_OF_CODE[node.program])  # type: ignore[index]
+    if not out:
+        tax = load_taxonomy()
+        out.update(tax.get(c).fields[0] for c in node.categories if c in tax and tax.get(c).fields)
+    general = node.program == "5" or bool(GENERAL_CATEGORIES.intersection(node.categories))
+    if "全世代" in out and not (general or offers_needed):
+        out.discard("全世代")
+    return frozenset(out)
+
+
+def is_consultation_agency(node: Node) -> bool:
+    return (node.kind in ("agency", "hub") and node.status == "active"
+            and (node.program in CONSULT_PROGRAMS or bool(_consult_categories().intersection(node.categories))))
+
+
+def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
+                          lat: float, lng: float, needed: dict[str, str] | None = None) -> list[TeamCandidate]:
+    """Consultation agencies of *city* that serve a household in *areas* (see the module doc).
+
+    *needed* maps every category id the household asked for (with its sub-categories) to the
+    label of the need, so that an agency offering one of them is preferred and named for it.
+    """
+    needed = needed or {}
+    area_by_id = {a.id: a for a in areas}
+    serving: list[tuple[Node, AreaInfo | None]] = []
+    for node in ctx.city_agencies(city):
+        if not is_consultation_agency(node):
+            continue
+        scope = ctx.covered_targets(node.id) or ctx.stated_areas(node)
+        in_area = next((area_by_id[t] for t in sorted(scope) if t in area_by_id), None)
+        if scope and in_area is None and muni_id not in scope:
+            continue  # it answers for other areas only
+        serving.append((node, in_area))
+    placed = [n for n, _ in serving if n.located]
+    dists = dict(zip((n.id for n in placed), np.atleast_1d(haversine_m(
+        lat, lng, np.array([n.lat for n in placed]), np.array([n.lng for n in placed]))).tolist())) if placed else {}
+    out = []
+    for node, in_area in serving:
+        offers = tuple(dict.fromkeys(needed[c] for c in node.categories if c in needed))
+        out.append(TeamCandidate(node, agency_fields(node, bool(offers)), in_area, dists.get(node.id, math.inf), offers))
+    return out
+
+
+def _agency_reason(c: TeamCandidate, members_of: dict[str, list[int]], covered: Iterable[str]) -> str:
+    fields = [f for f in BUNYA_ORDER if f in set(covered)]
+    who = sorted({m for f in fields for m in members_of.get(f, [])})
+    specific = [f for f in fields if f != "全世代"]
+    if not specific:
+        text = "分野を問わない相談窓口"
+    else:
+        text = f"{'・'.join(specific)}の相談窓口" + ("（分野を問わない相談も）" if "全世代" in fields else "")
+    if c.node.program in PROGRAM_LABEL:
+        text += f"（{PROGRAM_LABEL[c.node.program]}）"  # type: ignore[index]
+    if c.offers:
+        text += f"。{'・'.join(c.offers)}に対応"
+    if c.in_area is not None:
+        text += f"。{c.in_area.name}を担当"
+    if who:
+        text += "。対象: " + "・".join(f"メンバー{m + 1}" for m in who)
+    return text
+
+
+def suggest_team(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
+                 lat: float, lng: float, members_of: dict[str, list[int]],
+                 needed: dict[str, str] | None = None) -> tuple[list[dict], list[str], list[dict]]:
+    """(team entries, 分野 nobody covers, coordinators) for the household."""
+    universe = set(members_of)
+    team = min_cover(universe, consultation_agencies(ctx, city, areas, muni_id, lat, lng, needed))
+    covered: set[str] = set()
+    entries = []
+    for c in team:
+        mine = (c.fields & universe) - covered
+        covered |= c.fields & universe
+        entries.append({"id": c.node.id, "name": c.node.name, "kind": c.node.kind,
+                        "fields": [f for f in BUNYA_ORDER if f in c.fields],
+                        "reason": _agency_reason(c, members_of, mine or (c.fields & universe)),
+                        "role": "相談支援"})
+    uncovered = [f for f in BUNYA_ORDER if f in universe - covered] + sorted(universe - covered - set(BUNYA_ORDER))
+    coords = coordinators(ctx, areas, muni_id)
+    team_coords = [c for c in coords if c["scope"] == "area"] or coords
+    for c in team_coords:
+        entries.append({"id": c["id"], "name": c["name"], "kind": "coordinator", "fields": c["fields"],
+                        "reason": c["reason"], "role": "コーディネーター"})
+    return entries, uncovered, coords
+
+
+def coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | None) -> list[dict]:
+    """Coordinators covering the household's areas (most specific first), then the municipality."""
+    out: list[dict] = []
+    seen: set[str] = set()
+    for area in areas:
+        for n in ctx.coverers(area.id, frozenset({"coordinator"})):
+            if n.id not in seen:
+                seen.add(n.id)
+                out.append({"id": n.id, "name": n.name, "role": n.role, "scope": "area", "area_id": area.id,
+                            "fields": [f for f in BUNYA_ORDER if f in n.targets.fields],
+                            "reason": f"{area.name}を担当する{n.role or 'コーディネーター'}"})
+    for n in ctx.coverers(muni_id, frozenset({"coordinator"})) if muni_id else []:
+        if n.id not in seen:
+            seen.add(n.id)
+            out.append({"id": n.id, "name": n.name, "role": n.role, "scope": "city", "area_id": None,
+                        "fields": [f for f in BUNYA_ORDER if f in n.targets.fields],
+                        "reason": f"市全域を担当する{n.role or 'コーディネーター'}"})
+    return out

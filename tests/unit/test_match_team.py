@@ -1,0 +1,73 @@
+"""支援チーム: the exact smallest cover of the household's 分野, checked against brute force."""
+from __future__ import annotations
+
+import itertools
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from resourcemap.match.context import AreaInfo
+from resourcemap.match.team import BUNYA_ORDER, TeamCandidate, agency_fields, min_cover
+from resourcemap.model import Node, Targets
+
+AREA = AreaInfo("a1", "白糸台福祉エリア", "福祉エリア", "白糸台")
+
+
+def _agency(i: int, fields: list[str], program: str | None = None, categories: list[str] | None = None) -> Node:
+    return Node(id=f"ag{i:02d}", kind="agency", name=f"機関{i}", city="13206", source="public", program=program,
+                categories=categories or ["consult"], targets=Targets(fields=fields))
+
+
+def _cand(i: int, fields: set[str], in_area: bool = False, dist: float = 100.0) -> TeamCandidate:
+    return TeamCandidate(_agency(i, sorted(fields)), frozenset(fields), AREA if in_area else None, dist)
+
+
+def test_exact_cover_beats_greedy_counterexample():
+    """Greedy takes the largest set first ({高齢,子ども,困窮}) and needs three; two suffice."""
+    universe = {"高齢", "障害", "子ども", "困窮", "全世代"}
+    cands = [_cand(1, {"高齢", "障害"}), _cand(2, {"子ども", "困窮", "全世代"}), _cand(3, {"高齢", "子ども", "困窮"})]
+    team = min_cover(universe, cands)
+    assert sorted(c.node.id for c in team) == ["ag01", "ag02"]
+
+
+def test_ties_prefer_the_household_area_then_distance():
+    universe = {"高齢"}
+    far_in_area = _cand(1, {"高齢"}, in_area=True, dist=3000)
+    near_outside = _cand(2, {"高齢"}, dist=100)
+    nearer_outside = _cand(3, {"高齢"}, dist=50)
+    assert [c.node.id for c in min_cover(universe, [near_outside, far_in_area, nearer_outside])] == ["ag01"]
+    assert [c.node.id for c in min_cover(universe, [near_outside, nearer_outside])] == ["ag03"]
+
+
+def test_uncoverable_fields_are_left_out_not_fatal():
+    team = min_cover({"高齢", "障害"}, [_cand(1, {"高齢"})])
+    assert [c.node.id for c in team] == ["ag01"]
+    assert min_cover({"障害"}, []) == []
+
+
+def test_all_ages_counts_only_for_general_or_asked_for_counters():
+    foreign = _agency(1, ["全世代"], categories=["consult.foreign"])
+    general = _agency(2, ["全世代"], categories=["consult.general"])
+    assert "全世代" not in agency_fields(foreign, offers_needed=False)
+    assert "全世代" in agency_fields(foreign, offers_needed=True)
+    assert "全世代" in agency_fields(general, offers_needed=False)
+    assert agency_fields(_agency(3, [], program="1-i"), offers_needed=False) == {"高齢"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(universe=st.sets(st.sampled_from(BUNYA_ORDER), min_size=1),
+       sets=st.lists(st.tuples(st.sets(st.sampled_from(BUNYA_ORDER)), st.booleans(), st.integers(0, 5000)),
+                     max_size=9))
+def test_min_cover_is_minimum_against_brute_force(universe, sets):
+    cands = [_cand(i, s, a, float(d)) for i, (s, a, d) in enumerate(sets)]
+    team = min_cover(universe, cands)
+    coverable = universe & set().union(*(c.fields for c in cands)) if cands else set()
+    covered = set().union(*(c.fields for c in team)) & universe if team else set()
+    assert covered == coverable, "covers every 分野 anyone can cover"
+    assert len({c.node.id for c in team}) == len(team)
+    smallest = next((k for k in range(len(cands) + 1)
+                     for combo in itertools.combinations(cands, k)
+                     if coverable <= set().union(set(), *(c.fields for c in combo))), 0)
+    assert len(team) == smallest, "no smaller team exists"
+    assert all(math.isfinite(c.distance_m) for c in team)
