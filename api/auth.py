@@ -1,14 +1,220 @@
-"""Authentication: API keys with roles viewer < editor < admin.
+"""Authentication and request guards: API keys with roles viewer < editor < admin.
 
-Foundation stage: every caller is an anonymous viewer-level reader; the API issue replaces
-:func:`authenticate` with key checks (hash lookup, 401/403) without touching the routes.
+Why a guard in front of the routes as well as a dependency: the guard (:class:`Guard`, pure
+ASGI) answers 401 for every ``/v1`` path *before* the body is read or validated — so an
+unauthenticated caller learns nothing, not even whether its JSON parses — and answers 413
+for an oversized body before it is buffered. The route dependency (:func:`authenticate`,
+used by ``Viewer``/``Editor``/``Admin`` in :mod:`api.deps`) then checks the role (403).
+
+Status codes (CONTRACT.md): 401 with ``WWW-Authenticate: Bearer`` when the key is missing,
+malformed, unknown or revoked; 403 when the key's role is too low. Keys are never logged:
+nothing here logs headers, and only the key's *name* travels on (audit actor).
 """
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Any
 
-from .deps import Caller
+from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from resourcemap.keys import KeyInfo, KeyRing, role_at_least
+
+from . import problems
+from .deps import AppState, Caller
+from .extras import lazy
+
+__all__ = ["authenticate", "keyring", "install", "Guard", "AuthFailed"]
+
+_REALM = 'Bearer realm="resourcemap"'
+_ROLE_LABEL = {"viewer": "閲覧 (viewer)", "editor": "編集 (editor)", "admin": "管理 (admin)"}
 
 
-def authenticate(request: Request, state, role: str) -> Caller:
-    return Caller(name="anonymous", role="admin")
+class AuthFailed(Exception):
+    """Raised by :func:`authenticate`; rendered as problem+json by the handler in :func:`install`."""
+
+    def __init__(self, status: int, detail: str, challenge: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.challenge = status, detail, challenge
+
+
+def keyring(state: AppState) -> KeyRing:
+    """The app's key ring (opened once on the auxiliary tables named by the settings)."""
+    return lazy(state, "keyring", lambda st: KeyRing(st.settings.aux_db))
+
+
+def _bearer(headers: Any) -> str | None:
+    raw = headers.get("authorization")
+    if not raw:
+        return None
+    scheme, _, token = raw.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
+
+
+def _no_key() -> AuthFailed:
+    return AuthFailed(401, "API キーが必要です。`Authorization: Bearer <key>` ヘッダーを付けてください"
+                           "（鍵は管理者が `resourcemap keys create` で発行します）。", _REALM)
+
+
+def _bad_key() -> AuthFailed:
+    return AuthFailed(401, "API キーが無効です（誤り・失効・形式違い）。正しい鍵を指定するか、管理者に再発行を依頼してください。",
+                      f'{_REALM}, error="invalid_token"')
+
+
+def _resolve(ring: KeyRing, token: str | None) -> KeyInfo:
+    if token is None:
+        raise _no_key()
+    info = ring.verify(token) if token else None
+    if info is None:
+        raise _bad_key()
+    return info
+
+
+def _check_role(info: KeyInfo, role: str) -> Caller:
+    if not role_at_least(info.role, role):
+        raise AuthFailed(403, f"この操作には{_ROLE_LABEL[role]}以上の権限が必要です（この鍵は {info.role}）。",
+                         f'{_REALM}, error="insufficient_scope"')
+    return Caller(name=info.name, role=info.role)
+
+
+def authenticate(request: Request, state: AppState, role: str) -> Caller:
+    """The caller behind the request's key, if it holds *role* or higher (else 401/403)."""
+    info = getattr(request.state, "api_key", None)
+    if info is None:  # the guard did not run (app built without it): check here
+        info = _resolve(keyring(state), _bearer(request.headers))
+    return _check_role(info, role)
+
+
+class Guard:
+    """ASGI middleware: 401 for /v1 without a valid key, 413 for a body over the limit."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int | None = None) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state: AppState = scope["app"].state.rm
+        if scope["path"].startswith("/v1/") or scope["path"] == "/v1":
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            ring = keyring(state)
+            token = _bearer(headers)
+            try:
+                cached = ring.lookup_cached(token) if token else False
+                info = cached if cached else None
+                if cached is False:  # not seen before: one scrypt, off the event loop
+                    info = await run_in_threadpool(_resolve, ring, token)
+                elif cached is None:
+                    raise _bad_key()
+            except AuthFailed as exc:
+                await _send_problem(scope, receive, send, exc.status, exc.detail, {"WWW-Authenticate": exc.challenge})
+                return
+            scope.setdefault("state", {})["api_key"] = info
+        limit = self.max_body_bytes or state.settings.max_body_bytes
+        receive = await self._limited(scope, receive, send, limit)
+        if receive is not None:
+            await self.app(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> Receive | None:
+        """The receive channel to pass on, or None when 413 was already sent."""
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        too_big = f"リクエスト本文が大きすぎます（上限 {limit:,} バイト）。ファイルを分けて送ってください。"
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                declared = limit + 1
+            if declared > limit:
+                await _send_problem(scope, receive, send, 413, too_big)
+                return None
+            return receive
+        if scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            return receive
+        # chunked body without a length: buffer up to the limit, then replay
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return receive
+            size += len(message.get("body", b""))
+            if size > limit:
+                await _send_problem(scope, receive, send, 413, too_big)
+                return None
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+        return replay
+
+
+async def _send_problem(scope: Scope, receive: Receive, send: Send, status: int, detail: str,
+                        headers: dict[str, str] | None = None) -> None:
+    await problems.problem(status, detail, headers=headers)(scope, receive, send)
+
+
+_PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"},
+                   "errors": {"type": "array", "items": {"type": "object"}}},
+    "additionalProperties": True,
+}
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _document_errors(schema: dict) -> dict:
+    """Every error response is problem+json; every /v1 operation may answer 401/403 and needs a key."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+    schema["components"].setdefault("securitySchemes", {})["bearer"] = {
+        "type": "http", "scheme": "bearer", "description": "API key (`resourcemap keys create`)"}
+    schema["components"]["schemas"].pop("HTTPValidationError", None)
+    schema["components"]["schemas"].pop("ValidationError", None)
+    problem_content = {"application/problem+json": {"schema": _PROBLEM_REF}}
+    for path, ops in schema.get("paths", {}).items():
+        for op in ops.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            for code, resp in list(responses.items()):
+                if code[0] in "45":
+                    resp["content"] = problem_content
+            errors = {"422": "入力が正しくありません"} if op.get("parameters") or "requestBody" in op else {}
+            if path.startswith("/v1"):
+                op["security"] = [{"bearer": []}]
+                errors.update({"401": "API キーがない・無効", "403": "権限が足りない"})
+            if "requestBody" in op:
+                errors["413"] = "本文が大きすぎる"
+            for code, text in errors.items():
+                responses.setdefault(code, {"description": text, "content": problem_content})
+            responses.setdefault("4XX", {"description": "その他の入力エラー（problem+json）", "content": problem_content})
+    return schema
+
+
+def install(app: FastAPI) -> None:
+    """Add the guard, the handler for auth failures and the OpenAPI error documentation."""
+    app.add_middleware(Guard)
+
+    @app.exception_handler(AuthFailed)
+    async def _auth_failed(_: Request, exc: AuthFailed):
+        return problems.problem(exc.status, exc.detail, headers={"WWW-Authenticate": exc.challenge})
+
+    original = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = _document_errors(original())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -50,6 +50,7 @@ def require_role(role: str) -> Callable[..., Caller]:
     def dep(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Caller:
         return authenticate(request, state, role)
 
+    dep.required_role = role  # type: ignore[attr-defined]  # read by the auth-matrix test
     return dep
 
 

@@ -1,22 +1,35 @@
-"""Reading nodes: list with filters and cursor pagination, and one node with its ETag."""
+"""Nodes: list with filters and cursor pagination, read with ETag, create/patch/delete/restore
+with ``If-Match``, mark verified, and report a problem (the corrections queue).
+
+Handlers stay thin: validation and writes go through :mod:`resourcemap.editing` (the same
+checks the importers apply); every write is logged by the store with the key's name as actor.
+"""
 from __future__ import annotations
 
 import base64
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Header, Query
+from fastapi.responses import JSONResponse
 
+from resourcemap import editing
 from resourcemap.errors import InputError
+from resourcemap.freshness import freshness
+from resourcemap.model import Node, NodePatch
 from resourcemap.queries import list_nodes
 
-from ..deps import StoreDep, Viewer
+from ..catalogue_schemas import NodeCreate, NodeOut, NodePage
+from ..concurrency import etag_of, expected_version
+from ..deps import Editor, StoreDep, Viewer
+from . import corrections
 
 router = APIRouter(tags=["nodes"])
+router.include_router(corrections.router)
 
 MAX_LIMIT = 1000
+IfMatch = Annotated[str | None, Header(description='the ETag of the version the change is based on, e.g. "3"')]
 
-
-def etag_of(version: int) -> str:
-    return f'"{version}"'
+__all__ = ["router", "node_out", "etag_of", "encode_cursor", "decode_cursor", "parse_near"]
 
 
 def encode_cursor(last_id: str) -> str:
@@ -26,9 +39,12 @@ def encode_cursor(last_id: str) -> str:
 def decode_cursor(cursor: str) -> str:
     try:
         pad = "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(cursor + pad).decode("utf-8")
+        last_id = base64.b64decode(cursor + pad, altchars=b"-_", validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
-        raise InputError("cursor が正しくありません。前のページの next をそのまま渡してください。") from None
+        last_id = ""
+    if not last_id:
+        raise InputError("cursor が正しくありません。前のページの next をそのまま渡してください。")
+    return last_id
 
 
 def parse_near(near: str | None, radius: float | None) -> tuple[float, float, float] | None:
@@ -46,22 +62,80 @@ def parse_near(near: str | None, radius: float | None) -> tuple[float, float, fl
     return lat, lng, float(radius if radius is not None else 1000.0)
 
 
-@router.get("/v1/nodes", summary="List nodes (filters, cursor pagination)")
+def node_out(node: Node) -> dict[str, Any]:
+    """A node as the API shows it: the stored fields plus its freshness (staleness score)."""
+    return {**node.public_dict(), **freshness(node)}
+
+
+def _one(node: Node, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(node_out(node), status_code=status, headers={"ETag": etag_of(node.version), **(headers or {})})
+
+
+_NODE = {200: {"model": NodeOut, "description": "the node; `ETag` header = its version"}}
+
+
+@router.get("/v1/nodes", summary="List nodes (filters, cursor pagination)", responses={200: {"model": NodePage}})
 def get_nodes(_: Viewer, store: StoreDep,
               kind: str | None = None, city: str | None = None, category: str | None = None,
               area: str | None = None, near: str | None = Query(None, description="lat,lng"),
               radius: float | None = Query(None, gt=0, le=100_000, description="metres (with near)"),
-              limit: int = Query(100, ge=1, le=MAX_LIMIT), cursor: str | None = None) -> dict:
+              limit: int = Query(100, ge=1, le=MAX_LIMIT), cursor: str | None = None,
+              include_deleted: bool = Query(False, description="also list soft-deleted nodes (to restore them)"),
+              ) -> JSONResponse:
     after = decode_cursor(cursor) if cursor else None
     nodes = list_nodes(store, kind=kind, city=city, category=category, area=area,
-                       near=parse_near(near, radius), after=after, limit=limit + 1)
+                       near=parse_near(near, radius), after=after, limit=limit + 1, include_deleted=include_deleted)
     page = nodes[:limit]
     nxt = encode_cursor(page[-1].id) if len(nodes) > limit and page else None
-    return {"items": [n.public_dict() for n in page], "next": nxt}
+    return JSONResponse({"items": [node_out(n) for n in page], "next": nxt})
 
 
-@router.get("/v1/nodes/{node_id}", summary="One node (ETag = its version)")
-def get_node(node_id: str, _: Viewer, store: StoreDep, response: Response) -> dict:
-    node = store.get_node(node_id)
-    response.headers["ETag"] = etag_of(node.version)
-    return node.public_dict()
+@router.post("/v1/nodes", status_code=201, summary="Create a node (editor)",
+             responses={201: {"model": NodeOut, "description": "created; `ETag` and `Location` headers"}})
+def create_node(body: NodeCreate, caller: Editor, store: StoreDep) -> JSONResponse:  # type: ignore[valid-type]
+    node = editing.create_node(store, body.model_dump(mode="json", exclude_unset=True), actor=caller.name)
+    return _one(node, 201, {"Location": f"/v1/nodes/{node.id}"})
+
+
+@router.get("/v1/nodes/{node_id}", summary="One node (ETag = its version)", responses=_NODE)
+def get_node(node_id: str, _: Viewer, store: StoreDep,
+             include_deleted: bool = Query(False, description="also find a soft-deleted node")) -> JSONResponse:
+    return _one(store.get_node(node_id, include_deleted=include_deleted))
+
+
+@router.patch("/v1/nodes/{node_id}", summary="Change some fields (editor; If-Match required)", responses=_NODE)
+def patch_node(node_id: str, body: NodePatch, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
+    version = expected_version(if_match)
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    node = editing.update_node(store, node_id, changes, expected_version=version, actor=caller.name)
+    return _one(node)
+
+
+@router.delete("/v1/nodes/{node_id}", summary="Soft-delete a node and its edges (editor; If-Match required)",
+               responses=_NODE)
+def delete_node(node_id: str, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
+    return _one(store.delete_node(node_id, expected_version=expected_version(if_match), actor=caller.name))
+
+
+@router.post("/v1/nodes/{node_id}/restore", summary="Restore a soft-deleted node (editor; If-Match required)",
+             responses=_NODE)
+def restore_node(node_id: str, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
+    return _one(store.restore_node(node_id, expected_version=expected_version(if_match), actor=caller.name))
+
+
+@router.post("/v1/nodes/{node_id}/verify", summary="Confirm the entry is current (editor; If-Match required)",
+             responses=_NODE)
+def verify_node(node_id: str, caller: Editor, store: StoreDep, if_match: IfMatch = None,
+                verified_at: Annotated[str | None, Body(embed=True, description="YYYY-MM-DD; default today")] = None,
+                ) -> JSONResponse:
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(verified_at) if verified_at else date.today()
+    except ValueError:
+        raise InputError("verified_at は YYYY-MM-DD で指定してください。") from None
+    if day > date.today():
+        raise InputError("verified_at に未来の日付は指定できません。")
+    changes = {"verified_at": day.isoformat(), "verified_by": caller.name}
+    node = editing.update_node(store, node_id, changes, expected_version=expected_version(if_match), actor=caller.name)
+    return _one(node)

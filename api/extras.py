@@ -1,0 +1,27 @@
+"""Per-app helpers opened on first use and kept in ``AppState.extras`` (key ring, corrections queue).
+
+Why lazily: tests and ``resourcemap serve`` build apps over different files, and nothing may
+open a database at import time; the first request that needs a helper opens it, once.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Callable, TypeVar
+
+from .deps import AppState
+
+__all__ = ["lazy"]
+
+T = TypeVar("T")
+_lock = threading.Lock()
+
+
+def lazy(state: AppState, name: str, factory: Callable[[AppState], T]) -> T:
+    """``state.extras[name]``, created by ``factory(state)`` the first time (thread-safe)."""
+    value = state.extras.get(name)
+    if value is None:
+        with _lock:
+            value = state.extras.get(name)
+            if value is None:
+                value = state.extras[name] = factory(state)
+    return value  # type: ignore[return-value]

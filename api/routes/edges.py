@@ -1,0 +1,82 @@
+"""Edges: list (filters, cursor pagination), read with ETag, create, patch/delete/restore with If-Match.
+
+Ends must exist and their kinds must fit the edge kind (:data:`resourcemap.model.EDGE_RULES`);
+:mod:`resourcemap.editing` reports both ends' problems at once (422) before the store's own
+integrity guard would refuse the write.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse
+
+from resourcemap import editing
+from resourcemap.errors import InputError
+from resourcemap.model import EDGE_KINDS, Edge
+
+from ..catalogue_schemas import EdgeCreate, EdgeOut, EdgePage, EdgePatch
+from ..concurrency import etag_of, expected_version
+from ..deps import Editor, StoreDep, Viewer
+from .nodes import MAX_LIMIT, IfMatch, decode_cursor, encode_cursor
+
+router = APIRouter(tags=["edges"])
+_EDGE = {200: {"model": EdgeOut, "description": "the edge; `ETag` header = its version"}}
+
+
+def _one(edge: Edge, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(edge.public_dict(), status_code=status, headers={"ETag": etag_of(edge.version), **(headers or {})})
+
+
+@router.get("/v1/edges", summary="List edges (filters, cursor pagination)", responses={200: {"model": EdgePage}})
+def get_edges(_: Viewer, store: StoreDep, kind: str | None = None, source: str | None = None,
+              target: str | None = None, node: str | None = Query(None, description="either end"),
+              include_deleted: bool = False, limit: int = Query(100, ge=1, le=MAX_LIMIT),
+              cursor: str | None = None) -> JSONResponse:
+    if kind is not None and kind not in EDGE_KINDS:
+        raise InputError(f"kind {kind!r} はありません。使えるのは: {', '.join(EDGE_KINDS)}")
+    if node is not None:
+        found = {e.id: e for end in ("source", "target")
+                 for e in store.query_edges(kind=kind, include_deleted=include_deleted, **{end: node})
+                 if (source is None or e.source == source) and (target is None or e.target == target)}
+        edges = [found[k] for k in sorted(found)]
+    else:
+        edges = store.query_edges(kind=kind, source=source, target=target, include_deleted=include_deleted)
+    after = decode_cursor(cursor) if cursor else None
+    if after is not None:
+        edges = [e for e in edges if e.id > after]
+    page = edges[:limit]
+    nxt = encode_cursor(page[-1].id) if len(edges) > limit and page else None
+    return JSONResponse({"items": [e.public_dict() for e in page], "next": nxt})
+
+
+@router.post("/v1/edges", status_code=201, summary="Create an edge (editor)",
+             responses={201: {"model": EdgeOut, "description": "created; `ETag` and `Location` headers"}})
+def create_edge(body: EdgeCreate, caller: Editor, store: StoreDep) -> JSONResponse:  # type: ignore[valid-type]
+    edge = editing.create_edge(store, body.model_dump(mode="json", exclude_unset=True), actor=caller.name)
+    return _one(edge, 201, {"Location": f"/v1/edges/{edge.id}"})
+
+
+@router.get("/v1/edges/{edge_id}", summary="One edge (ETag = its version)", responses=_EDGE)
+def get_edge(edge_id: str, _: Viewer, store: StoreDep, include_deleted: bool = False) -> JSONResponse:
+    return _one(store.get_edge(edge_id, include_deleted=include_deleted))
+
+
+@router.patch("/v1/edges/{edge_id}", summary="Change an edge (editor; If-Match required)", responses=_EDGE)
+def patch_edge(edge_id: str, body: EdgePatch, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
+    version = expected_version(if_match)
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    return _one(editing.update_edge(store, edge_id, changes, expected_version=version, actor=caller.name))
+
+
+@router.delete("/v1/edges/{edge_id}", summary="Soft-delete an edge (editor; If-Match required)", responses=_EDGE)
+def delete_edge(edge_id: str, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
+    return _one(store.delete_edge(edge_id, expected_version=expected_version(if_match), actor=caller.name))
+
+
+@router.post("/v1/edges/{edge_id}/restore", summary="Restore a soft-deleted edge (editor; If-Match required)",
+             responses=_EDGE)
+def restore_edge(edge_id: str, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
+    version = expected_version(if_match)
+    restore = getattr(store, "restore_edge", None)
+    if restore is None:
+        raise HTTPException(405, "このストアはエッジの復元に対応していません。")
+    return _one(restore(edge_id, expected_version=version, actor=caller.name))

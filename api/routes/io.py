@@ -1,0 +1,76 @@
+"""Bulk import (dry run with a per-row report, or one all-or-nothing transaction) and export.
+
+The import body is the file itself (``text/csv``, ``application/geo+json``, ``application/json``
+for HSDS) or a ``multipart/form-data`` upload with a ``file`` field. The work is done by
+:mod:`resourcemap.io`, in a worker thread (the event loop stays free while a large file is
+planned and written).
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from resourcemap.errors import InputError
+from resourcemap.io import MEDIA_TYPES, SUFFIXES, ImportFailed, export_bytes, import_file
+
+from ..catalogue_schemas import ImportReport
+from ..deps import Editor, StoreDep, Viewer
+from ..problems import problem
+
+router = APIRouter(tags=["import/export"])
+
+_BODY = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/geo+json": {"schema": {"type": "object"}},
+    "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+                                       "required": ["file"]}},
+}}}
+
+
+async def _payload(request: Request) -> tuple[bytes, str | None]:
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        try:
+            form = await request.form()
+        except Exception:  # malformed multipart is the client's input, never a 500
+            raise InputError("multipart の本文が読めません。file 欄にファイルを付けて送ってください。") from None
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InputError("multipart では file 欄にファイルを付けてください。")
+        return await upload.read(), upload.filename
+    return await request.body(), None
+
+
+@router.post("/v1/import", summary="Import CSV / GeoJSON / HSDS (editor); dry_run=true reports per row",
+             responses={200: {"model": ImportReport}}, openapi_extra=_BODY)
+async def import_(request: Request, caller: Editor, store: StoreDep,
+                  dry_run: bool = Query(True, description="report only (default); false = write in one transaction"),
+                  format: Literal["auto", "csv", "geojson", "hsds"] = "auto",
+                  name: str | None = Query(None, max_length=100, description="file name shown in the report")
+                  ) -> JSONResponse:
+    data, filename = await _payload(request)
+    if not data.strip():
+        raise InputError("本文が空です。取り込むファイルの中身を送ってください。")
+    label = re.sub(r"[^\w.\-]", "_", name or filename or "upload")[:100]
+    try:
+        report = await run_in_threadpool(import_file, store, data, name=label, fmt=format, dry_run=dry_run,
+                                         actor=caller.name)
+    except ImportFailed as exc:
+        return problem(422, exc.detail, errors=exc.errors, report=exc.report)
+    return JSONResponse(report)
+
+
+@router.get("/v1/export", summary="Export the catalogue (GeoJSON, GeoPackage, CSV, HSDS 3.0 JSON)",
+            responses={200: {"content": {m.split(";")[0]: {} for m in MEDIA_TYPES.values()},
+                             "description": "the file"}})
+def export(_: Viewer, store: StoreDep, format: Literal["geojson", "gpkg", "csv", "hsds"] = "geojson",
+           city: str | None = None, kind: str | None = None) -> Response:
+    data = export_bytes(store, format, city=city, kind=kind)
+    filename = f"resourcemap-r{store.revision()}{SUFFIXES[format]}"
+    return Response(data, media_type=MEDIA_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
