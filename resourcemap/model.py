@@ -102,6 +102,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_assignment=False)
 
 
+class _Entity(_Strict):
+    """What nodes and edges share: a stable id and the fields the store manages (version, times, deleted)."""
+
+    id: str = Field(default="", description="stable id; generated when empty")
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted: bool = False
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if v and not _ID_RE.match(v):
+            raise ValueError("id may hold letters, digits and . _ : - (max 128), starting with a letter or digit")
+        return v
+
+
 class Targets(_Strict):
     """Who a resource is for (HSDS: ``minimum_age``/``maximum_age`` + eligibility attributes)."""
 
@@ -134,10 +151,9 @@ class Schedule(_Strict):
         return v
 
 
-class Node(_Strict):
+class Node(_Entity):
     """A node of the resource graph. ``version``/timestamps are set by the store."""
 
-    id: str = Field(default="", description="stable id; generated from the kind when empty")
     kind: NodeKind
     name: str = Field(min_length=1, max_length=200)
     alternate_name: str | None = Field(None, max_length=200)
@@ -172,19 +188,6 @@ class Node(_Strict):
     level: str | None = None                      # area: 福祉エリア / 日常生活圏域 / 福祉圏域 / 市全域
     chome: list[str] = Field(default_factory=list)  # area: 町丁目 names that belong to it
     membership: Literal["document", "municipality", "provisional"] | None = None  # area: who said so
-    # store-managed ----------------------------------------------------------------------
-    version: int = 0
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    deleted: bool = False
-
-    @field_validator("id")
-    @classmethod
-    def _id_shape(cls, v: str) -> str:
-        if v and not _ID_RE.match(v):
-            raise ValueError("id may hold letters, digits and . _ : - (max 128), starting with a letter or digit")
-        return v
-
     @field_validator("source")
     @classmethod
     def _source_shape(cls, v: str) -> str:
@@ -250,10 +253,9 @@ NodePatch = create_model(
 )
 
 
-class Edge(_Strict):
+class Edge(_Entity):
     """A typed relationship. ``source``/``target`` are node ids; provenance is ``cite``."""
 
-    id: str = ""
     kind: EdgeKind
     source: str
     target: str
@@ -261,18 +263,6 @@ class Edge(_Strict):
     method: Method | None = None
     description: str | None = Field(None, max_length=2000)
     cite: str | None = Field(None, description="document#section the relationship comes from, or 'public'")
-    version: int = 0
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    deleted: bool = False
-
-    @field_validator("id")
-    @classmethod
-    def _id_shape(cls, v: str) -> str:
-        if v and not _ID_RE.match(v):
-            raise ValueError("edge id may hold letters, digits and . _ : - (max 128)")
-        return v
-
     @field_validator("cite")
     @classmethod
     def _cite_shape(cls, v: str | None) -> str | None:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
 from ...model import Change, Edge, Node
 
-__all__ = ["GraphStore", "NodeQuery", "Listener", "apply_patch"]
+__all__ = ["GraphStore", "NodeQuery", "Listener", "Listeners", "apply_patch"]
 
 Listener = Callable[[list[Change]], None]
 
@@ -83,6 +83,35 @@ class GraphStore(Protocol):
     def changes(self, since: int = 0, limit: int | None = None) -> list[Change]: ...
     def subscribe(self, listener: Listener) -> Callable[[], None]: ...
     def close(self) -> None: ...
+
+
+class Listeners:
+    """The in-process subscribers of one store (shared by every backend: same semantics everywhere)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._items: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._items.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._items:
+                    self._items.remove(listener)
+        return unsubscribe
+
+    def notify(self, changes: list[Change]) -> None:
+        """Call every listener with the changes of one committed transaction (none: no call)."""
+        if not changes:
+            return
+        with self._lock:
+            items = list(self._items)
+        for fn in items:
+            fn(changes)
 
 
 _IMMUTABLE = {"id", "kind", "version", "created_at", "updated_at", "deleted"}

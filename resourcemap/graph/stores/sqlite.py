@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ...errors import IntegrityError, NotFound, StoreError, VersionConflict
 from ...geo.distance import haversine_m
 from ...model import EDGE_RULES, Change, Edge, Node, now_utc, parse_edge, parse_node
-from .base import Listener, NodeQuery, apply_patch
+from .base import Listener, Listeners, NodeQuery, apply_patch
 
 __all__ = ["SQLiteStore", "MIGRATIONS", "SCHEMA_VERSION"]
 
@@ -77,8 +77,7 @@ class SQLiteStore:
                 raise NotFound(f"カタログ {self.path} がありません。`resourcemap init` で作成してください。")
             p.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._listeners: list[Listener] = []
-        self._listeners_lock = threading.Lock()
+        self._listeners = Listeners()
         self._all_conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._memory_conn: sqlite3.Connection | None = None
@@ -166,7 +165,7 @@ class SQLiteStore:
             self._local.pending = None
             raise
         pending, self._local.pending = self._local.pending, None
-        self._notify(pending)
+        self._listeners.notify(pending)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -190,22 +189,7 @@ class SQLiteStore:
                                           entity_id=entity_id, before=before, after=after))
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        with self._listeners_lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._listeners_lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-        return unsubscribe
-
-    def _notify(self, changes: list[Change]) -> None:
-        if not changes:
-            return
-        with self._listeners_lock:
-            listeners = list(self._listeners)
-        for fn in listeners:
-            fn(changes)
+        return self._listeners.subscribe(listener)
 
     # -- nodes ------------------------------------------------------------------------------
     def _row_node(self, row: sqlite3.Row) -> Node:
