@@ -30,15 +30,15 @@ class Caller:
     role: str
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     return request.app.state.rm
 
 
-def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStore:
+async def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStore:
     return state.store
 
 
-def get_readmodel(state: Annotated[AppState, Depends(get_state)]) -> ReadModel:
+async def get_readmodel(state: Annotated[AppState, Depends(get_state)]) -> ReadModel:
     state.readmodel.refresh()  # catch up with writes from other processes
     return state.readmodel
 
@@ -47,7 +47,7 @@ def require_role(role: str) -> Callable[..., Caller]:
     """Dependency factory: the caller must hold *role* or higher (implemented by api.auth)."""
     from .auth import authenticate
 
-    def dep(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Caller:
+    async def dep(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Caller:
         return authenticate(request, state, role)
 
     dep.required_role = role  # type: ignore[attr-defined]  # read by the auth-matrix test

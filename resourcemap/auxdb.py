@@ -44,7 +44,10 @@ class AuxDB:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout = 30000")
         if self.path != ":memory:":
+            # WAL + NORMAL: a commit survives a crash of the process (not of the power supply);
+            # counters and keys do not need an fsync per request.
             conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
         with self._lock:
             self._conns.append(conn)
         return conn
