@@ -56,24 +56,6 @@ def _check_empty(store: GraphStore) -> None:
         raise IntegrityError(f"移行先 {store.url} は空ではありません。空のストアを指定してください。")
 
 
-def _sqlite_import(store: Any, snap: Snapshot) -> None:
-    """SQLiteStore has no history import of its own: write its rows with its own row writers."""
-    import json
-
-    _check_empty(store)
-    with store.batch():
-        conn = store._conn
-        for node in snap.nodes:
-            store._put_node(conn, node, insert=True)
-        for edge in snap.edges:
-            store._put_edge(conn, edge, insert=True)
-        conn.executemany(
-            "INSERT INTO changes(rev, at, actor, op, entity, entity_id, before, after) VALUES (?,?,?,?,?,?,?,?)",
-            [(c.rev, c.at.isoformat(), c.actor, c.op, c.entity, c.entity_id,
-              None if c.before is None else json.dumps(c.before, ensure_ascii=False),
-              None if c.after is None else json.dumps(c.after, ensure_ascii=False)) for c in snap.changes])
-
-
 def import_history(store: GraphStore, snap: Snapshot) -> None:
     """Write *snap* as it is into the empty *store* (all or nothing)."""
     if [c.rev for c in snap.changes] != list(range(1, len(snap.changes) + 1)):
@@ -81,15 +63,10 @@ def import_history(store: GraphStore, snap: Snapshot) -> None:
     if snap.changes and snap.changes[-1].rev != snap.revision:
         raise IntegrityError("移行元の変更履歴と現在の版が一致しません。")
     own = getattr(store, "import_history", None)
-    if own is not None:
-        own(snap.nodes, snap.edges, snap.changes)
-        return
-    from .stores.sqlite import SQLiteStore
-
-    if isinstance(store, SQLiteStore):
-        _sqlite_import(store, snap)
-        return
-    raise IntegrityError(f"{type(store).__name__} には履歴ごとの取り込みがありません。")
+    if own is None:
+        raise IntegrityError(f"{type(store).__name__} には履歴ごとの取り込みがありません。")
+    _check_empty(store)
+    own(snap.nodes, snap.edges, snap.changes)
 
 
 def copy_catalogue(source: GraphStore, target: GraphStore, *, verify: bool = True) -> MigrationReport:
