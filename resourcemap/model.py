@@ -302,22 +302,21 @@ def _problems(exc: ValidationError) -> list[dict[str, Any]]:
     return [{"field": ".".join(str(p) for p in e["loc"]) or "(body)", "message": e["msg"]} for e in exc.errors()]
 
 
-def parse_node(data: dict[str, Any]) -> Node:
-    """Validate a dict into a Node, raising :class:`ValidationFailed` with every problem at once."""
+def _parse(model: type[Node] | type[Edge], data: dict[str, Any], what: str) -> Any:
     try:
-        return Node.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         probs = _problems(exc)
         raise ValidationFailed(
-            "ノードの内容に誤りがあります: " + "; ".join(f"{p['field']}: {p['message']}" for p in probs),
+            f"{what}の内容に誤りがあります: " + "; ".join(f"{p['field']}: {p['message']}" for p in probs),
             errors=probs) from None
+
+
+def parse_node(data: dict[str, Any]) -> Node:
+    """Validate a dict into a Node, raising :class:`ValidationFailed` with every problem at once."""
+    return _parse(Node, data, "ノード")
 
 
 def parse_edge(data: dict[str, Any]) -> Edge:
-    try:
-        return Edge.model_validate(data)
-    except ValidationError as exc:
-        probs = _problems(exc)
-        raise ValidationFailed(
-            "エッジの内容に誤りがあります: " + "; ".join(f"{p['field']}: {p['message']}" for p in probs),
-            errors=probs) from None
+    """Validate a dict into an Edge, raising :class:`ValidationFailed` with every problem at once."""
+    return _parse(Edge, data, "エッジ")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from resourcemap.geo import boundaries, load_chome
+from tests.seedgraph import out_targets as _out
 from tests.sources import source_path
 from resourcemap.seeds import check_edges
 
@@ -25,14 +26,6 @@ CITY = "13218"
 NO_COORDINATOR = "地域福祉コーディネーターの養成及び配置を行っていない。"
 PILLAR_CODE = {"②": "2", "③": "3", "④": "5", "⑤": "4"}  # the material's own numbering (④ 多機関協働, ⑤ アウトリーチ)
 FIELD_CODE = {"介護": "1-i", "障害": "1-ro", "子育て": "1-ha", "生活困窮": "1-ni"}
-
-
-
-
-
-
-def _out(cat, node_id: str, kind: str) -> list[str]:
-    return [e.target for e in cat.edges if e.source == node_id and e.kind == kind]
 
 
 def _schedule(doc: str) -> dict[str, list[str]]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 
 from resourcemap.geo import boundaries, load_chome
+from tests.seedgraph import in_sources as _in
+from tests.seedgraph import out_targets as _out
 from tests.sources import source_path
 from resourcemap.seeds import check_edges
 
@@ -42,22 +44,10 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
-
-
-
-
 def _named(cat, name: str, kind: str | None = None):
     hits = [n for n in cat.nodes if _norm(n.name) == _norm(name) and (kind is None or n.kind == kind)]
     assert hits, f"no node named {name!r}" + (f" of kind {kind}" if kind else "")
     return hits
-
-
-def _out(cat, node_id: str, kind: str) -> list[str]:
-    return [e.target for e in cat.edges if e.source == node_id and e.kind == kind]
-
-
-def _in(cat, node_id: str, kind: str) -> list[str]:
-    return [e.source for e in cat.edges if e.target == node_id and e.kind == kind]
 
 
 def _rows(doc: str) -> list[dict]:

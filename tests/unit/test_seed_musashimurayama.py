@@ -11,6 +11,7 @@ from pathlib import Path
 
 
 from resourcemap.geo import boundaries, chome_by_name, load_chome
+from tests.seedgraph import out_targets as _out
 from tests.sources import source_path
 from resourcemap.seeds import check_edges
 
@@ -33,22 +34,10 @@ EXISTING = {
 }
 
 
-
-
-
-
 def _named(cat, name: str, kind: str | None = None):
     hits = [n for n in cat.nodes if n.name == name and (kind is None or n.kind == kind)]
     assert hits, f"no node named {name!r}" + (f" of kind {kind}" if kind else "")
     return hits
-
-
-def _out(cat, node_id: str, kind: str) -> list[str]:
-    return [e.target for e in cat.edges if e.source == node_id and e.kind == kind]
-
-
-def _in(cat, node_id: str, kind: str) -> list[str]:
-    return [e.source for e in cat.edges if e.target == node_id and e.kind == kind]
 
 
 # ------------------------------------------------------------------------------------------ basics
