@@ -6,7 +6,7 @@ integrity guard would refuse the write.
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from resourcemap import editing
@@ -75,8 +75,4 @@ def delete_edge(edge_id: str, caller: Editor, store: StoreDep, if_match: IfMatch
 @router.post("/v1/edges/{edge_id}/restore", summary="Restore a soft-deleted edge (editor; If-Match required)",
              responses=_EDGE)
 def restore_edge(edge_id: str, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
-    version = expected_version(if_match)
-    restore = getattr(store, "restore_edge", None)
-    if restore is None:
-        raise HTTPException(405, "このストアはエッジの復元に対応していません。")
-    return _one(restore(edge_id, expected_version=version, actor=caller.name))
+    return _one(store.restore_edge(edge_id, expected_version=expected_version(if_match), actor=caller.name))

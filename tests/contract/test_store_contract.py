@@ -264,3 +264,21 @@ def test_read_model_matches_store_after_random_writes(store_factory, ops):
     c = FUCHU[0]
     assert {pid for pid, _ in rm.index.within(c.lat, c.lng, 1e6)} == located
     rm.close()
+
+
+def test_edge_restore_and_its_checks(store):
+    store.create_node(place("p1"))
+    store.create_node(agency("a1"))
+    store.create_edge(Edge(id="e1", kind="operates", source="a1", target="p1"))
+    store.delete_edge("e1")
+    with pytest.raises(VersionConflict):
+        store.restore_edge("e1", expected_version=1)
+    r = store.restore_edge("e1", expected_version=2)
+    assert not r.deleted and r.version == 3
+    assert [e.id for e in store.query_edges()] == ["e1"]
+    with pytest.raises(IntegrityError):  # not deleted: nothing to restore
+        store.restore_edge("e1")
+    store.delete_node("p1")  # takes the edge with it …
+    with pytest.raises(IntegrityError):  # … and an edge to a deleted node cannot come back
+        store.restore_edge("e1")
+    assert [c.op for c in store.changes()][-3:] == ["restore", "delete", "delete"]
