@@ -50,7 +50,7 @@ def setup(app: FastAPI) -> None:
              responses={200: {"description": "matches per member × need (ordered by score), unmet needs, "
                                              "支援チーム and coordinators (CONTRACT.md)"}},
              openapi_extra={"requestBody": {"content": {"application/json": {"example": _EXAMPLE}}}})
-def post_match(body: MatchRequest, _: Viewer, state: StateDep, rm: ReadModelDep) -> JSONResponse:
+async def post_match(body: MatchRequest, _: Viewer, state: StateDep, rm: ReadModelDep) -> JSONResponse:
     data = match_household(rm, body, unmet_log=unmet_log(state))
     return JSONResponse(data)
 
