@@ -5,6 +5,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI runs every property test on a fixed, derandomised example set so a green build stays green;
+# locally the examples stay random (exploring), and a failure prints the blob to reproduce it.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ARTIFACTS = Path(os.environ.get("RESOURCEMAP_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
