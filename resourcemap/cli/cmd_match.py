@@ -49,6 +49,9 @@ def render(data: dict[str, Any]) -> str:
             op = f"／運営: {m['operator']['name']}" if m["operator"] else ""
             out.append(f"  {i}. {m['name']}  点数 {m['score']:.1f}  {m['distance_m']:.0f}m 徒歩{m['walk_min']}分{op}")
             out.append("     理由: " + "、".join(m["reasons"]))
+        for u in r.get("unplaced", []):
+            op = f"／運営: {u['operator']['name']}" if u["operator"] else ""
+            out.append(f"  ・{u['name']}（所在地未登録・距離なし{op}）: 利用方法を確認してください")
         out.append("")
     out.append("■ 支援チーム（提案）")
     for t in data["team"]:

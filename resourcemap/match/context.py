@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..graph.readmodel import ReadModel
-from ..model import Node
+from ..model import RESOURCE_KINDS, Node
 from .locate import nearest_chome
 
 __all__ = ["AreaInfo", "MatchContext", "context_for", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL"]
@@ -48,6 +48,7 @@ class _CityFacts:
     primary_level: str | None
     municipality_id: str | None
     agencies: tuple[Node, ...]  # agency/hub nodes of the city (team candidates are among them)
+    unplaced: tuple[Node, ...] = ()  # active resources with no point (所在地未登録): listed, never ranked
 
 
 @dataclass
@@ -77,7 +78,10 @@ class MatchContext:
         muni: Node | None = None
         agencies: list[Node] = []
         areas: list[Node] = []
+        unplaced: list[Node] = []
         for n in self.rm.nodes(city=code):  # one pass over the city's nodes per revision
+            if n.kind in RESOURCE_KINDS and not n.located and n.status == "active":
+                unplaced.append(n)
             if n.kind == "area":
                 areas.append(n)
             elif n.kind in ("agency", "hub"):
@@ -90,7 +94,10 @@ class MatchContext:
                 by_chome.setdefault(chome, []).append(info)
         primary = muni.primary_area_level if muni is not None else None
         return _CityFacts({k: tuple(v) for k, v in by_chome.items()}, primary, muni.id if muni else None,
-                          tuple(sorted(agencies, key=lambda n: n.id)))
+                          tuple(sorted(agencies, key=lambda n: n.id)), tuple(sorted(unplaced, key=lambda n: n.id)))
+
+    def unplaced_resources(self, code: str) -> tuple[Node, ...]:
+        return self.city(code).unplaced
 
     def city_agencies(self, code: str) -> tuple[Node, ...]:
         return self.city(code).agencies

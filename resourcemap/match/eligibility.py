@@ -51,13 +51,18 @@ class MemberProfile:
         return self.fields | self.need_fields
 
 
-def is_resource(node: Node) -> bool:
-    return node.kind in RESOURCE_KINDS and node.status == "active" and not node.deleted and node.located
+def is_resource(node: Node, *, located: bool = True) -> bool:
+    """An active resource kind; with ``located`` (matching by distance) it must also have a point."""
+    return (node.kind in RESOURCE_KINDS and node.status == "active" and not node.deleted
+            and (node.located or not located))
 
 
-def eligible(node: Node, who: MemberProfile) -> bool:
-    """True when *who* may use *node* (see the module doc); distance is checked by the caller."""
-    if not is_resource(node):
+def eligible(node: Node, who: MemberProfile, *, located: bool = True) -> bool:
+    """True when *who* may use *node* (see the module doc); distance is checked by the caller.
+
+    ``located=False`` asks the same question of resources with no point (所在地未登録).
+    """
+    if not is_resource(node, located=located):
         return False
     t = node.targets
     if who.age is not None:

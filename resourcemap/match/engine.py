@@ -81,8 +81,7 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
     need = res.category
     cats = tax.descendants(need.id)
     speed = walk_speed_for(member)
-    who = MemberProfile(member.age, member_fields(member.fields, member.age), frozenset(need.fields),
-                        hh.place.city)
+    who = _profile(member, res, hh)
     bound = max_points_besides_distance(bool(member.times)) + 1e-9
     top: list[tuple[tuple, dict[str, Any]]] = []
     rm = ctx.rm
@@ -111,6 +110,31 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
         insort(top, ((-scored.score, d, node.id), entry), key=lambda t: t[0])
         del top[limit:]
     return [e for _, e in top]
+
+
+def _profile(member: MemberIn, res: Resolution, hh: _Household) -> MemberProfile:
+    return MemberProfile(member.age, member_fields(member.fields, member.age), frozenset(res.category.fields),
+                         hh.place.city)
+
+
+def _unplaced(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolution,
+              limit: int) -> list[dict[str, Any]]:
+    """Eligible resources for the need that have no location (所在地未登録) — phone, visiting or
+    metropolitan services. They cannot be ranked by distance, so they are listed beside the matches
+    (never inside them, and they do not make a need "met"); the reason says what to check."""
+    cats = load_taxonomy().descendants(res.category.id)
+    who = _profile(member, res, hh)
+    out = []
+    for node in ctx.unplaced_resources(hh.place.city):
+        if not cats.intersection(node.categories) or not eligible(node, who, located=False):
+            continue
+        op = ctx.operator(node)
+        out.append({"id": node.id, "name": node.name, "kind": node.kind,
+                    "reasons": [f"{res.category.label}に該当", "所在地未登録（利用方法・場所を確認してください）"],
+                    "operator": {"id": op.id, "name": op.name, "kind": op.kind} if op is not None else None})
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _members_of_fields(req: MatchRequest, resolved: list[list[Resolution]]) -> dict[str, list[int]]:
@@ -144,7 +168,8 @@ def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | N
             matches = _rank_need(ctx, hh, member, res, req.limit, req.max_distance_m, today)
             results.append({"member": i, "need": res.term, "category": res.category.id,
                             "category_label": res.category.label, "resolved_as": res.fit,
-                            "walk_speed_m_per_min": speed, "matches": matches})
+                            "walk_speed_m_per_min": speed, "matches": matches,
+                            "unplaced": _unplaced(ctx, hh, member, res, req.limit)})
             if not matches:
                 unmet.append({"member": i, "need": res.term, "category": res.category.id})
     tax = load_taxonomy()

@@ -159,3 +159,33 @@ def test_unknown_need_and_address_fail_with_candidates(rm):
     assert "ひきこもり支援" in exc.value.candidates
     with pytest.raises(GeocodeError):
         run(rm, {"city": "府中市", "location": {"address": "白糸台九丁目"}, "members": [{"needs": ["居場所"]}]})
+
+
+def test_unplaced_resources_are_listed_beside_never_inside_the_matches(seeded_db):
+    """府中市's plan names 東京都ひきこもりサポートネット without an address: a coordinator should still see it
+    for a ひきこもり need, marked 所在地未登録 — but it is not a match and does not make the need met."""
+    from resourcemap.graph.readmodel import ReadModel
+    from resourcemap.graph.stores.sqlite import SQLiteStore
+    from resourcemap.match import MatchRequest, match_household
+
+    store = SQLiteStore(seeded_db)
+    rm = ReadModel(store, follow=False)
+    try:
+        req = MatchRequest.model_validate({"city": "府中市", "location": {"address": "白糸台三丁目"},
+                                           "members": [{"age": 52, "needs": ["ひきこもり"]}],
+                                           "max_distance_m": 500, "limit": 5})
+        out = match_household(rm, req)
+        (res,) = out["results"]
+        names = [u["name"] for u in res["unplaced"]]
+        assert "東京都ひきこもりサポートネット" in names
+        assert all(not rm.node(u["id"]).located for u in res["unplaced"])
+        assert not {u["id"] for u in res["unplaced"]} & {m["id"] for m in res["matches"]}
+        assert any("所在地未登録" in r for u in res["unplaced"] for r in u["reasons"])
+        assert (res["matches"] == []) == (out["unmet"] != [])
+        young = MatchRequest.model_validate({**req.model_dump(), "members": [{"age": 3, "needs": ["ひきこもり"]}]})
+        for u in match_household(rm, young)["results"][0]["unplaced"]:  # eligibility still applies
+            t = rm.node(u["id"]).targets
+            assert t.age_min is None or t.age_min <= 3
+    finally:
+        rm.close()
+        store.close()
