@@ -47,7 +47,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-PEER_BENCH = next((p for p in (REPO.parent / "shared" / "peer-bench", Path("/work/shared/peer-bench"))
+PEER_BENCH = next((p for p in (Path(os.environ.get("PEER_BENCH", REPO.parent / "shared" / "peer-bench")),)
                    if (p / "common.py").exists()), None)
 PG_VENV_PY = Path(os.environ.get("BENCH_PG_PYTHON", "/tmp/benchvenv/bin/python"))
 PG_DIR = Path(os.environ.get("BENCH_PG_DIR", "/tmp/rm_match_bench_pg"))

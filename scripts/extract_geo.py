@@ -1,6 +1,6 @@
 """Extract the geography of the five seed municipalities into ``resourcemap/geo/data/``.
 
-Why: the installed package must work offline and must never read ``/work/shared`` at run
+Why: the installed package must work offline and must never read ``../shared`` at run
 time, yet the shared national files are large. This script copies only what the package
 needs, unchanged:
 
@@ -12,7 +12,7 @@ needs, unchanged:
 
 Run from the repository root (idempotent)::
 
-    python scripts/extract_geo.py [--src /work/shared/geo] [--dest resourcemap/geo/data]
+    python scripts/extract_geo.py [--src ../shared/geo] [--dest resourcemap/geo/data]
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def copy_boundaries(src_dir: Path, dest_dir: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     repo = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", type=Path, default=Path("/work/shared/geo"))
+    parser.add_argument("--src", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "geo")
     parser.add_argument("--dest", type=Path, default=repo / "resourcemap" / "geo" / "data")
     args = parser.parse_args(argv)
 

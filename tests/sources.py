@@ -14,9 +14,13 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def shared_dir() -> Path:
+    """The project's shared reference folder: ``$RESOURCEMAP_SHARED``, else ``../shared`` beside the clone."""
+    return Path(os.environ.get("RESOURCEMAP_SHARED", REPO.parent / "shared"))
+
+
 def sources_dir() -> Path | None:
-    for base in (os.environ.get("RESOURCEMAP_SOURCES"), REPO.parent / "shared" / "sources",
-                 Path("/work/shared/sources")):
+    for base in (os.environ.get("RESOURCEMAP_SOURCES"), shared_dir() / "sources"):
         if base and Path(base).is_dir():
             return Path(base)
     return None
@@ -24,7 +28,7 @@ def sources_dir() -> Path | None:
 
 def source_path(name: str) -> Path:
     base = sources_dir()
-    return (base or REPO.parent / "shared" / "sources") / name
+    return (base or shared_dir() / "sources") / name
 
 
 def read_source(name: str) -> str:

@@ -21,11 +21,13 @@ from resourcemap.geo import (
     split_town,
 )
 
+from tests.sources import shared_dir
+
 CODES = ("13206", "11225", "19213", "13223", "13218")
 REPO = Path(__file__).resolve().parents[2]
 GEO = REPO / "resourcemap" / "geo"
-SHARED = Path("/work/shared/geo")
-# Row counts from /work/shared/geo/README.md.
+SHARED = shared_dir() / "geo"
+# Row counts from ../shared/geo/README.md.
 ROWS = {"13206": 147, "13223": 65, "13218": 20, "11225": 93, "19213": 45}
 
 
@@ -110,7 +112,8 @@ def test_projected_crs() -> None:
 
 def test_package_never_reads_shared_at_run_time() -> None:
     for path in GEO.rglob("*.py"):
-        assert "/work/shared" not in path.read_text(encoding="utf-8"), path
+        text = path.read_text(encoding="utf-8")
+        assert "shared/geo" not in text and "jp_chome_points" not in text, path
 
 
 def test_notice_carries_both_attribution_lines() -> None:

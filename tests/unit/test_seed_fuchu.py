@@ -4,7 +4,7 @@ The expected names, codes and 所管課 below are quoted from 「府中市 重�
 (令和8年4月, 004_50451f3a80e1843a.txt): 2(4) (the 事業名・所管課 tables), 3 / 3(1) / 3(2) (the meetings
 and 推進員), 資料(1) (相談支援包括化推進員選出部署一覧) and 奥付 (市役所 address). The 11 福祉エリア
 names are public facts (REFERENCE.md). When the document itself is at hand (``$RESOURCEMAP_SOURCES`` or
-/work/shared/sources), every quoted string is also checked to occur in it.
+../shared/sources), every quoted string is also checked to occur in it.
 """
 from __future__ import annotations
 

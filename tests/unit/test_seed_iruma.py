@@ -1,6 +1,6 @@
 """The 入間市 seed catalogue checked against its source: 入間市重層的支援体制整備事業実施計画 (令和8年3月).
 
-Every expectation below is quoted from /work/shared/sources/003_8194474ba235d705.txt (section in the
+Every expectation below is quoted from ../shared/sources/003_8194474ba235d705.txt (section in the
 comment), not read back from seeds/iruma.yaml, so a catalogue that drifts from the plan fails here.
 """
 from __future__ import annotations
