@@ -58,8 +58,9 @@ def index(request: Request, state: StateDep) -> HTMLResponse:
         rows.append(f"<tr><td>{html.escape(muni.name)}（{code}）</td>"
                     f"<td><a href='/pages/{code}/map'>空白地図</a></td>"
                     f"<td><a href='/pages/{code}/report'>会議資料</a></td>"
-                    f"<td><a href='/pages/{code}/network'>多機関協働ネットワーク</a></td></tr>")
-    body = ("<table><tr><th>市区町村</th><th colspan=3>ページ</th></tr>" + "".join(rows) + "</table>"
+                    f"<td><a href='/pages/{code}/network'>多機関協働ネットワーク</a></td>"
+                    f"<td><a href='/pages/{code}/match'>資源をさがす（参加支援）</a></td></tr>")
+    body = ("<table><tr><th>市区町村</th><th colspan=4>ページ</th></tr>" + "".join(rows) + "</table>"
             "<p>API: <a href='/openapi.json'>/openapi.json</a>（<code>Authorization: Bearer &lt;key&gt;</code>）、"
             "<a href='/health'>/health</a></p>"
             "<form method=post action=/logout><button>鍵を消去</button></form>")
@@ -126,3 +127,100 @@ def network(city: str, request: Request, state: StateDep, rm: ReadModelDep):
     return HTMLResponse(network_html(network_data(rm.graph, c.code)))
 
 
+
+
+# -- 参加支援: the coordinator's search form ------------------------------------------------------
+_MEMBER_ROWS = 4
+
+
+def _match_form(code: str, name: str, values: dict[str, str], message: str = "") -> str:
+    from resourcemap.geo import chome_units
+
+    def v(key: str) -> str:
+        return html.escape(values.get(key, ""), quote=True)
+
+    options = "".join(f"<option value='{html.escape(c.town)}'>" for c in chome_units(code))
+    rows = "".join(
+        f"<tr><td>世帯員{i + 1}</td><td><input name=age{i} type=number min=0 max=130 value='{v(f'age{i}')}' "
+        f"size=4></td><td><input name=needs{i} size=40 placeholder='例: ひきこもり, 居場所' value='{v(f'needs{i}')}'>"
+        "</td></tr>" for i in range(_MEMBER_ROWS))
+    msg = f"<p style='color:#b00'>{html.escape(message)}</p>" if message else ""
+    return (f"{msg}<form method=post action='/pages/{code}/match'>"
+            f"<p><label>町丁目: <input name=address list=chome required size=24 value='{v('address')}'></label>"
+            f"<datalist id=chome>{options}</datalist> "
+            f"<label>距離の上限 (m): <input name=max_distance_m type=number min=100 max=20000 "
+            f"value='{v('max_distance_m') or 2000}'></label></p>"
+            "<table><tr><th></th><th>年齢</th><th>ニーズ（分類・ことば。複数は「,」区切り）</th></tr>"
+            f"{rows}</table><p><button>さがす</button></p></form>"
+            "<p class=note>入力内容は保存もログ出力もしません。該当する資源がないニーズは、町丁目・分類・"
+            "年齢層・月ごとの件数としてだけ数えます（社会資源開発のため）。</p>")
+
+
+def _match_html(data: dict) -> str:
+    e = html.escape
+    loc = data["location"]
+    areas = "、".join(a["name"] for a in loc["areas"]) or "エリア不明"
+    out = [f"<h2>{e(loc['chome'] or loc['town'])}（精度: {e(loc['precision'])}、{e(areas)}）</h2>"]
+    for r in data["results"]:
+        out.append(f"<h3>世帯員{r['member'] + 1}「{e(r['need'])}」→ {e(r['category_label'])}</h3>")
+        if r["matches"]:
+            out.append("<table><tr><th>#</th><th>名称</th><th>距離</th><th>点数</th><th>理由</th><th>運営</th></tr>")
+            for i, m in enumerate(r["matches"], 1):
+                op = e(m["operator"]["name"]) if m["operator"] else ""
+                out.append(f"<tr><td>{i}</td><td>{e(m['name'])}</td><td>{m['distance_m']:.0f} m・徒歩"
+                           f"{m['walk_min']}分</td><td>{m['score']:.1f}</td><td>{e('、'.join(m['reasons']))}"
+                           f"</td><td>{op}</td></tr>")
+            out.append("</table>")
+        else:
+            out.append(f"<p>{data['max_distance_m']:g} m 以内に利用できる資源はありません（未充足として件数のみ集計）。</p>")
+        if r.get("unplaced"):
+            out.append("<p>所在地未登録の資源: " + "、".join(e(u["name"]) for u in r["unplaced"]) + "</p>")
+    out.append("<h3>支援チーム（提案）</h3><ul>")
+    out += [f"<li>{e(t['name'])}: {e(t['reason'])}</li>" for t in data["team"]]
+    out.append("</ul>")
+    return "".join(out)
+
+
+def _match_request(code: str, form: dict[str, str]) -> dict:
+    members = []
+    for i in range(_MEMBER_ROWS):
+        needs = [n.strip() for n in form.get(f"needs{i}", "").replace("、", ",").split(",") if n.strip()]
+        if not needs:
+            continue
+        age = form.get(f"age{i}", "").strip()
+        members.append({"age": int(age) if age.isdigit() else None, "needs": needs})
+    dist = form.get("max_distance_m", "").strip()
+    return {"city": code, "location": {"address": form.get("address", "")}, "members": members,
+            "max_distance_m": float(dist) if dist.replace(".", "", 1).isdigit() else 2000, "limit": 5}
+
+
+@router.get("/pages/{city}/match", response_class=HTMLResponse)
+def match_form(city: str, request: Request, state: StateDep):
+    c, refusal = _guard(request, state, city)
+    if refusal is not None:
+        return refusal
+    return _page(f"{c.name} — 資源をさがす（参加支援）", _match_form(c.code, c.name, {}))
+
+
+@router.post("/pages/{city}/match", response_class=HTMLResponse)
+async def match_submit(city: str, request: Request, state: StateDep, rm: ReadModelDep):
+    from pydantic import ValidationError
+
+    from resourcemap.match import MatchRequest, match_household
+
+    from .match import unmet_log
+
+    c, refusal = _guard(request, state, city)
+    if refusal is not None:
+        return refusal
+    form = {k: str(v)[:200] for k, v in (await request.form()).items()}
+    title = f"{c.name} — 資源をさがす（参加支援）"
+    try:
+        req = MatchRequest.model_validate(_match_request(c.code, form))
+        data = match_household(rm, req, unmet_log=unmet_log(state))
+    except ValidationError:
+        return _page(title, _match_form(c.code, c.name, form, "入力を確認してください（世帯員のニーズを一つ以上）。"),
+                     status=422)
+    except ResourcemapError as exc:
+        return _page(title, _match_form(c.code, c.name, form, exc.detail), status=422)
+    return _page(title, _match_form(c.code, c.name, form) + _match_html(data))

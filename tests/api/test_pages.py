@@ -24,3 +24,26 @@ def test_pages_need_a_key_then_render(api):
     assert api.keys["viewer"] not in m.text + r.text + n.text
     c.post("/logout")
     assert c.get("/pages/13206/map", follow_redirects=False).status_code == 303
+
+
+def test_match_page_finds_resources_and_keeps_nothing(api):
+    c = api.client
+    c.post("/login", data={"key": api.keys["viewer"]})
+    form = c.get("/pages/13206/match")
+    assert form.status_code == 200 and "白糸台三丁目" in form.text  # the 町丁目 list offered to the coordinator
+    r = c.post("/pages/13206/match", data={"address": "白糸台三丁目", "age0": "83", "needs0": "介護予防, 見守り",
+                                           "max_distance_m": "5000"})
+    assert r.status_code == 200 and "支援チーム" in r.text and "介護予防" in r.text
+    bad = c.post("/pages/13206/match", data={"address": "白糸台九丁目", "needs0": "居場所"})
+    assert bad.status_code == 422 and "白糸台" in bad.text
+    none = c.post("/pages/13206/match", data={"address": "白糸台三丁目"})
+    assert none.status_code == 422
+    # the page used the same counters as the API and stored no request: only aggregated rows exist
+    import sqlite3
+
+    con = sqlite3.connect(api.db)
+    tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    for t in tables:
+        for row in con.execute(f"SELECT * FROM {t}"):  # noqa: S608 - table names from sqlite_master
+            assert "白糸台九丁目" not in " ".join(map(str, row))
+    con.close()
