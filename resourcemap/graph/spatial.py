@@ -18,18 +18,11 @@ from typing import Iterable
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..geo.distance import EARTH_RADIUS_M, arc_for_chord, chord_for_arc_m, haversine_m, to_unit_xyz
+from ..geo.distance import EARTH_RADIUS_M, haversine_m, to_unit_xyz
 
-__all__ = ["SpatialIndex", "ALL", "EARTH_RADIUS_M", "unit_xyz", "chord_of_arc", "arc_of_chord"]
+__all__ = ["SpatialIndex", "ALL"]
 
 ALL = "*"  # the pseudo-category every located point belongs to
-
-# Chord distance on the unit sphere is monotone in great-circle distance, so a cKDTree over
-# unit vectors answers sphere queries exactly (resourcemap.geo.distance holds the maths).
-unit_xyz = to_unit_xyz
-chord_of_arc = chord_for_arc_m
-arc_of_chord = arc_for_chord
-
 
 # Scalar versions for the per-query hot path: the same formulas in plain floats (the numpy
 # ones cost microseconds per call on scalars, which dominated a 10-result query).
@@ -108,7 +101,7 @@ class SpatialIndex:
             index._points[pid] = (lat, lng)
             for c in (ALL, *cats_t):
                 per_cat.setdefault(c, []).append(i)
-        xyz = unit_xyz(np.array(lats), np.array(lngs)) if ids else np.empty((0, 3))
+        xyz = to_unit_xyz(np.array(lats), np.array(lngs)) if ids else np.empty((0, 3))
         for cat, rows in per_cat.items():
             b = _Bucket()
             b.ids = [ids[r] for r in rows]
@@ -137,7 +130,7 @@ class SpatialIndex:
             if self._points.get(pid) == (lat, lng) and self._cats_of.get(pid) == cats:
                 return
             self.remove(pid)
-            v = unit_xyz(lat, lng)
+            v = to_unit_xyz(lat, lng)
             self._points[pid] = (lat, lng)
             self._cats_of[pid] = cats
             for c in (ALL, *cats):
@@ -196,14 +189,7 @@ class SpatialIndex:
         with self._lock:
             found: list[tuple[str, float]] = []
             if b.tree is not None and b.tree.n:
-                kk = min(b.tree.n, k + len(b.dead))
-                d, rows = b.tree.query(q, k=kk, distance_upper_bound=chord)
-                if kk == 1:
-                    d, rows = np.atleast_1d(d), np.atleast_1d(rows)
-                n, dead, ids = b.tree.n, b.dead, b.ids
-                for dist, r in zip(d.tolist(), rows.tolist()):
-                    if r < n and r not in dead:
-                        found.append((ids[r], dist))
+                found = self._tree_nearest(b, q, k, chord)
             for pid, v in b.delta.items():
                 dist = _dist(v, q)
                 if dist <= chord:
@@ -211,6 +197,24 @@ class SpatialIndex:
         found.sort(key=lambda t: (t[1], t[0]))
         out = [(pid, _arc(c)) for pid, c in found[:k]]
         return [t for t in out if t[1] <= max_m]
+
+    @staticmethod
+    def _tree_nearest(b: _Bucket, q: tuple[float, float, float], k: int, chord: float) -> list[tuple[str, float]]:
+        """The *k* nearest live rows of *b*'s tree within *chord*.
+
+        Tombstoned rows are skipped by asking for more neighbours only when the first answer held
+        some — never k + (all tombstones), which after many deletes would cost every query.
+        """
+        n, dead, ids = b.tree.n, b.dead, b.ids  # type: ignore[union-attr]
+        kk = min(n, k)
+        while True:
+            d, rows = b.tree.query(q, k=kk, distance_upper_bound=chord)  # type: ignore[union-attr]
+            d, rows = np.atleast_1d(d), np.atleast_1d(rows)
+            live = [(ids[r], dist) for dist, r in zip(d.tolist(), rows.tolist()) if r < n and r not in dead]
+            exhausted = kk >= n or rows[-1] >= n  # the whole tree, or the radius, was used up
+            if len(live) >= k or exhausted:
+                return live
+            kk = min(n, 2 * kk + (kk - len(live)))
 
     def in_bbox(self, min_lat: float, min_lng: float, max_lat: float, max_lng: float,
                 category: str = ALL) -> list[str]:
