@@ -15,7 +15,7 @@ ops = st.lists(st.tuples(st.sampled_from(["put", "remove"]), st.integers(0, 40),
                max_size=120)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(ops=ops, q=st.integers(0, len(POINTS) - 1), radius=st.floats(50, 8000), k=st.integers(1, 12),
        min_delta=st.sampled_from([1, 4, 256]), bulk=st.booleans())
 def test_within_and_nearest_equal_brute_force(ops, q, radius, k, min_delta, bulk):
@@ -27,7 +27,7 @@ def test_within_and_nearest_equal_brute_force(ops, q, radius, k, min_delta, bulk
                                    min_delta=min_delta, rebuild_fraction=0.1)
         truth = {pid: (p[0], p[1], set(c)) for pid, (p, c) in seed.items()}
     for op, i, j, cats in ops:
-        pid = f"p{i}"
+        pid = f"s{i}"  # the same ids as the bulk-built seed: moves and removals hit the tree, not just the delta
         if op == "put":
             index.upsert(pid, *POINTS[j], sorted(cats))
             truth[pid] = (*POINTS[j], set(cats))
@@ -47,3 +47,16 @@ def test_within_and_nearest_equal_brute_force(ops, q, radius, k, min_delta, bulk
         near = index.nearest(qlat, qlng, k, radius, cat)
         assert [round(d, 3) for _, d in near] == [round(d, 3) for d, _ in want[:k]]
     assert len(index) == len(truth)
+
+
+def test_nearest_skips_tombstones_in_the_tree():
+    """Removed points still sit in the static tree until a rebuild; k-NN must look past them."""
+    pts = POINTS[:60]
+    index = SpatialIndex.build(((f"s{i}", lat, lng, ["a"]) for i, (lat, lng) in enumerate(pts)), min_delta=10_000)
+    qlat, qlng = pts[0]
+    order = sorted(range(len(pts)), key=lambda i: (haversine_m(qlat, qlng, *pts[i]), f"s{i}"))
+    for i in order[:7]:  # the seven nearest become tombstones
+        index.remove(f"s{i}")
+    got = [pid for pid, _ in index.nearest(qlat, qlng, 3, 1e6, "a")]
+    assert got == [f"s{i}" for i in order[7:10]]
+    assert [pid for pid, _ in index.within(qlat, qlng, 1e6, "a")] == [f"s{i}" for i in order[7:]]
