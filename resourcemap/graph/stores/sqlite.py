@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from ...errors import IntegrityError, NotFound, StoreError, VersionConflict
-from ...geo.distance import haversine_m
+from ...geo.distance import EARTH_RADIUS_M, haversine_m
 from ...model import EDGE_RULES, Change, Edge, Node, now_utc, parse_edge, parse_node
 from .base import Listener, Listeners, NodeQuery, apply_patch
 
@@ -290,7 +290,7 @@ class SQLiteStore:
             boxes.append(query.bbox)
         if query.near is not None:
             lat, lng, radius = query.near
-            dlat = math.degrees(radius / 6_371_008.771) * 1.001 + 1e-9
+            dlat = math.degrees(radius / EARTH_RADIUS_M) * 1.001 + 1e-9
             dlng = dlat / max(math.cos(math.radians(min(89.0, abs(lat) + dlat))), 1e-6)
             boxes.append((lat - dlat, lng - dlng, lat + dlat, lng + dlng))
         for (a, b, c, d) in boxes:
