@@ -19,14 +19,13 @@ from functools import lru_cache
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import GeocodeError, InputError
 from ._common import as_code, city_name
-from .boundaries import boundary_projected, prepared, projected, to_wgs84
-from .chome import Chome, _unit_index, _units_of, chome_by_name, resolve_town, town_key
+from .boundaries import boundary_projected, prepared, projected, to_wgs84, transformer
+from .chome import Chome, _unit_index, _units_of, chome_by_name, mean_point, resolve_town, town_key
 from .distance import haversine_m
 
 __all__ = ["chome_cells", "assign_membership", "area_polygons", "area_point", "GRID_M"]
@@ -39,8 +38,7 @@ GRID_M = 0.001
 def _cells_projected(code: str) -> tuple[tuple[Chome, ...], tuple[BaseGeometry, ...]]:
     """Voronoi cells (projected CRS) of the city's 町丁目 units, clipped to the boundary, in unit order."""
     units = _units_of(code)
-    tr = Transformer.from_crs(4326, projected(code), always_xy=True)
-    xs, ys = tr.transform([c.lng for c in units], [c.lat for c in units])
+    xs, ys = transformer(4326, projected(code)).transform([c.lng for c in units], [c.lat for c in units])
     bnd = boundary_projected(code)
     minx, miny, maxx, maxy = bnd.bounds
     pad = 10_000.0
@@ -206,9 +204,7 @@ def area_point(city: str, chome_names: Iterable[str]) -> tuple[float, float]:
 
 @lru_cache(maxsize=256)
 def _area_point(code: str, towns: tuple[str, ...]) -> tuple[float, float]:
-    members = [chome_by_name(code, t) for t in towns]
-    lat = round(sum(c.lat for c in members) / len(members), 6)
-    lng = round(sum(c.lng for c in members) / len(members), 6)
+    lat, lng = mean_point(chome_by_name(code, t) for t in towns)
     poly = _union_wgs84(code, towns)
     if poly.covers(Point(lng, lat)):
         return (lat, lng)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +39,7 @@ __all__ = [
     "suggest",
     "town_key",
     "base_key",
+    "mean_point",
 ]
 
 _CHOME_SUFFIX = re.compile(r"^(?P<base>.+?)(?P<num>[〇一二三四五六七八九十]+)丁目$")
@@ -78,6 +80,15 @@ def town_key(name: str) -> str:
 def base_key(name: str) -> str:
     """Lookup key of a town/base name: normalised, without a leading 大字."""
     return normalize(name).removeprefix(OAZA)
+
+
+def mean_point(points: Iterable[Chome]) -> tuple[float, float]:
+    """(lat, lng) mean of real 町丁目 points, rounded to 1e-6° (the data's own precision).
+
+    The one place a town centroid (白糸台 → 白糸台一〜六丁目) or an area's middle is computed.
+    """
+    pts = list(points)
+    return (round(sum(c.lat for c in pts) / len(pts), 6), round(sum(c.lng for c in pts) / len(pts), 6))
 
 
 @lru_cache(maxsize=1)

@@ -31,7 +31,7 @@ from ..cities import CITIES
 from ..errors import GeocodeError
 from ..textnorm import int_to_kanji, kanji_to_int, normalize
 from ._common import as_code, city_name, close_names
-from .chome import OAZA, Chome, _rows_of, _units_of, base_key, resolve_town, town_key
+from .chome import OAZA, Chome, _rows_of, _unit_index, _units_of, base_key, mean_point, resolve_town, town_key
 
 __all__ = ["GeocodeResult", "geocode", "town_centroid", "PREFECTURES"]
 
@@ -88,9 +88,7 @@ class _CityIndex:
 
 @lru_cache(maxsize=None)
 def _index(code: str) -> _CityIndex:
-    by_name: dict[str, Chome] = {}
-    for c in _units_of(code):
-        by_name[town_key(c.town)] = c
+    by_name: dict[str, Chome] = dict(_unit_index(code))
     for c in _rows_of(code):
         if c.koaza:
             by_name.setdefault(town_key(c.town + c.koaza), c)
@@ -100,10 +98,7 @@ def _index(code: str) -> _CityIndex:
         k = base_key(c.base)
         by_base.setdefault(k, {}).setdefault(c.number, c)
         base_name.setdefault(k, c.base)
-    centroid = {
-        k: (round(sum(c.lat for c in v.values()) / len(v), 6), round(sum(c.lng for c in v.values()) / len(v), 6))
-        for k, v in by_base.items()
-    }
+    centroid = {k: mean_point(v.values()) for k, v in by_base.items()}
     suggest: dict[str, list[str]] = {}
     for k, c in by_name.items():
         suggest.setdefault(k, []).append(c.label if k != town_key(c.town) else c.town)
@@ -306,7 +301,4 @@ def town_centroid(city: str, town: str) -> tuple[float, float]:
     Accepts base names with or without 大字 and full 町丁目 names (which give that point).
     Raises :class:`GeocodeError` with candidates for an unknown name.
     """
-    members = resolve_town(city, town)
-    if len(members) == 1:
-        return (members[0].lat, members[0].lng)
-    return (round(sum(c.lat for c in members) / len(members), 6), round(sum(c.lng for c in members) / len(members), 6))
+    return mean_point(resolve_town(city, town))

@@ -98,7 +98,7 @@ def network_data(graph: nx.MultiDiGraph, city: str, *, level: str | None = None)
     code = an.require_city(graph, city)
     areas = an.area_nodes(graph, code, level)
     collab = an.collaboration_graph(graph, code)
-    bc = an.betweenness(collab)
+    bc = an.betweenness(collab)  # once (O(VE)); the agency/department ranking below filters it
     comps = an.silos(collab, graph)
     comp_of = {n: i for i, s in enumerate(comps) for n in s.nodes}
     seps = an.bunya_separators(collab, graph)
@@ -145,7 +145,7 @@ def network_data(graph: nx.MultiDiGraph, city: str, *, level: str | None = None)
         "bridges": [{"source": b.source, "target": b.target, "kinds": list(b.kinds), "cut_off": b.cut_off,
                      "split": [list(p) for p in b.split]} for b in an.bridges(collab, graph)],
         "betweenness": [{**_ref(graph, nid), "score": round(v, 6), "suishin": nid in suishin}
-                        for nid, v in an.betweenness(collab, kinds=("agency", "department")).items()],
+                        for nid, v in bc.items() if collab.nodes[nid]["node"].kind in ("agency", "department")],
         "coordinator_load": [{"id": c.coordinator_id, "name": c.name, "role": c.role, "staff": c.staff,
                               "areas": list(c.areas), "resources": len(c.resources),
                               "resources_per_staff": round(c.resources_per_staff, 2), "partners": list(c.partners)}
