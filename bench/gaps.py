@@ -34,7 +34,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER_BENCH = Path(os.environ.get("PEER_BENCH", ROOT.parent / "shared" / "peer-bench"))
-DOCS = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- gaps:start -->", "<!-- gaps:end -->"
 THRESHOLD_M = 800.0
 
@@ -250,17 +249,6 @@ def markdown(nat: dict | None, muni: dict | None) -> str:
     return "\n".join(lines)
 
 
-def write_docs(section: str) -> None:
-    """Replace the Gaps section of docs/benchmarks.md (re-read right before writing; other sections untouched)."""
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="L", choices=["S", "M", "L"])
@@ -277,7 +265,9 @@ def main() -> None:
     section = markdown(nat, muni)
     print(section)
     if args.write_docs:
-        write_docs(section)
+        from _sections import write_section  # bench/_sections.py: the shared marked-section writer
+
+        write_section("gaps", section)
     failed = (nat is not None and (nat["ratio"] > 3 or nat["check"]["count_mismatches"] or nat["check"]["cap_disagree"])) \
         or (muni is not None and muni["inproc_median_s"] >= 5)
     sys.exit(1 if failed else 0)

@@ -7,7 +7,7 @@ peer after another:
 
 * ``ckdtree`` — the harness's near-limit baseline, the same code as ``peer_ckdtree.py``;
 * ``resourcemap`` — :class:`resourcemap.graph.spatial.SpatialIndex` (what ``ReadModel.index``
-  is), built from the workload with tags as categories; query = ``match.retrieve.top_k``;
+  is), built from the workload with tags as categories; query = ``SpatialIndex.nearest``;
 * ``resourcemap_stream`` — the first 10 of ``match.retrieve.nearest_stream`` (the candidate
   path the matcher reads, with its merge and completeness bookkeeping);
 * ``postgis_rowtag`` (and ``postgis`` with ``--postgis-layouts array,rowtag``) — the harness's
@@ -118,7 +118,7 @@ def build_index(C, wl):
 
 
 def run_resourcemap(C, wl, index, names, stream: bool):
-    from resourcemap.match.retrieve import nearest_stream, top_k
+    from resourcemap.match.retrieve import nearest_stream
 
     radius, k = C.MATCH_RADIUS_M, C.K
 
@@ -130,7 +130,7 @@ def run_resourcemap(C, wl, index, names, stream: bool):
                 if len(found) == k:
                     break
         else:
-            found = top_k(index, lat, lng, names[tag], k, radius)
+            found = index.nearest(lat, lng, k, radius, names[tag])
         return [int(pid) for pid, _ in found], [d for _, d in found]
 
     return C.run_match_loop(match, wl["q_lat"], wl["q_lng"], wl["q_tag"])
@@ -192,10 +192,9 @@ def retrieval(sizes: list[str], tmp: Path, postgis_layouts: list[str]) -> list[d
                 same, dmax = _agree(ck_ids, ck_d, m["_ids"], m["_d"])
                 rows.append(dict(size=size, n=n, peer=m["peer"], build=m["build_s"], p50=m["match_p50_ms"],
                                  p95=m["match_p95_ms"], qps=m["match_qps"], same=same, dmax=dmax))
-            for r in rows:
-                if r["size"] == size:
-                    r["x_ck"] = r["p50"] / rows[[x["size"] for x in rows].index(size)]["p50"]
+            ck_p50 = _p(ck_lat, 50)
             for r in (r for r in rows if r["size"] == size):
+                r["x_ck"] = r["p50"] / ck_p50
                 print(f"  {size} {r['peer']:<20} p50 {r['p50']:.4f} ms  ×ck {r['x_ck']:.2f}  same {r['same']}/2000",
                       flush=True)
     finally:

@@ -5,22 +5,20 @@ Nothing from a match request is logged or kept except the unmet counters.
 """
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import JSONResponse
 
-from resourcemap.cities import resolve_city
-from resourcemap.errors import InputError, NotFound
-from resourcemap.match import MatchRequest, UnmetLog, match_household
+from resourcemap.auxdb import AuxDB
+from resourcemap.match import MatchRequest, UnmetLog, match_household, request_city_code
 
 from ..deps import AppState, ReadModelDep, StateDep, Viewer
+from ..extras import lazy
 
 router = APIRouter(tags=["match"])
 
 _EXTRA_KEY = "unmet_log"
-_lock = threading.Lock()
 
 _EXAMPLE = {"city": "府中市", "location": {"address": "白糸台三丁目"},
             "members": [{"age": 52, "needs": ["ひきこもり", "居場所"]}, {"age": 83, "needs": ["介護予防"]}],
@@ -29,15 +27,7 @@ _EXAMPLE = {"city": "府中市", "location": {"address": "白糸台三丁目"},
 
 def unmet_log(state: AppState) -> UnmetLog:
     """The app's unmet-need log (``AppState.extras``), opened on first use."""
-    log = state.extras.get(_EXTRA_KEY)
-    if log is None:
-        with _lock:
-            log = state.extras.get(_EXTRA_KEY)
-            if log is None:
-                from resourcemap.auxdb import AuxDB
-
-                log = state.extras[_EXTRA_KEY] = UnmetLog(AuxDB(state.settings.aux_db))
-    return log
+    return lazy(state, _EXTRA_KEY, lambda st: UnmetLog(AuxDB(st.settings.aux_db)))
 
 
 def setup(app: FastAPI) -> None:
@@ -58,9 +48,6 @@ async def post_match(body: MatchRequest, _: Viewer, state: StateDep, rm: ReadMod
 @router.get("/v1/unmet", summary="Aggregated unmet-need counts (municipality, 町丁目/area, category, age band, month)")
 def get_unmet(_: Viewer, state: StateDep, city: str = Query(..., description="name or code"),
               month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$")) -> dict[str, Any]:
-    try:
-        code = resolve_city(city).code
-    except NotFound as exc:
-        raise InputError(exc.detail) from None
+    code = request_city_code(city)
     rows = unmet_log(state).counts(code, month)
     return {"city": code, "items": rows, "total": sum(r["count"] for r in rows)}

@@ -214,6 +214,16 @@ def _coverage_measure(units: Units, coverers: list[Node], coverage: Coverage, ca
                      ["no_coordinator" if g else None for g in gap])
 
 
+def _measure(units: Units, info: CategoryInfo, coverage: Coverage, options: GapOptions,
+             weighted: bool) -> _Measured:
+    """The measure of *info*'s kind over *units* (sets ``info.access_computed`` for distances)."""
+    if info.measure == "coverage":
+        return _coverage_measure(units, info.resources, coverage, options.search_cap_m)
+    m, info.access_computed = _distance_measure(units, info.resources, info.threshold_m, options.search_cap_m,
+                                                weighted, options.low_band_quantile)
+    return m
+
+
 # ------------------------------------------------------------------------------------------ assembly
 def _nearby_resources(rm: ReadModel, code: str, cap: float) -> list[Node]:
     """Located resources near *code* (within its bbox + the search cap) and this city's unlocated ones."""
@@ -322,19 +332,11 @@ def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
         placed = [n for n in eligible if is_placed(n, options.min_precision)]
         unlocated = [n for n in eligible if n.city == code and not is_placed(n, options.min_precision)]
         info = CategoryInfo(cid, tax.get(cid).label, measure_of(cid), thr, placed, unlocated)
-        per_kind: dict[str, _Measured] = {}
-        for key, u in (("unit", units), ("chome", chome)):
-            if key == "chome" and u is units:
-                per_kind["chome"] = per_kind["unit"]
-                continue
-            if info.measure == "coverage":
-                coverers = coverage.covering(chome.town, wanted=frozenset(wanted))
-                info.resources = coverers
-                info.unlocated = []
-                per_kind[key] = _coverage_measure(u, coverers, coverage, options.search_cap_m)
-            else:
-                per_kind[key], info.access_computed = _distance_measure(
-                    u, placed, thr, options.search_cap_m, weighted, options.low_band_quantile)
+        if info.measure == "coverage":
+            info.resources = coverage.covering(chome.town, wanted=frozenset(wanted))
+            info.unlocated = []
+        per_kind = {"unit": _measure(units, info, coverage, options, weighted)}
+        per_kind["chome"] = per_kind["unit"] if chome is units else _measure(chome, info, coverage, options, weighted)
         gap_rows = [int(i) for i in np.flatnonzero(per_kind["unit"].gap)]
         cands = find_candidates(sites, coverage, units, gap_rows, cid, thr,
                                 {i: units.members[i] for i in gap_rows}, limit=options.candidates)

@@ -76,11 +76,6 @@ class Candidate:
     lng: float | None
     precision: str
 
-    def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "kind": self.kind, "basis": self.basis, "reason": self.reason,
-                "distance_m": None if self.distance_m is None else round(self.distance_m, 1),
-                "lat": self.lat, "lng": self.lng, "location_precision": self.precision}
-
 
 @lru_cache(maxsize=256)
 def host_categories(category: str) -> frozenset[str]:

@@ -21,9 +21,7 @@ from shapely.geometry import mapping
 from .analysis import GapResult
 
 __all__ = ["status_of", "json_safe", "geometry_json", "feature_collection", "write_geojson", "write_gpkg", "write_csv",
-           "resources_frame", "candidates_frame", "GPKG_LAYERS"]
-
-GPKG_LAYERS = ("gaps", "resources", "candidates")
+           "resources_frame", "candidates_frame"]
 
 
 def status_of(row: Any) -> str:

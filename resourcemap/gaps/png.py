@@ -25,7 +25,7 @@ from .analysis import GapResult
 from .export import status_of
 from .mapview import STATUS_STYLE
 
-__all__ = ["write_pngs", "render_png", "japanese_font"]
+__all__ = ["write_pngs", "japanese_font"]
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +84,7 @@ class _Canvas:
         self.legend = None
 
     def draw(self, k: int, path: Path) -> Path:
+        """Draw category *k*: units by status, the city outline, counted resources and candidates."""
         result, info = self.result, self.result.categories[k]
         n = len(result.units)
         statuses = [status_of(r) for r in result.table.iloc[k * n:(k + 1) * n].to_dict("records")]
@@ -111,11 +112,6 @@ class _Canvas:
         self.legend = self.fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, prop=prop)
         self.fig.savefig(path, dpi=self.dpi, pil_kwargs={"compress_level": 3})
         return path
-
-
-def render_png(result: GapResult, category_index: int, path: str | Path, *, dpi: int = 100) -> Path:
-    """Draw one category: units by status, the city outline, counted resources and candidates."""
-    return _Canvas(result, dpi).draw(category_index, Path(path))
 
 
 def write_pngs(result: GapResult, out_dir: str | Path, *, dpi: int = 100) -> list[Path]:

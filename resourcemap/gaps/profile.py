@@ -18,9 +18,11 @@ will want to change them (configurable thresholds are part of the brief).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import get_args
 
 from ..errors import InputError
-from ..model import RESOURCE_KINDS, Node
+from ..geo import WALK_SPEED_M_PER_MIN
+from ..model import RESOURCE_KINDS, Node, Precision
 from ..taxonomy import load_taxonomy
 
 __all__ = [
@@ -38,12 +40,13 @@ DEFAULT_CATEGORIES: tuple[str, ...] = (
 )
 #: Categories measured by area coverage (a role assigned to areas), not by walking distance.
 COVERAGE_CATEGORIES: frozenset[str] = frozenset({"coordination"})
-DEFAULT_THRESHOLD_M = 800.0
+DEFAULT_THRESHOLD_M = 10 * WALK_SPEED_M_PER_MIN  # 10 minutes' walk: 800 m
 OLDER_THRESHOLD_M = 500.0
 #: Distances beyond this are reported as "none in range" (``nearest_m`` null).
 SEARCH_CAP_M = 5000.0
-#: Finer placement first; a node counts for distances when its rank ≤ the rank of the policy.
-PRECISION_RANK: dict[str, int] = {"exact": 0, "address": 1, "chome": 2, "town": 3, "area": 4, "city": 5, "none": 6}
+#: Finer placement first (the order of :data:`resourcemap.model.Precision`); a node counts for
+#: distances when its rank ≤ the rank of the policy.
+PRECISION_RANK: dict[str, int] = {p: k for k, p in enumerate(get_args(Precision))}
 
 
 def resolve_categories(terms: Iterable[str] | None) -> tuple[str, ...]:

@@ -126,6 +126,14 @@ def _cell_colour(v: float) -> str:
     return "#a6dba0"
 
 
+def _unmet_by_category(result: GapResult) -> dict[str, int]:
+    """Unmet-need counts summed per category, as the matcher recorded them."""
+    tot: dict[str, int] = {}
+    for u in result.unmet:
+        tot[u.category] = tot.get(u.category, 0) + u.count
+    return tot
+
+
 def _findings(result: GapResult) -> list[str]:
     out: list[str] = []
     t = result.chome_table
@@ -149,24 +157,19 @@ def _findings(result: GapResult) -> list[str]:
         out.append("所在地が市全域としか分からず到達範囲を測れない資源：" + "、".join(unl)
                    + "。所在地（町丁目）を登録すると空白の判定が正確になります。")
     if result.unmet:
-        tot: dict[str, int] = {}
-        for u in result.unmet:
-            tot[u.category] = tot.get(u.category, 0) + u.count
-        best = sorted(tot.items(), key=lambda kv: -kv[1])[:3]
+        best = sorted(_unmet_by_category(result).items(), key=lambda kv: -kv[1])[:3]
         out.append("マッチングで見つからなかった相談が多い分類：" + "、".join(f"{_e(c)} {k}件" for c, k in best) + "。")
     return out
 
 
-def _category_table(result: GapResult) -> str:
+def _category_table(result: GapResult, summary: pd.DataFrame) -> str:
     t = result.chome_table
-    unmet_tot: dict[str, int] = {}
-    for u in result.unmet:
-        unmet_tot[u.category] = unmet_tot.get(u.category, 0) + u.count
+    city_share = summary.loc["市全体"]  # the share of the whole city's demand within reach, per category
+    unmet_tot = _unmet_by_category(result)
     rows = []
     for info in result.categories:
         sub = t[t["category"] == info.id]
-        share = float((sub["share_covered"].fillna(0) * sub["demand"].where(sub["demand"] > 0, 1)).sum()
-                      / sub["demand"].where(sub["demand"] > 0, 1).sum()) if len(sub) else float("nan")
+        share = float(city_share[info.id])
         reach = "担当エリア" if info.measure == "coverage" else f"{info.threshold_m:.0f} m"
         wanted = load_taxonomy().descendants(info.id)
         unmet = sum(k for c, k in unmet_tot.items() if c in wanted)
@@ -179,8 +182,8 @@ def _category_table(result: GapResult) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
-def _area_table(result: GapResult) -> str:
-    s = area_summary(result)
+def _area_table(result: GapResult, s: pd.DataFrame) -> str:
+    """The area × category matrix of *s* (:func:`area_summary` of *result*)."""
     head = "".join(f"<th class=v><span>{_e(c.label)}</span></th>" for c in result.categories)
     body = []
     for name, row in s.iterrows():
@@ -199,10 +202,9 @@ def _worst_areas(s: pd.DataFrame, category: str, k: int = 3) -> str:
     return "、".join(f"{_e(a)} {_pct(v)}" for a, v in col.head(k).items())
 
 
-def _category_gaps_table(result: GapResult) -> str:
+def _category_gaps_table(result: GapResult, summary: pd.DataFrame) -> str:
     rows = []
     t = result.chome_table
-    summary = area_summary(result)
     for info in result.categories:
         sub = t[t["category"] == info.id]
         n_gap = int(sub["gap"].sum())
@@ -304,11 +306,12 @@ def render_report(result: GapResult, *, extra_sections: Iterable[SectionSource] 
                   figures: Iterable[str] = ()) -> str:
     """The report as an HTML string. *figures* are image paths (relative to the report) to show at the end."""
     city = result.city
+    summary = area_summary(result)
     sections: list[tuple[str, str]] = [
         ("要点", "<ul>" + "".join(f"<li>{x}</li>" for x in _findings(result)) + "</ul>"),
-        ("分類別の充足状況", _category_table(result)),
-        (f"{result.areas.level or 'エリア'} × 分類", _area_table(result)),
-        ("分類ごとの空白と開発候補", _category_gaps_table(result)),
+        ("分類別の充足状況", _category_table(result, summary)),
+        (f"{result.areas.level or 'エリア'} × 分類", _area_table(result, summary)),
+        ("分類ごとの空白と開発候補", _category_gaps_table(result, summary)),
         ("主な空白（単位別）", _gaps_table(result)),
         ("マッチングの未充足ニーズ", _unmet_table(result)),
     ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal, get_args
 
 import geopandas as gpd
@@ -73,8 +73,9 @@ class Units:
     def __len__(self) -> int:
         return len(self.frame)
 
-    @property
+    @cached_property
     def xyz(self) -> npt.NDArray[np.float64]:
+        """Unit vectors of the demand points, computed once: every category's queries use them."""
         return to_unit_xyz(self.lat, self.lng)
 
 

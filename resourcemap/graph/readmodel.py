@@ -27,6 +27,9 @@ class ReadModel:
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self.index = SpatialIndex()
         self.revision = 0
+        #: Views other modules derive from this read model (e.g. the matcher's per-revision
+        #: context); they live and die with it, and each checks :attr:`revision` itself.
+        self.derived: dict[str, object] = {}
         self._lock = threading.RLock()
         self._store = store
         self._unsubscribe = None

@@ -162,19 +162,15 @@ class MatchContext:
         return got
 
 
-_contexts: dict[int, MatchContext] = {}
 _contexts_lock = threading.Lock()
 
 
 def context_for(rm: ReadModel) -> MatchContext:
-    """The context of *rm*'s current revision (a fresh one after any write)."""
-    ctx = _contexts.get(id(rm))
-    if ctx is None or ctx.rm is not rm or ctx.revision != rm.revision:
+    """The context of *rm*'s current revision (a fresh one after any write), kept on the read model."""
+    ctx = rm.derived.get("match")
+    if not isinstance(ctx, MatchContext) or ctx.revision != rm.revision:
         with _contexts_lock:
-            ctx = _contexts.get(id(rm))
-            if ctx is None or ctx.rm is not rm or ctx.revision != rm.revision:
-                ctx = MatchContext(rm, rm.revision)
-                if len(_contexts) > 16:
-                    _contexts.clear()
-                _contexts[id(rm)] = ctx
+            ctx = rm.derived.get("match")
+            if not isinstance(ctx, MatchContext) or ctx.revision != rm.revision:
+                ctx = rm.derived["match"] = MatchContext(rm, rm.revision)
     return ctx

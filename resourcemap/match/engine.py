@@ -20,7 +20,7 @@ from typing import Any
 
 from ..cities import resolve_city
 from ..errors import InputError, NotFound
-from ..geo import walk_minutes
+from ..geo import WALK_SPEED_M_PER_MIN, walk_minutes
 from ..graph.readmodel import ReadModel
 from ..taxonomy import Resolution, load_taxonomy
 from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
@@ -32,9 +32,9 @@ from .scoring import Fit, distance_points, max_points_besides_distance, round_sc
 from .team import BUNYA_ORDER, suggest_team
 from .unmet import JST, UnmetKey, UnmetLog, age_band, month_of
 
-__all__ = ["match_household", "walk_speed_for", "WALK_SPEED", "SENIOR_WALK_SPEED", "SENIOR_AGE"]
+__all__ = ["match_household", "request_city_code", "walk_speed_for", "WALK_SPEED", "SENIOR_WALK_SPEED", "SENIOR_AGE"]
 
-WALK_SPEED = 80.0         # m/min, 不動産の表示に関する公正競争規約
+WALK_SPEED = WALK_SPEED_M_PER_MIN  # 80 m/min, 不動産の表示に関する公正競争規約
 SENIOR_WALK_SPEED = 60.0  # m/min = 1.0 m/s
 SENIOR_AGE = 75
 
@@ -51,11 +51,16 @@ def walk_speed_for(member: MemberIn) -> float:
 class _Household:
     place: Place
     areas: tuple[AreaInfo, ...]
-    area_ids: frozenset[str]
     municipality_id: str | None
 
+    @property
+    def area_id(self) -> str | None:
+        """The household's area of the primary level (``areas`` is sorted that way)."""
+        return self.areas[0].id if self.areas else None
 
-def _resolve_city(name: str) -> str:
+
+def request_city_code(name: str) -> str:
+    """The 5-digit code of a city named in a request; an unknown one is an :class:`InputError` (422)."""
     try:
         return resolve_city(name).code
     except NotFound as exc:  # in a request body an unknown city is bad input, not a missing page
@@ -63,11 +68,11 @@ def _resolve_city(name: str) -> str:
 
 
 def _household(ctx: MatchContext, req: MatchRequest) -> _Household:
-    code = _resolve_city(req.city)
+    code = request_city_code(req.city)
     place = locate_household(code, req.location)
     chome = place.chome or nearest_chome(code, place.lat, place.lng).town  # a town: its centroid's cell
     areas = ctx.areas_at(code, chome)
-    return _Household(place, areas, frozenset(a.id for a in areas), ctx.city(code).municipality_id)
+    return _Household(place, areas, ctx.city(code).municipality_id)
 
 
 def _resolve_needs(req: MatchRequest) -> list[list[Resolution]]:
@@ -75,13 +80,10 @@ def _resolve_needs(req: MatchRequest) -> list[list[Resolution]]:
     return [[tax.resolve(term) for term in m.needs] for m in req.members]
 
 
-def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolution, limit: int,
-               max_m: float, today: date) -> list[dict[str, Any]]:
+def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolution, cats: set[str],
+               who: MemberProfile, speed: float, limit: int, max_m: float, today: date) -> list[dict[str, Any]]:
     tax = load_taxonomy()
     need = res.category
-    cats = tax.descendants(need.id)
-    speed = walk_speed_for(member)
-    who = _profile(member, res, hh)
     bound = max_points_besides_distance(bool(member.times)) + 1e-9
     top: list[tuple[tuple, dict[str, Any]]] = []
     rm = ctx.rm
@@ -117,13 +119,11 @@ def _profile(member: MemberIn, res: Resolution, hh: _Household) -> MemberProfile
                          hh.place.city)
 
 
-def _unplaced(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolution,
+def _unplaced(ctx: MatchContext, hh: _Household, res: Resolution, cats: set[str], who: MemberProfile,
               limit: int) -> list[dict[str, Any]]:
     """Eligible resources for the need that have no location (所在地未登録) — phone, visiting or
     metropolitan services. They cannot be ranked by distance, so they are listed beside the matches
     (never inside them, and they do not make a need "met"); the reason says what to check."""
-    cats = load_taxonomy().descendants(res.category.id)
-    who = _profile(member, res, hh)
     out = []
     for node in ctx.unplaced_resources(hh.place.city):
         if not cats.intersection(node.categories) or not eligible(node, who, located=False):
@@ -160,30 +160,32 @@ def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | N
     resolved = _resolve_needs(req)
     now = now or datetime.now(JST)
     today = now.astimezone(JST).date() if now.tzinfo else now.date()
+    tax = load_taxonomy()
     results: list[dict[str, Any]] = []
     unmet: list[dict[str, Any]] = []
+    needed: dict[str, str] = {}  # every asked-for category (and sub-category) → the need's label, for the team
     for i, (member, needs) in enumerate(zip(req.members, resolved)):
         speed = walk_speed_for(member)
         for res in needs:
-            matches = _rank_need(ctx, hh, member, res, req.limit, req.max_distance_m, today)
+            cats = tax.descendants(res.category.id)
+            needed.update(dict.fromkeys(cats, res.category.label))
+            who = _profile(member, res, hh)
+            matches = _rank_need(ctx, hh, member, res, cats, who, speed, req.limit, req.max_distance_m, today)
             results.append({"member": i, "need": res.term, "category": res.category.id,
                             "category_label": res.category.label, "resolved_as": res.fit,
                             "walk_speed_m_per_min": speed, "matches": matches,
-                            "unplaced": _unplaced(ctx, hh, member, res, req.limit)})
+                            "unplaced": _unplaced(ctx, hh, res, cats, who, req.limit)})
             if not matches:
                 unmet.append({"member": i, "need": res.term, "category": res.category.id})
-    tax = load_taxonomy()
-    needed = {c: r.category.label for needs in resolved for r in needs for c in tax.descendants(r.category.id)}
     team, uncovered, coords = suggest_team(ctx, hh.place.city, hh.areas, hh.municipality_id, hh.place.lat,
                                            hh.place.lng, _members_of_fields(req, resolved), needed)
     if unmet_log is not None and unmet:
-        area_id = hh.areas[0].id if hh.areas else ""
         month = month_of(now)
-        unmet_log.add(UnmetKey(hh.place.city, hh.place.chome or "", area_id, u["category"],
+        unmet_log.add(UnmetKey(hh.place.city, hh.place.chome or "", hh.area_id or "", u["category"],
                                age_band(req.members[u["member"]].age), month) for u in unmet)
     p = hh.place
     return {
-        "location": {"lat": p.lat, "lng": p.lng, "chome": p.chome, "area_id": hh.areas[0].id if hh.areas else None,
+        "location": {"lat": p.lat, "lng": p.lng, "chome": p.chome, "area_id": hh.area_id,
                      "precision": p.precision, "city": p.city, "town": p.town,
                      "areas": [{"id": a.id, "name": a.name, "level": a.level} for a in hh.areas]},
         "max_distance_m": req.max_distance_m,

@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 from ..graph.spatial import SpatialIndex
 
-__all__ = ["nearest_stream", "top_k"]
+__all__ = ["nearest_stream"]
 
 FIRST_K = 16
 GROWTH = 4
@@ -26,7 +26,7 @@ def nearest_stream(index: SpatialIndex, lat: float, lng: float, categories: Iter
 
     Each id once; ties in distance come out in id order within one round.
     """
-    cats = [c for c in dict.fromkeys(categories)]
+    cats = list(dict.fromkeys(categories))
     k = max(1, first_k)
     seen: set[str] = set()
     while True:
@@ -50,8 +50,3 @@ def nearest_stream(index: SpatialIndex, lat: float, lng: float, categories: Iter
         if not saturated:
             return
         k *= GROWTH
-
-
-def top_k(index: SpatialIndex, lat: float, lng: float, category: str, k: int, max_m: float) -> list[tuple[str, float]]:
-    """The *k* nearest points of one category within *max_m* (the benchmark's "match" query)."""
-    return index.nearest(lat, lng, k, max_m, category)

@@ -19,7 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import free_port, make_keys
+from tests.api.conftest import LiveServer, free_port, make_keys, stop_server
+from tests.conftest import copy_catalogue
 
 CONTRACT_MATCH = {"id", "name", "kind", "lat", "lng", "distance_m", "walk_min", "score", "reasons", "area_id",
                   "operator"}
@@ -36,11 +37,7 @@ LOG_CONFIG = {
 def server(seeded_db, tmp_path_factory):
     """(base url, keys, folder with the catalogue file, log file) of a live server."""
     folder = tmp_path_factory.mktemp("match-api")
-    db = folder / "catalogue.db"
-    src, dst = sqlite3.connect(seeded_db), sqlite3.connect(db)
-    src.backup(dst)
-    src.close()
-    dst.close()
+    db = copy_catalogue(seeded_db, folder / "catalogue.db")
     keys = make_keys(db)
     log_cfg = folder / "logging.json"
     log_cfg.write_text(json.dumps(LOG_CONFIG))
@@ -61,15 +58,13 @@ def server(seeded_db, tmp_path_factory):
                 break
         except httpx.HTTPError:
             time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail(f"the server did not answer /health within 60 s: {log_path.read_text()}")
     try:
         yield url, keys, folder, log_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(LiveServer(url=url, proc=proc, lines=[]))
 
 
 def _auth(keys, role="viewer"):
