@@ -22,7 +22,7 @@ from resourcemap.keys import KeyInfo, KeyRing, role_at_least
 
 from . import problems
 from .deps import AppState, Caller
-from .extras import lazy
+from .extras import aux_db, lazy
 
 __all__ = ["authenticate", "keyring", "install", "Guard", "AuthFailed"]
 
@@ -40,7 +40,7 @@ class AuthFailed(Exception):
 
 def keyring(state: AppState) -> KeyRing:
     """The app's key ring (opened once on the auxiliary tables named by the settings)."""
-    return lazy(state, "keyring", lambda st: KeyRing(st.settings.aux_db))
+    return lazy(state, "keyring", lambda st: KeyRing(aux_db(st)))
 
 
 def _bearer(headers: Any) -> str | None:

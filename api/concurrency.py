@@ -7,16 +7,24 @@ A stale version gets 412 with the current version, so the client can re-read and
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import HTTPException
+from fastapi.responses import JSONResponse
 
-__all__ = ["etag_of", "expected_version"]
+__all__ = ["etag_of", "expected_version", "versioned"]
 
 _TAG = re.compile(r'^\s*(?:W/)?"?(?P<v>\d{1,18})"?\s*$')
 
 
 def etag_of(version: int) -> str:
     return f'"{version}"'
+
+
+def versioned(body: dict[str, Any], version: int, *, status: int = 200, location: str | None = None) -> JSONResponse:
+    """One node or edge as a response: ``ETag`` = its version, and ``Location`` when just created."""
+    headers = {"ETag": etag_of(version), **({"Location": location} if location else {})}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def expected_version(if_match: str | None) -> int | None:

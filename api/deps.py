@@ -11,8 +11,6 @@ from resourcemap.graph.stores.base import GraphStore
 
 from .settings import Settings
 
-ROLES = ("viewer", "editor", "admin")
-
 
 @dataclass
 class AppState:

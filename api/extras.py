@@ -8,12 +8,14 @@ from __future__ import annotations
 import threading
 from typing import Callable, TypeVar
 
+from resourcemap.auxdb import AuxDB
+
 from .deps import AppState
 
-__all__ = ["lazy"]
+__all__ = ["lazy", "aux_db"]
 
 T = TypeVar("T")
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a factory may itself call lazy() (e.g. for aux_db)
 
 
 def lazy(state: AppState, name: str, factory: Callable[[AppState], T]) -> T:
@@ -25,3 +27,8 @@ def lazy(state: AppState, name: str, factory: Callable[[AppState], T]) -> T:
             if value is None:
                 value = state.extras[name] = factory(state)
     return value  # type: ignore[return-value]
+
+
+def aux_db(state: AppState) -> AuxDB:
+    """The app's one handle on the auxiliary tables (keys, corrections, unmet counters)."""
+    return lazy(state, "aux_db", lambda st: AuxDB(st.settings.aux_db))

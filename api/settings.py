@@ -18,11 +18,8 @@ class Settings:
     @classmethod
     def from_env(cls) -> "Settings":
         from resourcemap.graph.stores import store_url
+        from resourcemap.keys import aux_path
 
         url = store_url(None)
-        if url.startswith("sqlite:///"):
-            aux = url.removeprefix("sqlite:///")
-        else:
-            aux = os.environ.get("RESOURCEMAP_DB", "data/resourcemap.db")
-        return cls(store_url=url, aux_db=aux,
+        return cls(store_url=url, aux_db=aux_path(url),
                    max_body_bytes=int(os.environ.get("RESOURCEMAP_MAX_BODY", 5 * 1024 * 1024)))

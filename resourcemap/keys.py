@@ -83,6 +83,15 @@ def _hash(secret: str, salt: bytes) -> bytes:
     return hashlib.scrypt(secret.encode("ascii"), salt=salt, **_SCRYPT)
 
 
+def _insert(conn: sqlite3.Connection, role: str, name: str | None) -> tuple[str, KeyInfo]:
+    """Store a new key's salted hash (name default ``<role>-<id>``); returns ``(key, info)``."""
+    key_id, secret, salt = secrets.token_hex(6), secrets.token_urlsafe(32), secrets.token_bytes(16)
+    info = KeyInfo(id=key_id, name=name or f"{role}-{key_id}", role=role, created_at=now_utc().isoformat())
+    conn.execute("INSERT INTO api_keys(id, name, role, salt, hash, created_at) VALUES (?,?,?,?,?,?)",
+                 (key_id, info.name, role, salt, _hash(secret, salt), info.created_at))
+    return f"rmk_{key_id}_{secret}", info
+
+
 class KeyRing:
     """Create, list, revoke and verify API keys stored in an :class:`AuxDB`."""
 
@@ -98,20 +107,13 @@ class KeyRing:
         """Make a key; returns ``(key, info)``. The key is shown once and cannot be recovered."""
         if role not in ROLES:
             raise InputError(f"role {role!r} はありません。viewer / editor / admin のいずれかです。")
-        key_id = secrets.token_hex(6)
-        name = name or f"{role}-{key_id}"
-        if not _NAME_RE.match(name):
+        if name and not _NAME_RE.match(name):
             raise InputError("name は英数字と . _ @ - で 64 文字まで（先頭は英数字）にしてください。")
-        secret = secrets.token_urlsafe(32)
-        salt = secrets.token_bytes(16)
-        info = KeyInfo(id=key_id, name=name, role=role, created_at=now_utc().isoformat())
         try:
             with self.aux.transaction() as conn:
-                conn.execute("INSERT INTO api_keys(id, name, role, salt, hash, created_at) VALUES (?,?,?,?,?,?)",
-                             (key_id, name, role, salt, _hash(secret, salt), info.created_at))
+                return _insert(conn, role, name)
         except sqlite3.IntegrityError:
             raise InputError(f"name {name!r} の鍵は既にあります（失効した鍵も含む）。別の名前にしてください。") from None
-        return f"rmk_{key_id}_{secret}", info
 
     def create_first_admin(self, name: str = "admin") -> str | None:
         """Create an admin key only if no key was ever made here; return it, else None.
@@ -122,10 +124,7 @@ class KeyRing:
         with self.aux.transaction() as conn:
             if conn.execute("SELECT 1 FROM api_keys LIMIT 1").fetchone():
                 return None
-            key_id, secret, salt = secrets.token_hex(6), secrets.token_urlsafe(32), secrets.token_bytes(16)
-            conn.execute("INSERT INTO api_keys(id, name, role, salt, hash, created_at) VALUES (?,?,?,?,?,?)",
-                         (key_id, name, "admin", salt, _hash(secret, salt), now_utc().isoformat()))
-        return f"rmk_{key_id}_{secret}"
+            return _insert(conn, "admin", name)[0]
 
     def list(self, *, include_revoked: bool = True) -> list[KeyInfo]:
         sql = "SELECT id, name, role, created_at, revoked_at FROM api_keys"

@@ -9,19 +9,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from resourcemap.auxdb import AuxDB
 from resourcemap.corrections import Corrections
 
 from ..catalogue_schemas import CorrectionOut, CorrectionResolve, ReportIn
 from ..deps import AppState, Editor, StateDep, StoreDep, Viewer
-from ..extras import lazy
+from ..extras import aux_db, lazy
 
 router = APIRouter(tags=["corrections"])
 _MAX_ID = 2 ** 63 - 1  # SQLite INTEGER
 
 
 def _queue(state: AppState) -> Corrections:
-    return lazy(state, "corrections", lambda st: Corrections(AuxDB(st.settings.aux_db)))
+    return lazy(state, "corrections", lambda st: Corrections(aux_db(st)))
 
 
 @router.post("/v1/nodes/{node_id}/reports", status_code=201, response_model=CorrectionOut,

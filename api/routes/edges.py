@@ -14,7 +14,7 @@ from resourcemap.errors import InputError
 from resourcemap.model import EDGE_KINDS, Edge
 
 from ..catalogue_schemas import EdgeCreate, EdgeOut, EdgePage, EdgePatch
-from ..concurrency import etag_of, expected_version
+from ..concurrency import expected_version, versioned
 from ..deps import Editor, StoreDep, Viewer
 from .nodes import MAX_LIMIT, IfMatch, decode_cursor, encode_cursor
 
@@ -22,8 +22,8 @@ router = APIRouter(tags=["edges"])
 _EDGE = {200: {"model": EdgeOut, "description": "the edge; `ETag` header = its version"}}
 
 
-def _one(edge: Edge, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(edge.public_dict(), status_code=status, headers={"ETag": etag_of(edge.version), **(headers or {})})
+def _one(edge: Edge, status: int = 200, location: str | None = None) -> JSONResponse:
+    return versioned(edge.public_dict(), edge.version, status=status, location=location)
 
 
 @router.get("/v1/edges", summary="List edges (filters, cursor pagination)", responses={200: {"model": EdgePage}})
@@ -52,7 +52,7 @@ def get_edges(_: Viewer, store: StoreDep, kind: str | None = None, source: str |
              responses={201: {"model": EdgeOut, "description": "created; `ETag` and `Location` headers"}})
 def create_edge(body: EdgeCreate, caller: Editor, store: StoreDep) -> JSONResponse:  # type: ignore[valid-type]
     edge = editing.create_edge(store, body.model_dump(mode="json", exclude_unset=True), actor=caller.name)
-    return _one(edge, 201, {"Location": f"/v1/edges/{edge.id}"})
+    return _one(edge, 201, f"/v1/edges/{edge.id}")
 
 
 @router.get("/v1/edges/{edge_id}", summary="One edge (ETag = its version)", responses=_EDGE)

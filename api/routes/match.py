@@ -10,11 +10,10 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import JSONResponse
 
-from resourcemap.auxdb import AuxDB
 from resourcemap.match import MatchRequest, UnmetLog, match_household, request_city_code
 
 from ..deps import AppState, ReadModelDep, StateDep, Viewer
-from ..extras import lazy
+from ..extras import aux_db, lazy
 
 router = APIRouter(tags=["match"])
 
@@ -27,7 +26,7 @@ _EXAMPLE = {"city": "府中市", "location": {"address": "白糸台三丁目"},
 
 def unmet_log(state: AppState) -> UnmetLog:
     """The app's unmet-need log (``AppState.extras``), opened on first use."""
-    return lazy(state, _EXTRA_KEY, lambda st: UnmetLog(AuxDB(st.settings.aux_db)))
+    return lazy(state, _EXTRA_KEY, lambda st: UnmetLog(aux_db(st)))
 
 
 def setup(app: FastAPI) -> None:

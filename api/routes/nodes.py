@@ -7,6 +7,7 @@ checks the importers apply); every write is logged by the store with the key's n
 from __future__ import annotations
 
 import base64
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query
@@ -19,7 +20,7 @@ from resourcemap.model import Node, NodePatch
 from resourcemap.queries import list_nodes
 
 from ..catalogue_schemas import NodeCreate, NodeOut, NodePage
-from ..concurrency import etag_of, expected_version
+from ..concurrency import expected_version, versioned
 from ..deps import Editor, StoreDep, Viewer
 from . import corrections
 
@@ -29,7 +30,7 @@ router.include_router(corrections.router)
 MAX_LIMIT = 1000
 IfMatch = Annotated[str | None, Header(description='the ETag of the version the change is based on, e.g. "3"')]
 
-__all__ = ["router", "node_out", "etag_of", "encode_cursor", "decode_cursor", "parse_near"]
+__all__ = ["router", "node_out", "encode_cursor", "decode_cursor", "parse_near"]
 
 
 def encode_cursor(last_id: str) -> str:
@@ -67,8 +68,8 @@ def node_out(node: Node) -> dict[str, Any]:
     return {**node.public_dict(), **freshness(node)}
 
 
-def _one(node: Node, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(node_out(node), status_code=status, headers={"ETag": etag_of(node.version), **(headers or {})})
+def _one(node: Node, status: int = 200, location: str | None = None) -> JSONResponse:
+    return versioned(node_out(node), node.version, status=status, location=location)
 
 
 _NODE = {200: {"model": NodeOut, "description": "the node; `ETag` header = its version"}}
@@ -94,7 +95,7 @@ def get_nodes(_: Viewer, store: StoreDep,
              responses={201: {"model": NodeOut, "description": "created; `ETag` and `Location` headers"}})
 def create_node(body: NodeCreate, caller: Editor, store: StoreDep) -> JSONResponse:  # type: ignore[valid-type]
     node = editing.create_node(store, body.model_dump(mode="json", exclude_unset=True), actor=caller.name)
-    return _one(node, 201, {"Location": f"/v1/nodes/{node.id}"})
+    return _one(node, 201, f"/v1/nodes/{node.id}")
 
 
 @router.get("/v1/nodes/{node_id}", summary="One node (ETag = its version)", responses=_NODE)
@@ -128,8 +129,6 @@ def restore_node(node_id: str, caller: Editor, store: StoreDep, if_match: IfMatc
 def verify_node(node_id: str, caller: Editor, store: StoreDep, if_match: IfMatch = None,
                 verified_at: Annotated[str | None, Body(embed=True, description="YYYY-MM-DD; default today")] = None,
                 ) -> JSONResponse:
-    from datetime import date
-
     try:
         day = date.fromisoformat(verified_at) if verified_at else date.today()
     except ValueError:

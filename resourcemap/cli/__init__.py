@@ -41,8 +41,7 @@ class Context:
         if self._store is None:
             from ..graph.stores import open_store
 
-            url = self.store_url()
-            self._store = open_store(url, create=create) if url.startswith("sqlite") else open_store(url)
+            self._store = open_store(self.store_url(), create=create)
         return self._store
 
     def close(self) -> None:

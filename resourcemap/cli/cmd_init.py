@@ -1,7 +1,6 @@
 """``resourcemap init``: create the catalogue from the seed files."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from ..errors import InputError

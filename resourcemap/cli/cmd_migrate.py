@@ -17,27 +17,20 @@ def register(sub, common) -> None:
     p.set_defaults(func=run)
 
 
-def _open(url: str, *, create: bool):
-    from ..graph.stores import open_store, store_url
-
-    url = store_url(url)
-    return open_store(url, create=create) if url.startswith("sqlite") else open_store(url)
-
-
 def run(ctx) -> int:
     from dataclasses import asdict
 
     from ..errors import InputError
     from ..graph.migrate import copy_catalogue
-    from ..graph.stores import store_url
+    from ..graph.stores import open_store, store_url
     from . import emit
 
-    a = ctx.args
-    if store_url(a.source) == store_url(a.target):
+    source_url, target_url = store_url(ctx.args.source), store_url(ctx.args.target)
+    if source_url == target_url:
         raise InputError("--from と --to が同じストアです。別のストアを指定してください。")
-    source = _open(a.source, create=False)
+    source = open_store(source_url, create=False)
     try:
-        target = _open(a.target, create=True)
+        target = open_store(target_url, create=True)
         try:
             report = copy_catalogue(source, target)
         finally:

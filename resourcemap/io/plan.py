@@ -268,9 +268,9 @@ def _decide(row: _Row, plan: ImportPlan, lookup: Callable[[str], Node | None]) -
                                  row.current.version))
 
 
-def plan_import(store: GraphStore, records: RecordSet, *, label: str | None = None) -> ImportPlan:
+def plan_import(store: GraphStore, records: RecordSet) -> ImportPlan:
     """Read the records against the current catalogue and decide, row by row, what would change."""
-    label = label or records.label
+    label = records.label
     plan = ImportPlan(label=label, format=records.format, rows=[], file_errors=list(records.errors))
     cur = _Current(store)
     seen: dict[str, int] = {}

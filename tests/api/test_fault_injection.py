@@ -13,13 +13,14 @@ import hashlib
 import io
 import os
 import random
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from tests.conftest import copy_catalogue
 
 ROWS = 3000
 KILLS = 20
@@ -78,9 +79,7 @@ def test_sigkill_mid_import_leaves_catalogue_unchanged(seeded_db, tmp_path):
     _big_csv(csv_path)
     dbs = []
     for i in range(2):
-        db = tmp_path / f"catalogue{i}.db"
-        shutil.copy(seeded_db, db)
-        dbs.append(db)
+        dbs.append(copy_catalogue(seeded_db, tmp_path / f"catalogue{i}.db"))
     before = _content(dbs[0])
     assert before[0] == "ok" and _content(dbs[1]) == before
     rng = random.Random(20251122)

@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import checks
 
+from tests.conftest import copy_catalogue
+
 from .conftest import build_app, make_keys
 
 EXAMPLES_PER_OPERATION = 12  # × ~30 operations ≈ 350 requests in all
@@ -20,11 +22,7 @@ EXAMPLES_PER_OPERATION = 12  # × ~30 operations ≈ 350 requests in all
 
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory, seeded_db):
-    import shutil
-
-    db = tmp_path_factory.mktemp("schemathesis") / "catalogue.db"
-    shutil.copy(seeded_db, db)
-    return db
+    return copy_catalogue(seeded_db, tmp_path_factory.mktemp("schemathesis") / "catalogue.db")
 
 
 @pytest.fixture(scope="module")

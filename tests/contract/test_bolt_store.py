@@ -59,14 +59,28 @@ def test_batch_that_read_a_node_changed_by_another_writer_commits_nothing(bolt, 
     assert _staged(other) == 0
 
 
-def test_single_writes_retry_when_only_unrelated_state_moved(bolt):
+@pytest.mark.parametrize(("moved", "commits"), [("a1", 2), ("a2", 1)])
+def test_single_write_is_planned_again_only_when_its_read_set_moved(bolt, monkeypatch, moved, commits):
+    """Another writer commits between planning and commit: an end of the edge (``a1``, in the
+    read set) makes the first commit fail and the write be planned again; an unrelated node
+    (``a2``) only moves the revision counter, and the first commit goes through."""
     mine, other = bolt
-    mine.create_node(agency("a1"))
-    mine.create_node(place("p1"))
-    # a write whose read set did not move commits even if the revision counter moved meanwhile
-    other.update_node("a1", {"name": "並行"})
+    for node in (agency("a1"), agency("a2"), place("p1")):
+        mine.create_node(node)
+    real_commit, calls = mine._commit, []
+
+    def racing_commit(uow, **kw):
+        if not calls:
+            other.update_node(moved, {"name": "並行"})
+        calls.append(uow)
+        return real_commit(uow, **kw)
+
+    monkeypatch.setattr(mine, "_commit", racing_commit)
     e = mine.create_edge(Edge(id="e1", kind="operates", source="a1", target="p1"))
-    assert e.version == 1 and [c.rev for c in mine.changes()] == [1, 2, 3, 4]
+    assert len(calls) == commits
+    assert e.version == 1 and [c.rev for c in mine.changes()] == [1, 2, 3, 4, 5]
+    assert [(c.op, c.entity_id) for c in mine.changes(since=3)] == [("update", moved), ("create", "e1")]
+    assert other.get_edge("e1").public_dict() == e.public_dict() and _staged(other) == 0
 
 
 def test_stale_staging_of_a_dead_client_is_purged_on_open(bolt, request):

@@ -67,9 +67,9 @@ def test_round_trip_sqlite_bolt_sqlite(seed, tmp_path, bolt):
         assert snapshot(bolt).as_data() == original.as_data()
         assert snapshot(back_store).as_data() == original.as_data()
         # the copy is a working store: the next write continues the revision sequence
-        n = bolt.update_node(original.nodes[0].id, {"name": "移行後の更新"}) if not original.nodes[0].deleted else None
-        if n is not None:
-            assert bolt.revision() == original.revision + 1 and n.version == original.nodes[0].version + 1
+        live = next(n for n in original.nodes if not n.deleted)
+        n = bolt.update_node(live.id, {"name": "移行後の更新"})
+        assert bolt.revision() == original.revision + 1 and n.version == live.version + 1
     finally:
         src.close()
         back_store.close()

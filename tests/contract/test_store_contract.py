@@ -237,7 +237,7 @@ def test_read_model_matches_store_after_random_writes(store_factory, ops):
     prefix = f"h{base}-"
     store.create_node(agency(prefix + "a"))
     for op, i, j, k in ops:
-        pid, qid = f"{prefix}p{i}", f"{prefix}p{j}"
+        pid = f"{prefix}p{i}"
         try:
             if op == "create":
                 store.create_node(place(pid, k, cats=("ibasho", "kayoi")[: 1 + k % 2]))

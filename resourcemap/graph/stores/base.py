@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
 from ...model import Change, Edge, Node
 
-__all__ = ["GraphStore", "NodeQuery", "Listener", "Listeners", "apply_patch"]
+__all__ = ["GraphStore", "NodeQuery", "Listener", "Listeners", "apply_patch", "check_version"]
 
 Listener = Callable[[list[Change]], None]
 
@@ -117,6 +117,15 @@ class Listeners:
 
 
 _IMMUTABLE = {"id", "kind", "version", "created_at", "updated_at", "deleted"}
+
+
+def check_version(what: str, current: int, expected: int | None) -> None:
+    """Raise :class:`VersionConflict` when a write names a version that is no longer current (every backend)."""
+    from ...errors import VersionConflict
+
+    if expected is not None and expected != current:
+        raise VersionConflict(f"{what} は版 {current} に更新されています（指定は版 {expected}）。"
+                              "最新を取得してから変更し直してください。", current_version=current)
 
 
 def apply_patch(current: dict[str, Any], changes: dict[str, Any], *, what: str) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from ...errors import (
 from ...geo.distance import EARTH_RADIUS_M, haversine_m
 from ...model import EDGE_RULES, Change, Edge, Node, now_utc, parse_edge, parse_node
 from . import bolt_cypher as cy
-from .base import Listener, Listeners, NodeQuery, apply_patch
+from .base import Listener, Listeners, NodeQuery, apply_patch, check_version
 from .bolt_codec import (
     KIND_LABEL,
     REL_TYPE,
@@ -125,12 +125,6 @@ class _Conflict(Exception):
     """The commit query found a version in the read set moved: nothing was written."""
 
 
-def _check_version(what: str, current: int, expected: int | None) -> None:
-    if expected is not None and expected != current:
-        raise VersionConflict(f"{what} は版 {current} に更新されています（指定は版 {expected}）。"
-                              "最新を取得してから変更し直してください。", current_version=current)
-
-
 @dataclass
 class _UnitOfWork:
     """What one transaction read and wants to write, held in memory until commit.
@@ -149,7 +143,11 @@ class _UnitOfWork:
 
 
 class BoltStore:
-    """:class:`~resourcemap.graph.stores.base.GraphStore` on a Bolt graph server."""
+    """:class:`~resourcemap.graph.stores.base.GraphStore` on a Bolt graph server.
+
+    ``create`` is accepted so that ``open_store(url, create=…)`` works for every backend; a graph
+    server always exists, and opening a store makes its indexes and revision counter.
+    """
 
     def __init__(self, url: str, *, user: str | None = None, password: str | None = None,
                  database: str | None = None, dialect: str | None = None, create: bool = True,
@@ -235,23 +233,21 @@ class BoltStore:
         return self._listeners.subscribe(listener)
 
     # -- server reads -----------------------------------------------------------------------
-    def _server_nodes(self, ids: Iterable[str]) -> dict[str, Node]:
+    def _by_ids(self, query: str, ids: Iterable[str], decode: Callable[[dict[str, Any]], T]) -> dict[str, T]:
+        """Look *ids* up with *query* (``$ids``) in chunks of :data:`_LOOKUP_CHUNK`; absent ids are left out."""
         ids = list(dict.fromkeys(ids))
-        out: dict[str, Node] = {}
+        out: dict[str, T] = {}
         for i in range(0, len(ids), _LOOKUP_CHUNK):
-            for row in self._run(cy.NODE_BY_IDS, {"ids": ids[i:i + _LOOKUP_CHUNK]}):
-                node = decode_node(row["p"])
-                out[node.id] = node
+            for row in self._run(query, {"ids": ids[i:i + _LOOKUP_CHUNK]}):
+                found = decode(row)
+                out[found.id] = found  # type: ignore[attr-defined]
         return out
 
+    def _server_nodes(self, ids: Iterable[str]) -> dict[str, Node]:
+        return self._by_ids(cy.NODE_BY_IDS, ids, lambda r: decode_node(r["p"]))
+
     def _server_edges(self, ids: Iterable[str]) -> dict[str, Edge]:
-        ids = list(dict.fromkeys(ids))
-        out: dict[str, Edge] = {}
-        for i in range(0, len(ids), _LOOKUP_CHUNK):
-            for row in self._run(cy.EDGES_BY_IDS, {"ids": ids[i:i + _LOOKUP_CHUNK]}):
-                edge = decode_edge(row["p"], row["s"], row["t"])
-                out[edge.id] = edge
-        return out
+        return self._by_ids(cy.EDGES_BY_IDS, ids, lambda r: decode_edge(r["p"], r["s"], r["t"]))
 
     def _server_edges_of(self, node_id: str) -> list[Edge]:
         return [decode_edge(r["p"], r["s"], r["t"]) for r in self._run(cy.EDGES_OF_NODE, {"id": node_id})]
@@ -342,10 +338,13 @@ class BoltStore:
         raise StoreError("書き込みが他の更新と競合し続けました。しばらくしてからやり直してください。")
 
     def _commit(self, uow: _UnitOfWork, *, base: int = -1) -> list[Change]:
-        """Stage the unit of work and apply it with one commit query; returns the numbered changes."""
+        """Stage the unit of work and apply it with one commit query; returns the numbered changes.
+
+        ``base=0`` is :meth:`import_history`: the counter must be at 0 and the entries keep their revisions.
+        """
         if not (uow.log or uow.nodes or uow.edges):
             return []
-        txn = f"{uuid.uuid4().hex}"
+        txn = uuid.uuid4().hex
         at = time.time()
         checks: list[dict[str, Any]] = []
         for i, n in uow.seen_nodes.items():
@@ -354,11 +353,11 @@ class BoltStore:
             checks.append({"entity": "edge", "id": i, "v": e.version if e else 0})
         for i, ids in uow.links.items():
             checks.append({"entity": "edges_of", "id": i, "ids": sorted(ids)})
-        seq_of = (lambda k, ch: ch.rev) if base == 0 else (lambda k, ch: k + 1)
         staged = {
             "StagedNode": [encode_node(n) for n in uow.nodes.values()],
             "StagedEdge": [encode_edge(e) for e in uow.edges.values()],
-            "StagedChange": [encode_change(seq_of(k, ch), ch) for k, ch in enumerate(uow.log)],
+            # an import keeps its revisions; ordinary entries are numbered from the counter at commit
+            "StagedChange": [encode_change(ch.rev if base == 0 else k + 1, ch) for k, ch in enumerate(uow.log)],
             "StagedCheck": checks,
         }
         chunks = {label: list(self.dialect.chunks(rows)) for label, rows in staged.items() if rows}
@@ -379,9 +378,9 @@ class BoltStore:
             raise
         if not rows or not rows[0]["ok"]:
             raise _Conflict(rows[0] if rows else None)
-        first = int(rows[0]["base"])
         if base == 0:
             return list(uow.log)
+        first = int(rows[0]["base"])
         return [ch.model_copy(update={"rev": first + k + 1}) for k, ch in enumerate(uow.log)]
 
     def _discard(self, txn: str) -> None:
@@ -416,7 +415,7 @@ class BoltStore:
             current = self._node(uow, node_id)
             if current is None or current.deleted:
                 raise NotFound(f"ノード {node_id!r} はありません。")
-            _check_version(f"ノード {node_id}", current.version, expected_version)
+            check_version(f"ノード {node_id}", current.version, expected_version)
             merged = apply_patch(current.public_dict(), changes, what=f"ノード {node_id}")
             stored = parse_node(merged).model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
                                                            "created_at": current.created_at})
@@ -434,7 +433,7 @@ class BoltStore:
             if current.deleted == deleted:
                 state = "削除済み" if deleted else "削除されていません"
                 raise (NotFound if deleted else IntegrityError)(f"ノード {node_id!r} は{state}。")
-            _check_version(f"ノード {node_id}", current.version, expected_version)
+            check_version(f"ノード {node_id}", current.version, expected_version)
             stored = current.model_copy(update={"deleted": deleted, "version": current.version + 1,
                                                 "updated_at": now_utc()})
             uow.nodes[node_id] = stored
@@ -556,7 +555,7 @@ class BoltStore:
             current = self._edge(uow, edge_id)
             if current is None or current.deleted:
                 raise NotFound(f"エッジ {edge_id!r} はありません。")
-            _check_version(f"エッジ {edge_id}", current.version, expected_version)
+            check_version(f"エッジ {edge_id}", current.version, expected_version)
             edge = parse_edge(apply_patch(current.public_dict(), changes, what=f"エッジ {edge_id}"))
             self._check_ends(uow, edge)
             stored = edge.model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
@@ -574,7 +573,7 @@ class BoltStore:
         if current.deleted == deleted:
             raise (NotFound if deleted else IntegrityError)(
                 f"エッジ {edge_id!r} は{'削除済み' if deleted else '削除されていません'}。")
-        _check_version(f"エッジ {edge_id}", current.version, expected_version)
+        check_version(f"エッジ {edge_id}", current.version, expected_version)
         if not deleted:
             self._check_ends(uow, current)
         stored = current.model_copy(update={"deleted": deleted, "version": current.version + 1,

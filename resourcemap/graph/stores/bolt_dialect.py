@@ -183,7 +183,6 @@ class FalkorDBDialect(Dialect):
         if out:
             yield _raw_list(out, size)
 
-
     def schema_statements(self, run: Run, rel_types: Iterable[str]) -> list[str]:
         have: set[tuple[str, str, str]] = set()
         for row in run("CALL db.indexes() YIELD label, properties, entitytype "

@@ -18,10 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ...errors import IntegrityError, NotFound, StoreError, VersionConflict
+from ...errors import IntegrityError, NotFound, StoreError
 from ...geo.distance import EARTH_RADIUS_M, haversine_m
 from ...model import EDGE_RULES, Change, Edge, Node, now_utc, parse_edge, parse_node
-from .base import Listener, Listeners, NodeQuery, apply_patch
+from .base import Listener, Listeners, NodeQuery, apply_patch, check_version
 
 __all__ = ["SQLiteStore", "MIGRATIONS", "SCHEMA_VERSION"]
 
@@ -227,17 +227,11 @@ class SQLiteStore:
     def get_node(self, node_id: str, *, include_deleted: bool = False) -> Node:
         return self._fetch_node(self._conn, node_id, include_deleted)
 
-    @staticmethod
-    def _check_version(what: str, current: int, expected: int | None) -> None:
-        if expected is not None and expected != current:
-            raise VersionConflict(f"{what} は版 {current} に更新されています（指定は版 {expected}）。"
-                                  "最新を取得してから変更し直してください。", current_version=current)
-
     def update_node(self, node_id: str, changes: dict[str, Any], *, expected_version: int | None = None,
                     actor: str | None = None) -> Node:
         with self._write() as conn:
             current = self._fetch_node(conn, node_id, include_deleted=False)
-            self._check_version(f"ノード {node_id}", current.version, expected_version)
+            check_version(f"ノード {node_id}", current.version, expected_version)
             merged = apply_patch(current.public_dict(), changes, what=f"ノード {node_id}")
             node = parse_node(merged)
             stored = node.model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
@@ -253,7 +247,7 @@ class SQLiteStore:
             if current.deleted == deleted:
                 state = "削除済み" if deleted else "削除されていません"
                 raise (NotFound if deleted else IntegrityError)(f"ノード {node_id!r} は{state}。")
-            self._check_version(f"ノード {node_id}", current.version, expected_version)
+            check_version(f"ノード {node_id}", current.version, expected_version)
             stored = current.model_copy(update={"deleted": deleted, "version": current.version + 1,
                                                 "updated_at": now_utc()})
             self._put_node(conn, stored, insert=False)
@@ -370,7 +364,7 @@ class SQLiteStore:
                     actor: str | None = None) -> Edge:
         with self._write() as conn:
             current = self._fetch_edge(conn, edge_id, include_deleted=False)
-            self._check_version(f"エッジ {edge_id}", current.version, expected_version)
+            check_version(f"エッジ {edge_id}", current.version, expected_version)
             merged = apply_patch(current.public_dict(), changes, what=f"エッジ {edge_id}")
             edge = parse_edge(merged)
             self._check_ends(conn, edge)
@@ -386,7 +380,7 @@ class SQLiteStore:
         if current.deleted == deleted:
             raise (NotFound if deleted else IntegrityError)(
                 f"エッジ {edge_id!r} は{'削除済み' if deleted else '削除されていません'}。")
-        self._check_version(f"エッジ {edge_id}", current.version, expected_version)
+        check_version(f"エッジ {edge_id}", current.version, expected_version)
         if not deleted:
             self._check_ends(conn, current)
         stored = current.model_copy(update={"deleted": deleted, "version": current.version + 1,
