@@ -16,7 +16,7 @@ from resourcemap import __version__
 
 from . import problems
 from .deps import AppState
-from .settings import Settings
+from resourcemap.config import Settings, load
 
 log = logging.getLogger("resourcemap.api")
 
@@ -28,13 +28,13 @@ def _open_state(settings: Settings) -> AppState:
     from resourcemap.graph.readmodel import ReadModel
     from resourcemap.graph.stores import open_store
 
-    store = open_store(settings.store_url)
+    store = open_store(settings=settings)
     return AppState(settings=settings, store=store, readmodel=ReadModel(store), extras={})
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
     """Build the app. Pass ``state`` to serve an already-open store (tests)."""
-    settings = settings or (state.settings if state else Settings.from_env())
+    settings = settings or (state.settings if state else load())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.base import GraphStore
 
-from .settings import Settings
+from resourcemap.config import Settings
 
 
 @dataclass

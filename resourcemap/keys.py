@@ -25,7 +25,7 @@ from .auxdb import AuxDB
 from .errors import InputError, NotFound
 from .model import now_utc
 
-__all__ = ["ROLES", "KeyInfo", "KeyRing", "aux_path", "role_at_least"]
+__all__ = ["ROLES", "KeyInfo", "KeyRing", "role_at_least"]
 
 #: Roles in increasing order of power.
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
@@ -49,16 +49,6 @@ _CACHE_MAX = 4096
 def role_at_least(role: str, required: str) -> bool:
     """True when *role* is *required* or stronger."""
     return ROLES.index(role) >= ROLES.index(required)
-
-
-def aux_path(store_url: str, fallback: str | None = None) -> str:
-    """Where the auxiliary tables live: the catalogue file itself for the embedded store,
-    else ``fallback`` (``$RESOURCEMAP_DB`` or ./data/resourcemap.db) — as api.settings does."""
-    if store_url.startswith("sqlite:///"):
-        return store_url.removeprefix("sqlite:///")
-    import os
-
-    return fallback or os.environ.get("RESOURCEMAP_DB", "data/resourcemap.db")
 
 
 @dataclass(frozen=True)

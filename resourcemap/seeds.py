@@ -43,11 +43,14 @@ class SeedCatalogue:
         raise KeyError(node_id)
 
 
-def seeds_dir() -> Path:
-    """``$RESOURCEMAP_SEEDS`` > the repository's ``seeds/`` > the copy inside the installed package."""
-    env = os.environ.get("RESOURCEMAP_SEEDS")
-    if env:
-        return Path(env)
+def seeds_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """*path* > the settings' ``seeds_dir`` (``$RESOURCEMAP_SEEDS``) > the repository's ``seeds/`` > the copy
+    inside the installed package."""
+    from .config import load
+
+    chosen = path or load().seeds_dir
+    if chosen:
+        return Path(chosen)
     repo = Path(__file__).resolve().parent.parent / "seeds"
     if repo.is_dir():
         return repo

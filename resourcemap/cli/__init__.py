@@ -10,9 +10,13 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import ResourcemapError, StoreError
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..graph.stores.base import GraphStore
 
 __all__ = ["main", "COMMANDS", "emit", "Context"]
 
@@ -22,26 +26,25 @@ COMMANDS: list[str] = ["init", "serve", "nodes", "keys", "match", "unmet", "gaps
 
 
 class Context:
-    """What a command gets: parsed args and lazily opened store/read model."""
+    """What a command gets: parsed args, the settings (read once: ``--db`` > environment > defaults)
+    and a lazily opened store."""
 
     def __init__(self, args: argparse.Namespace) -> None:
+        from ..config import load
+
         self.args = args
-        self._store = None
+        self.settings: Settings = load(db=getattr(args, "db", None))
+        self._store: GraphStore | None = None
 
     @property
     def json(self) -> bool:
         return bool(getattr(self.args, "json", False))
 
-    def store_url(self) -> str:
-        from ..graph.stores import store_url
-
-        return store_url(getattr(self.args, "db", None))
-
-    def store(self, *, create: bool = False):
+    def store(self, *, create: bool = False) -> GraphStore:
         if self._store is None:
             from ..graph.stores import open_store
 
-            self._store = open_store(self.store_url(), create=create)
+            self._store = open_store(settings=self.settings, create=create)
         return self._store
 
     def close(self) -> None:

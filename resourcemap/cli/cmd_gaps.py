@@ -34,7 +34,6 @@ def run(ctx) -> int:
         gap_report_section,  # the 多機関協働 network section of the report
     )
     from ..graph.readmodel import ReadModel
-    from ..keys import aux_path
     from . import emit
 
     a = ctx.args
@@ -42,7 +41,7 @@ def run(ctx) -> int:
     options = GapOptions(categories=tuple(a.category), unit=a.unit, threshold_m=a.threshold, weights=weights,
                          site_p=a.site, min_precision=a.min_precision)
     rm = ReadModel(ctx.store(), follow=False)
-    result = analyse(rm, a.city, options, aux_path=aux_path(ctx.store_url()))
+    result = analyse(rm, a.city, options, aux_path=ctx.settings.aux_db)
     tiles = (a.tiles, a.tiles_attribution) if a.tiles else None
     files = write_outputs(result, a.out, tiles=tiles, extra_sections=[gap_report_section(rm.graph)])
     gaps = result.table.groupby("category", sort=False)["gap"].agg(["sum", "size"])

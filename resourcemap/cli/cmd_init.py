@@ -18,7 +18,7 @@ def run(ctx) -> int:
     from ..catalogue import build_catalogue, is_empty
     from . import emit
 
-    url = ctx.store_url()
+    url = ctx.settings.store_url
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if path.exists():

@@ -23,9 +23,9 @@ def register(sub, common) -> None:
 
 
 def _ring(ctx):
-    from ..keys import KeyRing, aux_path
+    from ..keys import KeyRing
 
-    return KeyRing(aux_path(ctx.store_url()))
+    return KeyRing(ctx.settings.aux_db)
 
 
 def run_create(ctx) -> int:

@@ -22,15 +22,16 @@ def run(ctx) -> int:
 
     from ..errors import InputError
     from ..graph.migrate import copy_catalogue
-    from ..graph.stores import open_store, store_url
+    from ..config import normalise_store_url
+    from ..graph.stores import open_store
     from . import emit
 
-    source_url, target_url = store_url(ctx.args.source), store_url(ctx.args.target)
+    source_url, target_url = normalise_store_url(ctx.args.source), normalise_store_url(ctx.args.target)
     if source_url == target_url:
         raise InputError("--from と --to が同じストアです。別のストアを指定してください。")
-    source = open_store(source_url, create=False)
+    source = open_store(source_url, settings=ctx.settings, create=False)
     try:
-        target = open_store(target_url, create=True)
+        target = open_store(target_url, settings=ctx.settings, create=True)
         try:
             report = copy_catalogue(source, target)
         finally:

@@ -1,35 +1,47 @@
-"""``resourcemap serve``: the HTTP API and pages (uvicorn)."""
+"""``resourcemap serve``: the HTTP API and pages (uvicorn).
+
+The app is built here with this command's settings (``--db`` > environment > defaults). With
+``--workers N`` uvicorn must import the app in each worker process, so the command hands the
+same settings to the workers through *their* environment (``os.execve``), never by writing
+its own.
+"""
 from __future__ import annotations
+
+import os
+import sys
 
 
 def register(sub, common) -> None:
     p = sub.add_parser("serve", parents=[common], help="serve the API on HOST:PORT")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (each keeps its own read model)")
     p.set_defaults(func=run)
 
 
 def run(ctx) -> int:
-    import os
-
     import uvicorn
 
-    os.environ["RESOURCEMAP_STORE"] = ctx.store_url()
-    _first_admin_key(ctx.store_url())
-    uvicorn.run("api.app:create_app", factory=True, host=ctx.args.host, port=ctx.args.port,
-                workers=ctx.args.workers, log_level="info", access_log=False)
+    a = ctx.args
+    _first_admin_key(ctx.settings.aux_db)
+    if a.workers > 1:
+        argv = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", a.host,
+                "--port", str(a.port), "--workers", str(a.workers), "--log-level", "info", "--no-access-log"]
+        os.execve(sys.executable, argv, ctx.settings.child_environment())
+    from api.app import create_app
+
+    uvicorn.run(create_app(ctx.settings), host=a.host, port=a.port, log_level="info", access_log=False)
     return 0
 
 
-def _first_admin_key(store_url: str) -> None:
+def _first_admin_key(aux_db: str) -> None:
     """On the very first start, create an admin key and print it once (like a notebook token).
 
     Printed to stdout, never logged; later starts print nothing (see KeyRing.create_first_admin).
     """
-    from ..keys import KeyRing, aux_path
+    from ..keys import KeyRing
 
-    ring = KeyRing(aux_path(store_url))
+    ring = KeyRing(aux_db)
     try:
         key = ring.create_first_admin()
     finally:

@@ -14,10 +14,9 @@ def register(sub, common) -> None:
 def open_unmet_log(ctx):
     """The unmet log in the auxiliary tables beside the catalogue (as the API opens it)."""
     from ..auxdb import AuxDB
-    from ..keys import aux_path
     from ..match.unmet import UnmetLog
 
-    return UnmetLog(AuxDB(aux_path(ctx.store_url())))
+    return UnmetLog(AuxDB(ctx.settings.aux_db))
 
 
 def run(ctx) -> int:

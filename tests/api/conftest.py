@@ -40,7 +40,7 @@ def make_keys(db: Path, roles=ROLES) -> dict[str, str]:
 
 def build_app(db: Path):
     from api.app import create_app
-    from api.settings import Settings
+    from resourcemap.config import Settings
 
     return create_app(Settings(store_url=f"sqlite:///{db}", aux_db=str(db)))
 

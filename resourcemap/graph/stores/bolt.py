@@ -3,8 +3,10 @@
 Why: one municipality fits the embedded SQLite file; a prefecture-wide catalogue shared by
 many departments and API replicas belongs in a graph server. Selected with
 ``RESOURCEMAP_STORE=bolt://host:7687`` (or ``neo4j://``, ``neo4j+s://`` for Aura); credentials
-come from ``RESOURCEMAP_BOLT_USER`` / ``RESOURCEMAP_BOLT_PASSWORD``; ``?database=`` picks a
-Neo4j database and ``?dialect=neo4j|falkordb`` overrides server detection.
+are arguments, which :func:`~resourcemap.graph.stores.open_store` fills from the settings
+(``RESOURCEMAP_BOLT_USER`` / ``RESOURCEMAP_BOLT_PASSWORD``, :mod:`resourcemap.config`);
+``?database=`` in the URL picks a Neo4j database and ``?dialect=neo4j|falkordb`` overrides
+server detection (else the ``database`` / ``dialect`` arguments).
 
 How a write works (see :mod:`.bolt_cypher`): every operation is *planned* in Python against
 a unit of work (:class:`_UnitOfWork`) that reads the server once per entity, remembers the
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import math
-import os
 import random
 import threading
 import time
@@ -157,10 +158,8 @@ class BoltStore:
         self.url = url
         parts = urlsplit(url)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        self._database = database or query.get("database") or os.environ.get("RESOURCEMAP_BOLT_DATABASE") or None
-        override = dialect or query.get("dialect") or os.environ.get("RESOURCEMAP_BOLT_DIALECT")
-        user = user if user is not None else os.environ.get("RESOURCEMAP_BOLT_USER")
-        password = password if password is not None else os.environ.get("RESOURCEMAP_BOLT_PASSWORD")
+        self._database = query.get("database") or database or None
+        override = query.get("dialect") or dialect
         auth = (user, password or "") if user else None
         address = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
         self._local = threading.local()

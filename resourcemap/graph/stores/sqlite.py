@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ...errors import IntegrityError, NotFound, StoreError
 from ...geo.distance import EARTH_RADIUS_M, haversine_m
 from ...model import EDGE_RULES, Change, Edge, Node, now_utc, parse_edge, parse_node
+from ...sqlitedb import MEMORY, Connections, run_migrations
 from .base import Listener, Listeners, NodeQuery, apply_patch, check_version
 
 __all__ = ["SQLiteStore", "MIGRATIONS", "SCHEMA_VERSION"]
@@ -70,77 +71,33 @@ class SQLiteStore:
     def __init__(self, path: str | Path, *, create: bool = True, timeout_s: float = 30.0) -> None:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
-        self._timeout = timeout_s
-        if self.path != ":memory:":
-            p = Path(self.path)
-            if not create and not p.exists():
-                raise NotFound(f"カタログ {self.path} がありません。`resourcemap init` で作成してください。")
-            p.parent.mkdir(parents=True, exist_ok=True)
+        if self.path != MEMORY and not create and not Path(self.path).exists():
+            raise NotFound(f"カタログ {self.path} がありません。`resourcemap init` で作成してください。")
+        self._conns = Connections(self.path, timeout_s=timeout_s, foreign_keys=True)
         self._local = threading.local()
         self._listeners = Listeners()
-        self._all_conns: list[sqlite3.Connection] = []
-        self._conns_lock = threading.Lock()
-        self._memory_conn: sqlite3.Connection | None = None
         self._migrate()
 
     # -- connections ------------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                               timeout=self._timeout)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
-        if self.path != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-        with self._conns_lock:
-            self._all_conns.append(conn)
-        return conn
-
     @property
     def _conn(self) -> sqlite3.Connection:
-        if self.path == ":memory:":  # one shared connection, or each thread would see its own DB
-            if self._memory_conn is None:
-                self._memory_conn = self._connect()
-            return self._memory_conn
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-        return conn
+        return self._conns.get()
 
     def _migrate(self) -> None:
-        conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current > SCHEMA_VERSION:
-                conn.execute("ROLLBACK")
-                raise StoreError(f"{self.path} の形式 (v{current}) はこの resourcemap (v{SCHEMA_VERSION}) より新しいです。"
-                                 " resourcemap を更新してください。")
-            for version in range(current, SCHEMA_VERSION):
-                for stmt in MIGRATIONS[version].split(";"):
-                    if stmt.strip():
-                        conn.execute(stmt)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
+            with self._conns.transaction() as conn:
+                current = conn.execute("PRAGMA user_version").fetchone()[0]
+                version = run_migrations(conn, MIGRATIONS, current=current, what=self.path)
+                conn.execute(f"PRAGMA user_version = {version}")
         except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             raise StoreError(f"{self.path} を開けません: {exc}") from exc
 
     def schema_version(self) -> int:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
-        with self._conns_lock:
-            for conn in self._all_conns:
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
-            self._all_conns.clear()
+        self._conns.close()
         self._local = threading.local()
-        self._memory_conn = None
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
