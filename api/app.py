@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from resourcemap import __version__
 
-from . import problems
+from . import openapi, problems
 from .deps import AppState
 from resourcemap.config import Settings, load
 
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.state.rm = state
     app.state.startup_hooks = []
     problems.install(app)
+    openapi.install(app)
     for name in ROUTERS:
         try:
             mod = importlib.import_module(f".routes.{name}", __package__)

@@ -1,10 +1,12 @@
 """Request and response models of the catalogue routes (nodes, edges, audit, keys, import).
 
-Why derived, not retyped: the create models are :class:`resourcemap.model.Node`/``Edge``
-without the store-managed fields, built from the model's own field definitions, so the
-OpenAPI document can never drift from what the store accepts. Request bodies are validated
-twice on purpose: by FastAPI against these shapes (field-level 422), then by
-:func:`resourcemap.model.parse_node` and :mod:`resourcemap.editing` (kind rules, geography).
+Why the request bodies are documented, not parsed, by these models: a node or edge is validated
+ONCE, by :class:`resourcemap.model.Node`/``Edge`` in :mod:`resourcemap.editing` (merged with the
+current entity for a change, with every field problem reported at once). The create/change
+models here are derived from the domain model's own field definitions — minus what the store
+manages (:data:`~resourcemap.model.STORE_MANAGED`, :data:`~resourcemap.model.READ_ONLY`) and the
+server's provenance (:data:`~resourcemap.editing.SERVER_PROVENANCE`) — so the OpenAPI document
+can never drift from what the write path accepts (:func:`api.openapi.json_body`).
 """
 from __future__ import annotations
 
@@ -12,45 +14,38 @@ from copy import copy
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from resourcemap.editing import READ_ONLY
-from resourcemap.model import Change, Edge, Node, NodePatch
+from resourcemap.editing import SERVER_PROVENANCE
+from resourcemap.model import READ_ONLY, STORE_MANAGED, Change, Edge, Node
 
 __all__ = ["NodeCreate", "NodePatch", "NodeOut", "NodePage", "EdgeCreate", "EdgePatch", "EdgeOut", "EdgePage",
            "ChangePage", "FeedItem", "FeedPage", "KeyCreate", "KeyOut", "KeyCreated", "ReportIn",
            "CorrectionOut", "CorrectionResolve", "ImportReport"]
 
 
-def _delegate(bound: Any) -> Any:
-    def check(cls: type, value: Any) -> Any:
-        return bound(value)
-    return check
-
-
-def _without_store_fields(model: type[BaseModel], name: str, optional: set[str]) -> type[BaseModel]:
-    """*model* minus the store-managed fields, with its field validators (so a body's field
-    problems — an unknown category beside a bad program code — are all reported at once)."""
+def _body(model: type[BaseModel], name: str, drop: frozenset[str], *, partial: bool, doc: str) -> type[BaseModel]:
+    """*model*'s fields minus *drop*; with *partial*, every field optional (a change sends only what changes)."""
     fields: dict[str, Any] = {}
     for fname, info in model.model_fields.items():
-        if fname in READ_ONLY:
+        if fname in drop:
             continue
-        info = copy(info)
-        if fname in optional:
-            fields[fname] = (info.annotation | None, Field(None, description=info.description))
+        if partial:
+            info = copy(info)
+            info.default, info.default_factory = None, None
+            fields[fname] = (info.annotation | None, info)
         else:
             fields[fname] = (info.annotation, info)
-    validators = {}
-    for vname, dec in model.__pydantic_decorators__.field_validators.items():
-        if not set(dec.info.fields) & (READ_ONLY | optional):
-            validators[vname] = field_validator(*dec.info.fields, mode=dec.info.mode)(classmethod(_delegate(dec.func)))
-    return create_model(name, __config__=ConfigDict(extra="forbid"), __validators__=validators, **fields)
+    return create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields)
 
 
-#: POST /v1/nodes: a Node without version/timestamps; ``source`` defaults to ``api:<key name>``.
-NodeCreate = _without_store_fields(Node, "NodeCreate", {"source"})
-#: POST /v1/edges.
-EdgeCreate = _without_store_fields(Edge, "EdgeCreate", set())
+NodeCreate = _body(Node, "NodeCreate", STORE_MANAGED | SERVER_PROVENANCE, partial=False,
+                   doc="POST /v1/nodes: a node without what the store manages; `source` is `api:<key name>`.")
+NodePatch = _body(Node, "NodePatch", READ_ONLY | SERVER_PROVENANCE, partial=True,
+                  doc="PATCH /v1/nodes/{id}: only the fields to change (null clears an optional field).")
+EdgeCreate = _body(Edge, "EdgeCreate", STORE_MANAGED, partial=False, doc="POST /v1/edges.")
+EdgePatch = _body(Edge, "EdgePatch", READ_ONLY, partial=True,
+                  doc="PATCH /v1/edges/{id}: only the fields to change (its kind and id are fixed).")
 
 
 class NodeOut(Node):
@@ -63,18 +58,6 @@ class NodeOut(Node):
 class NodePage(BaseModel):
     items: list[NodeOut]
     next: str | None = Field(description="cursor of the next page; null on the last page")
-
-
-class EdgePatch(BaseModel):
-    """A partial update of an edge (its kind and id are fixed)."""
-
-    model_config = ConfigDict(extra="forbid")
-    source: str | None = None
-    target: str | None = None
-    program: str | None = None
-    method: str | None = None
-    description: str | None = None
-    cite: str | None = None
 
 
 class EdgeOut(Edge):
@@ -162,5 +145,3 @@ class ImportReport(BaseModel):
     rows: list[dict[str, Any]]
     revision: int | None = None
 
-
-NodePatch = NodePatch  # re-exported: the PATCH /v1/nodes/{id} body

@@ -3,6 +3,14 @@
 Why required (428 when missing): two staff members editing the same 居場所 must not
 silently overwrite each other; a client must say which version its change is based on.
 A stale version gets 412 with the current version, so the client can re-read and retry.
+``If-Match`` may list several tags; the write goes ahead when any of them is current (RFC 9110 §13.1.1).
+
+>>> expected_version('"3"')
+3
+>>> sorted(expected_version('"77", "78"'))
+[77, 78]
+>>> expected_version("*") is None
+True
 """
 from __future__ import annotations
 
@@ -11,6 +19,8 @@ from typing import Any
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
+
+from resourcemap.graph.stores.base import ExpectedVersion
 
 __all__ = ["etag_of", "expected_version", "versioned"]
 
@@ -27,8 +37,8 @@ def versioned(body: dict[str, Any], version: int, *, status: int = 200, location
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def expected_version(if_match: str | None) -> int | None:
-    """The version an ``If-Match`` header names; None for ``*`` (any version).
+def expected_version(if_match: str | None) -> ExpectedVersion:
+    """The version(s) an ``If-Match`` header names: one version, a set of them, or None for ``*`` (any).
 
     428 when the header is missing; 412 when it names no version (it cannot match).
     """
@@ -36,8 +46,7 @@ def expected_version(if_match: str | None) -> int | None:
         raise HTTPException(428, "If-Match ヘッダーが必要です。GET で得た ETag（例: \"3\"）を If-Match に付けてください。")
     if if_match.strip() == "*":
         return None
-    first = if_match.split(",")[0]
-    m = _TAG.match(first)
-    if m is None:
+    versions = {int(m["v"]) for tag in if_match.split(",") if (m := _TAG.match(tag)) is not None}
+    if not versions:
         raise HTTPException(412, f"If-Match {if_match[:40]!r} はどの版にも一致しません。GET で得た ETag をそのまま付けてください。")
-    return int(m["v"])
+    return versions.pop() if len(versions) == 1 else frozenset(versions)

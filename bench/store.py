@@ -74,10 +74,10 @@ def run_store(name: str, open_store: Callable[[], object], nodes, edges, points,
     rng = random.Random(11)
     places = [n for n in nodes if n.kind == "place"]
 
-    def edit(batch: list, r: int) -> None:
+    def edit(batch: list, r: int) -> None:  # the store's part of a write: validated nodes in, persisted and logged
         with store.batch():
             for n in batch:
-                store.update_node(n.id, {"name": f"{n.name}（更新{r}）"}, actor="bench")
+                store.update_node(n.model_copy(update={"name": f"{n.name}（更新{r}）"}), actor="bench")
 
     writes = [timed(partial(edit, rng.sample(places, 1000), r)) for r in range(repeat)]
     out["write_s"] = writes

@@ -1,29 +1,45 @@
-"""Catalogue edits with the checks every writer applies — the API and the importers alike.
+"""The one write path of an edit: merge, validate once, check against the catalogue, hand to the store.
 
-Why a layer above the store: the store guarantees graph integrity (versions, edge ends);
-this layer adds what needs geography and the catalogue around it — a node lies inside its
-municipality (:func:`resourcemap.catalogue.check_location`), its ``area_id`` names an area of
-the same city, an edge's ends exist and their kinds fit :data:`resourcemap.model.EDGE_RULES`.
-Problems are collected and reported together (``ValidationFailed.errors``) so a form or a
-spreadsheet row is fixed in one pass.
+Why a layer above the store: the store guarantees graph integrity (versions, edge ends) and
+trusts what it is given; this layer makes sure what it gives is right. It adds what needs
+geography and the catalogue around it — a node lies inside its municipality
+(:func:`resourcemap.catalogue.check_location`), its ``area_id`` names an area of the same city,
+an edge's ends exist and their kinds fit :data:`resourcemap.model.EDGE_RULES` — and the
+server's provenance: an API write's ``source`` is ``api:<actor>`` and ``verified_by`` is the
+actor who set ``verified_at``; neither is ever taken from a request body (only an import or
+the seeds cite other sources). Problems are collected and reported together
+(``ValidationFailed.errors``) so a form or a spreadsheet row is fixed in one pass.
+
+The write path of a change, in full::
+
+    current = store.get_node(id)                       # trusted: no validation on read
+    check_version(current.version, expected)            # 412 before any work
+    node = parse_node({**current, **changes, **provenance})   # the ONE validation
+    node_problems(node) → 422                          # geography, area
+    store.update_node(node, expected_version=current.version)  # persist + log; the read model follows
+
+All of it inside one ``store.batch()``; the read model applies the logged change without
+validating it again (:func:`resourcemap.model.stored_node`).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from .catalogue import check_location
 from .cities import CITIES
-from .errors import NotFound, ValidationFailed, VersionConflict
-from .graph.stores.base import GraphStore, apply_patch
-from .model import EDGE_RULES, Edge, Node, parse_edge, parse_node
+from .errors import NotFound, ValidationFailed
+from .graph.stores.base import ExpectedVersion, GraphStore, check_version, edge_end_problems
+from .model import READ_ONLY, STORE_MANAGED, Edge, Node, parse_edge, parse_node
 
 __all__ = ["Lookup", "store_lookup", "node_problems", "edge_problems", "create_node", "update_node",
-           "create_edge", "update_edge", "READ_ONLY"]
+           "verify_node", "create_edge", "update_edge", "SERVER_PROVENANCE"]
 
 #: Looks a node up by id (None when missing or deleted).
 Lookup = Callable[[str], Node | None]
-#: Fields a writer may not set; the store manages them.
-READ_ONLY = frozenset({"version", "created_at", "updated_at", "deleted"})
+#: Node fields the server sets on an API write (from the caller's key), never a request body.
+SERVER_PROVENANCE = frozenset({"source", "verified_by"})
+
+E = TypeVar("E", Node, Edge)
 
 
 def store_lookup(store: GraphStore) -> Lookup:
@@ -56,22 +72,11 @@ def node_problems(node: Node, lookup: Lookup) -> list[dict[str, Any]]:
 
 
 def edge_problems(edge: Edge, lookup: Lookup) -> list[dict[str, Any]]:
-    """Missing ends and kinds that do not fit the edge kind."""
-    problems: list[dict[str, Any]] = []
-    ends: dict[str, Node] = {}
-    for field in ("source", "target"):
-        node = lookup(getattr(edge, field))
-        if node is None:
-            problems.append({"field": field, "message": f"ノード {getattr(edge, field)!r} がありません。先に作成してください"})
-        else:
-            ends[field] = node
-    if len(ends) == 2:
-        src, tgt = EDGE_RULES[edge.kind]
-        for field, allowed in (("source", src), ("target", tgt)):
-            if ends[field].kind not in allowed:
-                problems.append({"field": field, "message": f"{edge.kind} の{'始点' if field == 'source' else '終点'}に "
-                                                            f"{ends[field].kind} は使えません（使えるのは {', '.join(sorted(allowed))}）"})
-    return problems
+    """Missing ends and kinds that do not fit the edge kind (the stores' own rule, as field problems)."""
+    def live_kind(node_id: str) -> str | None:
+        node = lookup(node_id)
+        return None if node is None else node.kind
+    return edge_end_problems(edge, live_kind)
 
 
 def _raise(what: str, problems: list[dict[str, Any]]) -> None:
@@ -80,56 +85,73 @@ def _raise(what: str, problems: list[dict[str, Any]]) -> None:
                                errors=problems)
 
 
-def _no_read_only(data: dict[str, Any], what: str) -> None:
-    bad = sorted(set(data) & READ_ONLY)
-    if bad:
-        _raise(what, [{"field": b, "message": "サーバーが管理する項目なので指定できません"} for b in bad])
+def _refuse(data: dict[str, Any], fields: frozenset[str], what: str) -> None:
+    bad = sorted(set(data) & fields)
+    _raise(what, [{"field": b, "message": "サーバーが管理する項目なので指定できません"
+                                          + ("（出典・確認者は API キーの名前になります）" if b in SERVER_PROVENANCE else "")}
+                  for b in bad])
+
+
+def _provenance(changes: dict[str, Any], actor: str) -> dict[str, Any]:
+    """What an API write by *actor* sets itself: ``source`` when content changes, ``verified_by`` with ``verified_at``."""
+    out: dict[str, Any] = {}
+    if set(changes) - {"verified_at"}:
+        out["source"] = f"api:{actor}"
+    if "verified_at" in changes:
+        out["verified_by"] = actor if changes["verified_at"] is not None else None
+    return out
 
 
 def create_node(store: GraphStore, data: dict[str, Any], *, actor: str) -> Node:
-    """Validate and create a node; ``source`` defaults to ``api:<actor>``."""
-    _no_read_only(data, "ノードを作成できません")
-    node = parse_node({"source": f"api:{actor}", **data})
-    _raise("ノードを作成できません", node_problems(node, store_lookup(store)))
+    """Validate a new node from an API body once (``source`` = ``api:<actor>``) and create it."""
+    what = "ノードを作成できません"
+    _refuse(data, STORE_MANAGED | SERVER_PROVENANCE, what)
+    node = parse_node({**data, **_provenance(data, actor), "source": f"api:{actor}"})
+    _raise(what, node_problems(node, store_lookup(store)))
     return store.create_node(node, actor=actor)
 
 
-def _check_expected(what: str, current: int, expected: int | None) -> None:
-    if expected is not None and current != expected:
-        raise VersionConflict(f"{what} は版 {current} に更新されています（指定は版 {expected}）。"
-                              "最新を取得してから変更し直してください。", current_version=current)
-
-
-def _update(store: GraphStore, what: str, entity_id: str, changes: dict[str, Any], expected_version: int | None,
-            actor: str, *, get: Callable[[str], Any], parse: Callable[[dict[str, Any]], Any],
-            problems: Callable[[Any, Lookup], list[dict[str, Any]]], write: Callable[..., Any]) -> Any:
-    """Check the merged entity, then write the partial update — one transaction, version checked."""
+def _update(store: GraphStore, what: str, entity_id: str, changes: dict[str, Any], expected: ExpectedVersion,
+            actor: str, *, get: Callable[[str], E], parse: Callable[[dict[str, Any]], E],
+            problems: Callable[[E, Lookup], list[dict[str, Any]]], write: Callable[..., E],
+            server: dict[str, Any]) -> E:
+    """Merge, validate once, check, write — one transaction; the store re-checks the version it is given."""
     if not changes:
         raise ValidationFailed(f"{what} の変更する項目がありません。変えたい項目だけを送ってください。")
     with store.batch():
         current = get(entity_id)
-        _check_expected(f"{what} {entity_id}", current.version, expected_version)
-        merged = parse(apply_patch(current.public_dict(), changes, what=f"{what} {entity_id}"))
+        check_version(f"{what} {entity_id}", current.version, expected)
+        merged = parse({**current.public_dict(), **changes, **server})
         _raise(f"{what}を更新できません", problems(merged, store_lookup(store)))
-        return write(entity_id, changes, expected_version=current.version, actor=actor)
+        return write(merged, expected_version=current.version, actor=actor)
 
 
-def update_node(store: GraphStore, node_id: str, changes: dict[str, Any], *, expected_version: int | None,
-                actor: str) -> Node:
-    """Apply a partial update after checking the merged node (geography, area) — one transaction."""
+def update_node(store: GraphStore, node_id: str, changes: dict[str, Any], *,
+                expected_version: ExpectedVersion = None, actor: str) -> Node:
+    """Apply an API change to a node: checked merged node (geography, area), server provenance, one transaction."""
+    _refuse(changes, READ_ONLY | SERVER_PROVENANCE, f"ノード {node_id} を更新できません")
     return _update(store, "ノード", node_id, changes, expected_version, actor, get=store.get_node, parse=parse_node,
-                   problems=node_problems, write=store.update_node)
+                   problems=node_problems, write=store.update_node, server=_provenance(changes, actor))
+
+
+def verify_node(store: GraphStore, node_id: str, day: str, *, expected_version: ExpectedVersion = None,
+                actor: str) -> Node:
+    """Record that *actor* confirmed the node is current on *day* (``verified_at``; ``verified_by`` = actor)."""
+    return update_node(store, node_id, {"verified_at": day}, expected_version=expected_version, actor=actor)
 
 
 def create_edge(store: GraphStore, data: dict[str, Any], *, actor: str) -> Edge:
-    _no_read_only(data, "エッジを作成できません")
+    """Validate a new edge once and create it (ends must exist and fit the edge kind)."""
+    what = "エッジを作成できません"
+    _refuse(data, STORE_MANAGED, what)
     edge = parse_edge(data)
-    _raise("エッジを作成できません", edge_problems(edge, store_lookup(store)))
+    _raise(what, edge_problems(edge, store_lookup(store)))
     return store.create_edge(edge, actor=actor)
 
 
-def update_edge(store: GraphStore, edge_id: str, changes: dict[str, Any], *, expected_version: int | None,
-                actor: str) -> Edge:
-    """Apply a partial update after checking the merged edge (ends exist, kinds fit) — one transaction."""
+def update_edge(store: GraphStore, edge_id: str, changes: dict[str, Any], *,
+                expected_version: ExpectedVersion = None, actor: str) -> Edge:
+    """Apply a change to an edge after checking the merged edge (ends exist, kinds fit) — one transaction."""
+    _refuse(changes, READ_ONLY, f"エッジ {edge_id} を更新できません")
     return _update(store, "エッジ", edge_id, changes, expected_version, actor, get=store.get_edge, parse=parse_edge,
-                   problems=edge_problems, write=store.update_edge)
+                   problems=edge_problems, write=store.update_edge, server={})

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timezone
-from typing import Any, Literal, Optional, get_args
+from functools import cache, partial
+from types import UnionType
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+from pydantic_core import from_json
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ValidationFailed
 
 __all__ = [
     "NodeKind", "EdgeKind", "Bunya", "Precision", "Status", "ProgramCode", "Method",
-    "Targets", "Schedule", "Node", "NodePatch", "Edge", "Change",
-    "NODE_KINDS", "EDGE_KINDS", "PROGRAM_CODES", "EDGE_RULES", "RESOURCE_KINDS",
-    "new_id", "now_utc", "parse_node", "parse_edge",
+    "Targets", "Schedule", "Node", "Edge", "Change",
+    "NODE_KINDS", "EDGE_KINDS", "PROGRAM_CODES", "EDGE_RULES", "RESOURCE_KINDS", "STORE_MANAGED", "READ_ONLY",
+    "new_id", "now_utc", "parse_node", "parse_edge", "stored_node", "stored_edge",
 ]
 
 NodeKind = Literal["municipality", "department", "program", "agency", "hub", "place",
@@ -240,19 +244,6 @@ class Node(_Entity):
         return self.model_dump(mode="json", exclude={"version", "created_at", "updated_at"})
 
 
-#: Fields a PATCH may not touch: identity and what the store manages.
-_NOT_PATCHABLE = frozenset({"id", "kind", "version", "created_at", "updated_at", "deleted"})
-
-#: A partial update: every Node field but id/kind and the store-managed ones, all optional.
-#: Built from :class:`Node` so the two can never drift apart.
-NodePatch = create_model(
-    "NodePatch",
-    __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
-    **{name: (Optional[f.annotation], None)  # type: ignore[valid-type]
-       for name, f in Node.model_fields.items() if name not in _NOT_PATCHABLE},
-)
-
-
 class Edge(_Entity):
     """A typed relationship. ``source``/``target`` are node ids; provenance is ``cite``."""
 
@@ -283,6 +274,12 @@ class Edge(_Entity):
 
     def content_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"version", "created_at", "updated_at"})
+
+
+#: Fields the store manages: no writer sets them, on create or on change.
+STORE_MANAGED: frozenset[str] = frozenset({"version", "created_at", "updated_at", "deleted"})
+#: Fields no change may touch: the identity (``id``, ``kind``) and what the store manages.
+READ_ONLY: frozenset[str] = STORE_MANAGED | {"id", "kind"}
 
 
 class Change(BaseModel):
@@ -320,3 +317,78 @@ def parse_node(data: dict[str, Any]) -> Node:
 def parse_edge(data: dict[str, Any]) -> Edge:
     """Validate a dict into an Edge, raising :class:`ValidationFailed` with every problem at once."""
     return _parse(Edge, data, "エッジ")
+
+
+# -- trusted construction: what the store wrote, read back without validating it again --------------
+M = TypeVar("M", bound=BaseModel)
+
+
+def _plain(annotation: Any) -> Any:
+    """``X | None`` → ``X`` (other unions and plain types as they are)."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return args[0] if get_origin(annotation) in (Union, UnionType) and len(args) == 1 else annotation
+
+
+@cache
+def _converters(model: type[BaseModel]) -> dict[str, Callable[[Any], Any]]:
+    """Per field, how its JSON value becomes the Python value validation would have made: nested models
+    (and lists of them) built the same trusted way, ISO text → ``datetime`` / ``date``; others as they are."""
+    out: dict[str, Callable[[Any], Any]] = {}
+    for name, info in model.model_fields.items():
+        ann = _plain(info.annotation)
+        item = get_args(ann)[0] if get_origin(ann) is list and get_args(ann) else None
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out[name] = partial(_trusted, ann)
+        elif isinstance(item, type) and issubclass(item, BaseModel):
+            out[name] = partial(_trusted_list, item)
+        elif ann is datetime:
+            out[name] = datetime.fromisoformat
+        elif ann is date:
+            out[name] = date.fromisoformat
+    return out
+
+
+@cache
+def _field_names(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(model.model_fields)
+
+
+def _trusted(model: type[M], data: dict[str, Any]) -> M:
+    if not isinstance(data, dict):
+        return data  # already built
+    values = dict(data)
+    for name, convert in _converters(model).items():
+        value = values.get(name)
+        if isinstance(value, (dict, list, str)):
+            values[name] = convert(value)
+    if values.keys() != _field_names(model):
+        return model.model_construct(**values)  # an older image without a newer field: defaults filled in
+    # every field present (the usual case): pydantic's own model_construct without its per-field
+    # default lookup, which costs more than reading the JSON (tests/unit/test_write_path.py checks
+    # that the result equals validation's, field for field)
+    built = model.__new__(model)
+    object.__setattr__(built, "__dict__", values)
+    object.__setattr__(built, "__pydantic_fields_set__", set(values))
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built
+
+
+def _trusted_list(model: type[M], items: list[Any]) -> list[M]:
+    return [_trusted(model, x) for x in items]
+
+
+def stored_node(data: dict[str, Any] | str | bytes) -> Node:
+    """The :class:`Node` a store wrote (its JSON image, a dict or text), rebuilt WITHOUT validation.
+
+    Why: a node is validated once, on its way in (:mod:`resourcemap.editing`, the importers, the
+    seeds); the store then keeps exactly what validation produced. Reading it back — for a write's
+    version check, a query, the read model following the change log — trusts that image instead of
+    validating it again (which would also let a rule added later break reads of older data).
+    """
+    return _trusted(Node, from_json(data) if isinstance(data, (str, bytes)) else data)
+
+
+def stored_edge(data: dict[str, Any] | str | bytes) -> Edge:
+    """The :class:`Edge` a store wrote, rebuilt without validation (see :func:`stored_node`)."""
+    return _trusted(Edge, from_json(data) if isinstance(data, (str, bytes)) else data)

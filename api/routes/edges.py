@@ -16,6 +16,7 @@ from resourcemap.model import EDGE_KINDS, Edge
 from ..catalogue_schemas import EdgeCreate, EdgeOut, EdgePage, EdgePatch
 from ..concurrency import expected_version, versioned
 from ..deps import Editor, StoreDep, Viewer
+from ..openapi import JsonObject, json_body
 from .nodes import MAX_LIMIT, IfMatch, decode_cursor, encode_cursor
 
 router = APIRouter(tags=["edges"])
@@ -48,10 +49,10 @@ def get_edges(_: Viewer, store: StoreDep, kind: str | None = None, source: str |
     return JSONResponse({"items": [e.public_dict() for e in page], "next": nxt})
 
 
-@router.post("/v1/edges", status_code=201, summary="Create an edge (editor)",
+@router.post("/v1/edges", status_code=201, summary="Create an edge (editor)", openapi_extra=json_body(EdgeCreate),
              responses={201: {"model": EdgeOut, "description": "created; `ETag` and `Location` headers"}})
-def create_edge(body: EdgeCreate, caller: Editor, store: StoreDep) -> JSONResponse:  # type: ignore[valid-type]
-    edge = editing.create_edge(store, body.model_dump(mode="json", exclude_unset=True), actor=caller.name)
+def create_edge(body: JsonObject, caller: Editor, store: StoreDep) -> JSONResponse:
+    edge = editing.create_edge(store, body, actor=caller.name)
     return _one(edge, 201, f"/v1/edges/{edge.id}")
 
 
@@ -60,11 +61,11 @@ def get_edge(edge_id: str, _: Viewer, store: StoreDep, include_deleted: bool = F
     return _one(store.get_edge(edge_id, include_deleted=include_deleted))
 
 
-@router.patch("/v1/edges/{edge_id}", summary="Change an edge (editor; If-Match required)", responses=_EDGE)
-def patch_edge(edge_id: str, body: EdgePatch, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
+@router.patch("/v1/edges/{edge_id}", summary="Change an edge (editor; If-Match required)", responses=_EDGE,
+              openapi_extra=json_body(EdgePatch))
+def patch_edge(edge_id: str, body: JsonObject, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
     version = expected_version(if_match)
-    changes = body.model_dump(mode="json", exclude_unset=True)
-    return _one(editing.update_edge(store, edge_id, changes, expected_version=version, actor=caller.name))
+    return _one(editing.update_edge(store, edge_id, body, expected_version=version, actor=caller.name))
 
 
 @router.delete("/v1/edges/{edge_id}", summary="Soft-delete an edge (editor; If-Match required)", responses=_EDGE)

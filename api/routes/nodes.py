@@ -16,12 +16,13 @@ from fastapi.responses import JSONResponse
 from resourcemap import editing
 from resourcemap.errors import InputError
 from resourcemap.freshness import freshness
-from resourcemap.model import Node, NodePatch
+from resourcemap.model import Node
 from resourcemap.queries import list_nodes
 
-from ..catalogue_schemas import NodeCreate, NodeOut, NodePage
+from ..catalogue_schemas import NodeCreate, NodeOut, NodePage, NodePatch
 from ..concurrency import expected_version, versioned
 from ..deps import Editor, StoreDep, Viewer
+from ..openapi import JsonObject, json_body
 from . import corrections
 
 router = APIRouter(tags=["nodes"])
@@ -91,10 +92,10 @@ def get_nodes(_: Viewer, store: StoreDep,
     return JSONResponse({"items": [node_out(n) for n in page], "next": nxt})
 
 
-@router.post("/v1/nodes", status_code=201, summary="Create a node (editor)",
+@router.post("/v1/nodes", status_code=201, summary="Create a node (editor)", openapi_extra=json_body(NodeCreate),
              responses={201: {"model": NodeOut, "description": "created; `ETag` and `Location` headers"}})
-def create_node(body: NodeCreate, caller: Editor, store: StoreDep) -> JSONResponse:  # type: ignore[valid-type]
-    node = editing.create_node(store, body.model_dump(mode="json", exclude_unset=True), actor=caller.name)
+def create_node(body: JsonObject, caller: Editor, store: StoreDep) -> JSONResponse:
+    node = editing.create_node(store, body, actor=caller.name)
     return _one(node, 201, f"/v1/nodes/{node.id}")
 
 
@@ -104,11 +105,11 @@ def get_node(node_id: str, _: Viewer, store: StoreDep,
     return _one(store.get_node(node_id, include_deleted=include_deleted))
 
 
-@router.patch("/v1/nodes/{node_id}", summary="Change some fields (editor; If-Match required)", responses=_NODE)
-def patch_node(node_id: str, body: NodePatch, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
+@router.patch("/v1/nodes/{node_id}", summary="Change some fields (editor; If-Match required)", responses=_NODE,
+              openapi_extra=json_body(NodePatch))
+def patch_node(node_id: str, body: JsonObject, caller: Editor, store: StoreDep, if_match: IfMatch = None) -> JSONResponse:
     version = expected_version(if_match)
-    changes = body.model_dump(mode="json", exclude_unset=True)
-    node = editing.update_node(store, node_id, changes, expected_version=version, actor=caller.name)
+    node = editing.update_node(store, node_id, body, expected_version=version, actor=caller.name)
     return _one(node)
 
 
@@ -135,6 +136,6 @@ def verify_node(node_id: str, caller: Editor, store: StoreDep, if_match: IfMatch
         raise InputError("verified_at は YYYY-MM-DD で指定してください。") from None
     if day > date.today():
         raise InputError("verified_at に未来の日付は指定できません。")
-    changes = {"verified_at": day.isoformat(), "verified_by": caller.name}
-    node = editing.update_node(store, node_id, changes, expected_version=expected_version(if_match), actor=caller.name)
+    node = editing.verify_node(store, node_id, day.isoformat(), expected_version=expected_version(if_match),
+                               actor=caller.name)
     return _one(node)

@@ -20,7 +20,7 @@ from typing import Any, Callable, Literal
 from ..editing import edge_problems, node_problems
 from ..errors import ResourcemapError, ValidationFailed
 from ..graph.stores.base import GraphStore, NodeQuery
-from ..model import Edge, Node, new_id, parse_edge, parse_node
+from ..model import READ_ONLY, Edge, Node, new_id, parse_edge, parse_node
 from ..taxonomy import load_taxonomy
 from ..textnorm import normalize
 from .fields import BY_NAME, header_label, parse_cell
@@ -30,7 +30,6 @@ __all__ = ["RowReport", "ImportPlan", "ImportFailed", "plan_import", "apply_plan
 
 Action = Literal["create", "update", "unchanged", "error"]
 Progress = Callable[[int, int], None]
-_FIXED = ("id", "kind", "deleted")  # never changed by an import row
 
 
 class ImportFailed(ValidationFailed):
@@ -63,7 +62,7 @@ class ImportPlan:
     rows: list[RowReport]
     file_errors: list[dict[str, Any]]
     creates: list[Node] = field(default_factory=list)
-    updates: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
+    updates: list[tuple[Node, int]] = field(default_factory=list)  # the merged, validated node and the version seen
     edges: list[Edge] = field(default_factory=list)
 
     @property
@@ -195,7 +194,7 @@ def _node_data(row: _Row, label: str) -> dict[str, Any]:
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: {"before": before.get(k), "after": v} for k, v in after.items()
-            if k not in _FIXED and before.get(k) != v}
+            if k not in READ_ONLY and before.get(k) != v}
 
 
 # -- planning -------------------------------------------------------------------------------
@@ -258,14 +257,13 @@ def _decide(row: _Row, plan: ImportPlan, lookup: Callable[[str], Node | None]) -
     elif row.current is None:
         row.report.action = "create"
         row.report.changes = {k: {"before": None, "after": v} for k, v in row.node.content_dict().items()
-                              if v not in (None, [], {}, False) and k not in _FIXED}
+                              if v not in (None, [], {}, False) and k not in READ_ONLY}
         plan.creates.append(row.node)
     else:
         row.report.changes = _diff(row.current.content_dict(), row.node.content_dict())
         row.report.action = "update" if row.report.changes else "unchanged"
         if row.report.changes:
-            plan.updates.append((row.node.id, {k: v["after"] for k, v in row.report.changes.items()},
-                                 row.current.version))
+            plan.updates.append((row.node, row.current.version))
 
 
 def plan_import(store: GraphStore, records: RecordSet) -> ImportPlan:
@@ -352,8 +350,8 @@ def apply_plan(store: GraphStore, plan: ImportPlan, *, actor: str, progress: Pro
         for node in plan.creates:
             store.create_node(node, actor=actor)
             tick()
-        for node_id, changes, version in plan.updates:
-            store.update_node(node_id, changes, expected_version=version, actor=actor)
+        for node, version in plan.updates:
+            store.update_node(node, expected_version=version, actor=actor)
             tick()
         for edge in plan.edges:
             store.create_edge(edge, actor=actor)

@@ -19,7 +19,7 @@ from resourcemap.graph.stores.bolt_dialect import (
 from resourcemap.model import Edge
 
 from .bolt_server import bolt_url, wipe
-from .test_store_contract import agency, place
+from .test_store_contract import agency, place, update
 
 pytestmark = pytest.mark.bolt
 
@@ -52,7 +52,7 @@ def test_batch_that_read_a_node_changed_by_another_writer_commits_nothing(bolt, 
         for i in range(size):
             mine.create_node(place(f"p{i}", i, description=big))
             mine.create_edge(Edge(id=f"e{i}", kind="operates", source="a1", target=f"p{i}"))
-        other.update_node("a1", {"name": "別の人の変更"}, expected_version=seen.version)
+        update(other, "a1", {"name": "別の人の変更"}, expected_version=seen.version)
     assert other.revision() == rev + 1
     assert other.count_nodes() == 1 and other.query_edges() == []
     assert other.get_node("a1").name == "別の人の変更"
@@ -71,7 +71,7 @@ def test_single_write_is_planned_again_only_when_its_read_set_moved(bolt, monkey
 
     def racing_commit(uow, **kw):
         if not calls:
-            other.update_node(moved, {"name": "並行"})
+            update(other, moved, {"name": "並行"})
         calls.append(uow)
         return real_commit(uow, **kw)
 

@@ -19,6 +19,7 @@ from resourcemap.graph.stores.sqlite import SQLiteStore
 from resourcemap.seeds import seed_files
 
 from .bolt_server import bolt_url, wipe
+from .test_store_contract import update
 
 pytestmark = pytest.mark.bolt
 
@@ -30,7 +31,7 @@ def _with_history(store) -> None:
     edges = store.query_edges()
     victim = edges[0].target
     other = next(n for n in store.query_nodes(NodeQuery(limit=5)) if n.id != victim)
-    store.update_node(other.id, {"description": "説明 'quoted' \\ backslash\n二行目"}, actor="editor")
+    update(store, other.id, {"description": "説明 'quoted' \\ backslash\n二行目"}, actor="editor")
     deleted = store.delete_node(victim, actor="admin")
     store.restore_node(victim, expected_version=deleted.version, actor="admin")
 
@@ -68,7 +69,7 @@ def test_round_trip_sqlite_bolt_sqlite(seed, tmp_path, bolt):
         assert snapshot(back_store).as_data() == original.as_data()
         # the copy is a working store: the next write continues the revision sequence
         live = next(n for n in original.nodes if not n.deleted)
-        n = bolt.update_node(live.id, {"name": "移行後の更新"})
+        n = update(bolt, live.id, {"name": "移行後の更新"})
         assert bolt.revision() == original.revision + 1 and n.version == live.version + 1
     finally:
         src.close()

@@ -10,11 +10,12 @@ import threading
 
 import pytest
 
-from resourcemap.errors import IntegrityError, NotFound
+from resourcemap import editing
+from resourcemap.errors import IntegrityError, NotFound, ValidationFailed
 from resourcemap.graph.stores.base import NodeQuery
 from resourcemap.model import Edge, Node, Schedule, Targets
 
-from .test_store_contract import FUCHU, agency, place
+from .test_store_contract import FUCHU, agency, place, update
 
 TRICKY = "居場所 'single' \"double\" back\\slash \\' end\\\n改行\tタブ 😀 {brace} $param"
 
@@ -43,7 +44,7 @@ def test_text_numbers_and_nested_fields_round_trip_exactly(store):
 def test_update_can_clear_fields(store):
     store.create_node(place("p1", 2, description="説明", url="https://example.jp", email="a@example.jp",
                             phone="042-000-0000", capacity=5))
-    n = store.update_node("p1", {"description": None, "email": None, "capacity": None}, expected_version=1)
+    n = update(store, "p1", {"description": None, "email": None, "capacity": None}, expected_version=1)
     got = store.get_node("p1")
     assert got.public_dict() == n.public_dict()
     assert (got.description, got.email, got.capacity) == (None, None, None)
@@ -56,13 +57,15 @@ def test_edge_update_moves_its_ends(store):
     store.create_node(agency("a1"))
     store.create_node(agency("a2"))
     store.create_edge(Edge(id="e1", kind="operates", source="a1", target="p1", cite="public"))
-    moved = store.update_edge("e1", {"source": "a2", "target": "p2"}, expected_version=1)
+    moved = editing.update_edge(store, "e1", {"source": "a2", "target": "p2"}, expected_version=1, actor="t")
     assert (moved.source, moved.target, moved.version) == ("a2", "p2", 2)
     assert store.query_edges(source="a1") == [] and store.query_edges(target="p1") == []
     assert [e.public_dict() for e in store.query_edges(source="a2")] == [moved.public_dict()]
     assert store.get_edge("e1").public_dict() == moved.public_dict()
-    with pytest.raises(IntegrityError):  # the new end must exist
-        store.update_edge("e1", {"target": "nowhere"})
+    with pytest.raises(IntegrityError):  # the new end must exist (the store's own guard)
+        store.update_edge(Edge(**{**moved.public_dict(), "target": "nowhere"}))
+    with pytest.raises(ValidationFailed):  # … which the write path reports first, as a field problem
+        editing.update_edge(store, "e1", {"target": "nowhere"}, actor="t")
     assert store.get_edge("e1").version == 2
 
 
@@ -86,7 +89,7 @@ def test_reads_inside_a_batch_see_its_own_writes(store):
     with store.batch():
         store.create_node(place("p1", 5))
         store.create_edge(Edge(id="e1", kind="operates", source="a1", target="p1"))
-        store.update_node("a1", {"name": "改名"})
+        update(store, "a1", {"name": "改名"})
         assert store.get_node("p1").name == "場所p1"
         assert [n.id for n in store.query_nodes(NodeQuery(kind="place"))] == ["p1"]
         assert store.query_nodes(NodeQuery(kind="agency"))[0].name == "改名"

@@ -87,7 +87,7 @@ def test_api_follows_catalogue_writes(seeded_copy):
         assert before["metrics"]["summary"]["uncovered_areas"] == 1
         r = client.post("/v1/nodes", headers=edit, json={
             "id": "fussa.coord.test", "kind": "coordinator", "name": "地域福祉コーディネーター（試行）",
-            "city": "13218", "role": "地域福祉コーディネーター", "source": "api:test"})
+            "city": "13218", "role": "地域福祉コーディネーター"})  # source: the server's (api:editor)
         assert r.status_code == 201, r.text
         r = client.post("/v1/edges", headers=edit, json={"kind": "covers", "source": "fussa.coord.test",
                                                          "target": "fussa.area.all"})

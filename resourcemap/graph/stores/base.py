@@ -1,8 +1,8 @@
 """The ``GraphStore`` contract every backend implements (SQLite embedded, Bolt graph server).
 
-Why a protocol and not a base class: the backends share no code worth inheriting, but they
-must behave identically — the contract suite in ``tests/contract/`` runs the same tests
-against each. Semantics every backend guarantees:
+Why a protocol plus shared rule functions, not a base class: the backends share no storage
+code, but they must behave identically — the rules below are written once and the contract
+suite in ``tests/contract/`` runs the same tests against each. Semantics every backend guarantees:
 
 * **Versions.** Each node/edge starts at version 1; every update, delete and restore adds
   one. A write that passes ``expected_version`` fails with :class:`VersionConflict` when it
@@ -10,7 +10,12 @@ against each. Semantics every backend guarantees:
 * **Soft delete.** ``delete_*`` marks ``deleted=True`` (restorable); reads skip deleted
   entities unless ``include_deleted=True``. Deleting a node soft-deletes its edges.
 * **Integrity.** An edge's ends must exist (not deleted) and fit
-  :data:`resourcemap.model.EDGE_RULES`; ids are unique per entity type.
+  :data:`resourcemap.model.EDGE_RULES`; ids are unique per entity type; an update keeps the
+  entity's id and kind.
+* **Trust.** ``create_*`` and ``update_*`` take an entity that was validated on its way in
+  (:mod:`resourcemap.editing`, the importers, the seeds); the store persists and logs it and
+  never validates it again, and reads give back exactly what was written
+  (:func:`resourcemap.model.stored_node`).
 * **Atomic batches.** Everything inside ``with store.batch():`` commits together or not at
   all; a single write outside a batch is its own transaction.
 * **Change log.** Every committed write appends a :class:`Change` with a revision number
@@ -18,6 +23,10 @@ against each. Semantics every backend guarantees:
   last one. ``changes(since=r)`` returns the entries after ``r`` in order.
 * **Listeners.** ``subscribe(fn)`` calls ``fn(changes)`` after each commit, in-process — the
   read model keeps in step this way (and other processes catch up via ``changes``).
+
+These rules are written once, below (:func:`create_node` … :func:`set_edge_deleted`), over a
+:class:`WriteTx` — the few reads and writes a backend does inside one of its transactions. A
+backend implements ``WriteTx`` and calls the rules; it holds no rule of its own.
 """
 from __future__ import annotations
 
@@ -25,11 +34,16 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
-from ...model import Change, Edge, Node
+from ...errors import IntegrityError, NotFound, VersionConflict
+from ...model import EDGE_RULES, Change, Edge, Node, now_utc
 
-__all__ = ["GraphStore", "NodeQuery", "Listener", "Listeners", "apply_patch", "check_version"]
+__all__ = ["GraphStore", "NodeQuery", "Listener", "Listeners", "ExpectedVersion", "WriteTx", "check_version",
+           "edge_end_problems", "create_node", "update_node", "set_node_deleted", "create_edge", "update_edge",
+           "set_edge_deleted"]
 
 Listener = Callable[[list[Change]], None]
+#: The version a write is based on: one version, any of several (an ``If-Match`` list), or None (any).
+ExpectedVersion = int | frozenset[int] | None
 
 
 @dataclass(frozen=True)
@@ -60,20 +74,20 @@ class GraphStore(Protocol):
     # nodes --------------------------------------------------------------------------------
     def create_node(self, node: Node, *, actor: str | None = None) -> Node: ...
     def get_node(self, node_id: str, *, include_deleted: bool = False) -> Node: ...
-    def update_node(self, node_id: str, changes: dict[str, Any], *, expected_version: int | None = None,
-                    actor: str | None = None) -> Node: ...
-    def delete_node(self, node_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Node: ...
-    def restore_node(self, node_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Node: ...
+    def update_node(self, node: Node, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node: ...
+    def delete_node(self, node_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node: ...
+    def restore_node(self, node_id: str, *, expected_version: ExpectedVersion = None,
+                     actor: str | None = None) -> Node: ...
     def query_nodes(self, query: NodeQuery = NodeQuery()) -> list[Node]: ...
     def count_nodes(self, *, include_deleted: bool = False) -> int: ...
 
     # edges --------------------------------------------------------------------------------
     def create_edge(self, edge: Edge, *, actor: str | None = None) -> Edge: ...
     def get_edge(self, edge_id: str, *, include_deleted: bool = False) -> Edge: ...
-    def update_edge(self, edge_id: str, changes: dict[str, Any], *, expected_version: int | None = None,
-                    actor: str | None = None) -> Edge: ...
-    def delete_edge(self, edge_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Edge: ...
-    def restore_edge(self, edge_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Edge: ...
+    def update_edge(self, edge: Edge, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge: ...
+    def delete_edge(self, edge_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge: ...
+    def restore_edge(self, edge_id: str, *, expected_version: ExpectedVersion = None,
+                     actor: str | None = None) -> Edge: ...
     def query_edges(self, *, kind: str | None = None, source: str | None = None, target: str | None = None,
                     include_deleted: bool = False) -> list[Edge]: ...
 
@@ -116,29 +130,160 @@ class Listeners:
             fn(changes)
 
 
-_IMMUTABLE = {"id", "kind", "version", "created_at", "updated_at", "deleted"}
+# -- the write rules every backend shares -------------------------------------------------------------
+class WriteTx(Protocol):
+    """What a backend does inside one of its transactions, for the shared rules below."""
+
+    def node(self, node_id: str) -> Node | None:
+        """The node as this transaction sees it, deleted or not; None when there is no such id."""
+    def edge(self, edge_id: str) -> Edge | None:
+        """The edge as this transaction sees it, deleted or not; None when there is no such id."""
+    def live_kind(self, node_id: str) -> str | None:
+        """The kind of a live (not deleted) node; None when it is missing or deleted."""
+    def live_edges_at(self, node_id: str) -> list[str]:
+        """Ids of the live edges with *node_id* at either end, in id order."""
+    def put_node(self, node: Node, *, new: bool) -> None:
+        """Write the node's new state (insert when *new*)."""
+    def put_edge(self, edge: Edge, *, new: bool) -> None:
+        """Write the edge's new state (insert when *new*)."""
+    def log(self, op: str, entity: str, entity_id: str, before: dict[str, Any] | None,
+            after: dict[str, Any] | None, actor: str | None) -> None:
+        """Append one change-log entry to this transaction."""
 
 
-def check_version(what: str, current: int, expected: int | None) -> None:
-    """Raise :class:`VersionConflict` when a write names a version that is no longer current (every backend)."""
-    from ...errors import VersionConflict
-
-    if expected is not None and expected != current:
-        raise VersionConflict(f"{what} は版 {current} に更新されています（指定は版 {expected}）。"
-                              "最新を取得してから変更し直してください。", current_version=current)
+def _versions(expected: int | frozenset[int]) -> str:
+    return ", ".join(str(v) for v in sorted(expected)) if isinstance(expected, frozenset) else str(expected)
 
 
-def apply_patch(current: dict[str, Any], changes: dict[str, Any], *, what: str) -> dict[str, Any]:
-    """Merge a partial update into a stored entity's JSON (shared by every backend).
+def check_version(what: str, current: int, expected: ExpectedVersion) -> None:
+    """Raise :class:`VersionConflict` when a write names a version (or versions) that is no longer current."""
+    if expected is None or current == expected or (isinstance(expected, frozenset) and current in expected):
+        return
+    raise VersionConflict(f"{what} は版 {current} に更新されています（指定は版 {_versions(expected)}）。"
+                          "最新を取得してから変更し直してください。", current_version=current)
 
-    Why here: the rules (which fields may not change) must be the same for every store.
+
+def edge_end_problems(edge: Edge, live_kind: Callable[[str], str | None]) -> list[dict[str, Any]]:
+    """Missing ends, then ends whose kind does not fit :data:`EDGE_RULES` (empty when the edge may exist).
+
+    Shared by the stores (the last guard: :class:`IntegrityError`) and :mod:`resourcemap.editing`
+    (a 422 naming the field, before the store is asked).
     """
-    from ...errors import ValidationFailed
+    problems: list[dict[str, Any]] = []
+    kinds: dict[str, str] = {}
+    for end in ("source", "target"):
+        node_id = getattr(edge, end)
+        kind = live_kind(node_id)
+        if kind is None:
+            problems.append({"field": end, "message": f"ノード {node_id!r} がありません。先に作成してください"})
+        else:
+            kinds[end] = kind
+    if len(kinds) == 2:
+        for end, allowed in zip(("source", "target"), EDGE_RULES[edge.kind]):
+            if kinds[end] not in allowed:
+                problems.append({"field": end, "message": f"{edge.kind} の{'始点' if end == 'source' else '終点'}に "
+                                                          f"{kinds[end]} は使えません（使えるのは {', '.join(sorted(allowed))}）"})
+    return problems
 
-    bad = sorted(set(changes) & _IMMUTABLE)
-    if bad:
-        raise ValidationFailed(f"{what} の {', '.join(bad)} は変更できません。",
-                               errors=[{"field": b, "message": "read-only"} for b in bad])
-    merged = dict(current)
-    merged.update(changes)
-    return merged
+
+def _check_ends(tx: WriteTx, edge: Edge) -> None:
+    problems = edge_end_problems(edge, tx.live_kind)
+    if problems:
+        raise IntegrityError(f"エッジ {edge.id}: " + "; ".join(f"{p['field']}: {p['message']}" for p in problems),
+                             errors=problems)
+
+
+def _already(what: str, entity_id: str, deleted: bool) -> Exception:
+    """Deleting what is deleted is 404 (it is gone); restoring what is live is a conflict."""
+    if deleted:
+        return NotFound(f"{what} {entity_id!r} は削除済み。")
+    return IntegrityError(f"{what} {entity_id!r} は削除されていません。")
+
+
+def _created(entity: Any) -> Any:
+    t = now_utc()
+    return entity.model_copy(update={"version": 1, "created_at": t, "updated_at": t, "deleted": False})
+
+
+def _replaced(what: str, current: Any, new: Any, expected: ExpectedVersion) -> Any:
+    if current is None or current.deleted:
+        raise NotFound(f"{what} {new.id!r} はありません。")
+    check_version(f"{what} {new.id}", current.version, expected)
+    if new.kind != current.kind:
+        raise IntegrityError(f"{what} {new.id} の種別は変更できません（{current.kind} → {new.kind}）。")
+    return new.model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
+                                  "created_at": current.created_at, "deleted": False})
+
+
+def _toggled(what: str, entity_id: str, current: Any, deleted: bool, expected: ExpectedVersion) -> Any:
+    if current is None:
+        raise NotFound(f"{what} {entity_id!r} はありません。")
+    if current.deleted == deleted:
+        raise _already(what, entity_id, deleted)
+    check_version(f"{what} {entity_id}", current.version, expected)
+    return current.model_copy(update={"deleted": deleted, "version": current.version + 1, "updated_at": now_utc()})
+
+
+def create_node(tx: WriteTx, node: Node, actor: str | None) -> Node:
+    """Insert a validated node at version 1 (its id must be new)."""
+    if tx.node(node.id) is not None:
+        raise IntegrityError(f"ノード id {node.id!r} は既にあります。", id=node.id)
+    stored = _created(node)
+    tx.put_node(stored, new=True)
+    tx.log("create", "node", stored.id, None, stored.public_dict(), actor)
+    return stored
+
+
+def update_node(tx: WriteTx, node: Node, expected: ExpectedVersion, actor: str | None) -> Node:
+    """Replace a live node's content with the validated *node* (same id and kind); version + 1."""
+    current = tx.node(node.id)
+    stored = _replaced("ノード", current, node, expected)
+    tx.put_node(stored, new=False)
+    tx.log("update", "node", node.id, current.public_dict(), stored.public_dict(), actor)  # type: ignore[union-attr]
+    return stored
+
+
+def set_node_deleted(tx: WriteTx, node_id: str, deleted: bool, expected: ExpectedVersion, actor: str | None) -> Node:
+    """Soft-delete (or restore) a node; deleting takes its live edges with it, each logged."""
+    current = tx.node(node_id)
+    stored = _toggled("ノード", node_id, current, deleted, expected)
+    tx.put_node(stored, new=False)
+    tx.log("delete" if deleted else "restore", "node", node_id, current.public_dict(),  # type: ignore[union-attr]
+           stored.public_dict(), actor)
+    if deleted:  # an edge to a deleted node would dangle: delete it too
+        for edge_id in tx.live_edges_at(node_id):
+            set_edge_deleted(tx, edge_id, True, None, actor)
+    return stored
+
+
+def create_edge(tx: WriteTx, edge: Edge, actor: str | None) -> Edge:
+    """Insert a validated edge at version 1 (new id; both ends live and of fitting kinds)."""
+    if tx.edge(edge.id) is not None:
+        raise IntegrityError(f"エッジ id {edge.id!r} は既にあります。", id=edge.id)
+    _check_ends(tx, edge)
+    stored = _created(edge)
+    tx.put_edge(stored, new=True)
+    tx.log("create", "edge", stored.id, None, stored.public_dict(), actor)
+    return stored
+
+
+def update_edge(tx: WriteTx, edge: Edge, expected: ExpectedVersion, actor: str | None) -> Edge:
+    """Replace a live edge with the validated *edge* (same id and kind; ends checked again); version + 1."""
+    current = tx.edge(edge.id)
+    stored = _replaced("エッジ", current, edge, expected)
+    _check_ends(tx, stored)
+    tx.put_edge(stored, new=False)
+    tx.log("update", "edge", edge.id, current.public_dict(), stored.public_dict(), actor)  # type: ignore[union-attr]
+    return stored
+
+
+def set_edge_deleted(tx: WriteTx, edge_id: str, deleted: bool, expected: ExpectedVersion, actor: str | None) -> Edge:
+    """Soft-delete (or restore) an edge; a restored edge needs both ends live again."""
+    current = tx.edge(edge_id)
+    stored = _toggled("エッジ", edge_id, current, deleted, expected)
+    if not deleted:
+        _check_ends(tx, stored)
+    tx.put_edge(stored, new=False)
+    tx.log("delete" if deleted else "restore", "edge", edge_id, current.public_dict(),  # type: ignore[union-attr]
+           stored.public_dict(), actor)
+    return stored

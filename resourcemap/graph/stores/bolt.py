@@ -41,9 +41,10 @@ from ...errors import (
     VersionConflict,
 )
 from ...geo.distance import EARTH_RADIUS_M, haversine_m
-from ...model import EDGE_RULES, Change, Edge, Node, now_utc, parse_edge, parse_node
+from ...model import Change, Edge, Node, now_utc
+from . import base as rules
 from . import bolt_cypher as cy
-from .base import Listener, Listeners, NodeQuery, apply_patch, check_version
+from .base import ExpectedVersion, Listener, Listeners, NodeQuery
 from .bolt_codec import (
     KIND_LABEL,
     REL_TYPE,
@@ -141,6 +142,37 @@ class _UnitOfWork:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: dict[str, Edge] = field(default_factory=dict)
     log: list[Change] = field(default_factory=list)
+
+
+class _Tx:
+    """One unit of work as the shared write rules see it (:class:`.base.WriteTx`)."""
+
+    def __init__(self, store: "BoltStore", uow: _UnitOfWork) -> None:
+        self._s, self._uow = store, uow
+
+    def node(self, node_id: str) -> Node | None:
+        return self._s._node(self._uow, node_id)
+
+    def edge(self, edge_id: str) -> Edge | None:
+        return self._s._edge(self._uow, edge_id)
+
+    def live_kind(self, node_id: str) -> str | None:
+        node = self._s._node(self._uow, node_id)
+        return None if node is None or node.deleted else node.kind
+
+    def live_edges_at(self, node_id: str) -> list[str]:
+        return [e.id for e in self._s._live_edges_of(self._uow, node_id)]
+
+    def put_node(self, node: Node, *, new: bool) -> None:
+        self._uow.nodes[node.id] = node
+
+    def put_edge(self, edge: Edge, *, new: bool) -> None:
+        self._uow.edges[edge.id] = edge
+
+    def log(self, op: str, entity: str, entity_id: str, before: dict[str, Any] | None,
+            after: dict[str, Any] | None, actor: str | None) -> None:
+        self._uow.log.append(Change(rev=0, at=now_utc(), actor=actor, op=op, entity=entity,  # type: ignore[arg-type]
+                                    entity_id=entity_id, before=before, after=after))
 
 
 class BoltStore:
@@ -294,11 +326,6 @@ class BoltStore:
         edges = [self._edge(uow, i) for i in ids]
         return [e for e in edges if e is not None and not e.deleted and node_id in (e.source, e.target)]
 
-    def _log(self, uow: _UnitOfWork, op: str, entity: str, entity_id: str, before: dict[str, Any] | None,
-             after: dict[str, Any] | None, actor: str | None) -> None:
-        uow.log.append(Change(rev=0, at=now_utc(), actor=actor, op=op, entity=entity, entity_id=entity_id,
-                              before=before, after=after))
-
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -391,15 +418,7 @@ class BoltStore:
 
     # -- nodes ------------------------------------------------------------------------------
     def create_node(self, node: Node, *, actor: str | None = None) -> Node:
-        def plan(uow: _UnitOfWork) -> Node:
-            if self._node(uow, node.id) is not None:
-                raise IntegrityError(f"ノード id {node.id!r} は既にあります。", id=node.id)
-            t = now_utc()
-            stored = node.model_copy(update={"version": 1, "created_at": t, "updated_at": t, "deleted": False})
-            uow.nodes[stored.id] = stored
-            self._log(uow, "create", "node", stored.id, None, stored.public_dict(), actor)
-            return stored
-        return self._write(plan)
+        return self._write(lambda uow: rules.create_node(_Tx(self, uow), node, actor))
 
     def get_node(self, node_id: str, *, include_deleted: bool = False) -> Node:
         uow = self._uow
@@ -408,47 +427,14 @@ class BoltStore:
             raise NotFound(f"ノード {node_id!r} はありません。")
         return node
 
-    def update_node(self, node_id: str, changes: dict[str, Any], *, expected_version: int | None = None,
-                    actor: str | None = None) -> Node:
-        def plan(uow: _UnitOfWork) -> Node:
-            current = self._node(uow, node_id)
-            if current is None or current.deleted:
-                raise NotFound(f"ノード {node_id!r} はありません。")
-            check_version(f"ノード {node_id}", current.version, expected_version)
-            merged = apply_patch(current.public_dict(), changes, what=f"ノード {node_id}")
-            stored = parse_node(merged).model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
-                                                           "created_at": current.created_at})
-            uow.nodes[node_id] = stored
-            self._log(uow, "update", "node", node_id, current.public_dict(), stored.public_dict(), actor)
-            return stored
-        return self._write(plan)
+    def update_node(self, node: Node, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node:
+        return self._write(lambda uow: rules.update_node(_Tx(self, uow), node, expected_version, actor))
 
-    def _set_node_deleted(self, node_id: str, deleted: bool, expected_version: int | None,
-                          actor: str | None) -> Node:
-        def plan(uow: _UnitOfWork) -> Node:
-            current = self._node(uow, node_id)
-            if current is None:
-                raise NotFound(f"ノード {node_id!r} はありません。")
-            if current.deleted == deleted:
-                state = "削除済み" if deleted else "削除されていません"
-                raise (NotFound if deleted else IntegrityError)(f"ノード {node_id!r} は{state}。")
-            check_version(f"ノード {node_id}", current.version, expected_version)
-            stored = current.model_copy(update={"deleted": deleted, "version": current.version + 1,
-                                                "updated_at": now_utc()})
-            uow.nodes[node_id] = stored
-            self._log(uow, "delete" if deleted else "restore", "node", node_id,
-                      current.public_dict(), stored.public_dict(), actor)
-            if deleted:  # an edge to a deleted node would dangle: delete it too (logged)
-                for edge in self._live_edges_of(uow, node_id):
-                    self._plan_edge_deleted(uow, edge.id, True, None, actor)
-            return stored
-        return self._write(plan)
+    def delete_node(self, node_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node:
+        return self._write(lambda uow: rules.set_node_deleted(_Tx(self, uow), node_id, True, expected_version, actor))
 
-    def delete_node(self, node_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Node:
-        return self._set_node_deleted(node_id, True, expected_version, actor)
-
-    def restore_node(self, node_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Node:
-        return self._set_node_deleted(node_id, False, expected_version, actor)
+    def restore_node(self, node_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node:
+        return self._write(lambda uow: rules.set_node_deleted(_Tx(self, uow), node_id, False, expected_version, actor))
 
     def query_nodes(self, query: NodeQuery = NodeQuery()) -> list[Node]:
         cypher, params = self._node_query_cypher(query)
@@ -515,31 +501,8 @@ class BoltStore:
         return int(self._run(cypher)[0]["c"])
 
     # -- edges ------------------------------------------------------------------------------
-    def _check_ends(self, uow: _UnitOfWork, edge: Edge) -> None:
-        kinds = {}
-        for end in (edge.source, edge.target):
-            node = self._node(uow, end)
-            if node is None or node.deleted:
-                raise IntegrityError(f"エッジ {edge.id} の端 {end!r} のノードがありません。先にノードを作成してください。",
-                                     missing=end)
-            kinds[end] = node.kind
-        allowed_src, allowed_tgt = EDGE_RULES[edge.kind]
-        if kinds[edge.source] not in allowed_src or kinds[edge.target] not in allowed_tgt:
-            raise IntegrityError(
-                f"{edge.kind} は {kinds[edge.source]} → {kinds[edge.target]} には使えません"
-                f"（始点: {sorted(allowed_src)}、終点: {sorted(allowed_tgt)}）。")
-
     def create_edge(self, edge: Edge, *, actor: str | None = None) -> Edge:
-        def plan(uow: _UnitOfWork) -> Edge:
-            if self._edge(uow, edge.id) is not None:
-                raise IntegrityError(f"エッジ id {edge.id!r} は既にあります。", id=edge.id)
-            self._check_ends(uow, edge)
-            t = now_utc()
-            stored = edge.model_copy(update={"version": 1, "created_at": t, "updated_at": t, "deleted": False})
-            uow.edges[stored.id] = stored
-            self._log(uow, "create", "edge", stored.id, None, stored.public_dict(), actor)
-            return stored
-        return self._write(plan)
+        return self._write(lambda uow: rules.create_edge(_Tx(self, uow), edge, actor))
 
     def get_edge(self, edge_id: str, *, include_deleted: bool = False) -> Edge:
         uow = self._uow
@@ -548,45 +511,14 @@ class BoltStore:
             raise NotFound(f"エッジ {edge_id!r} はありません。")
         return edge
 
-    def update_edge(self, edge_id: str, changes: dict[str, Any], *, expected_version: int | None = None,
-                    actor: str | None = None) -> Edge:
-        def plan(uow: _UnitOfWork) -> Edge:
-            current = self._edge(uow, edge_id)
-            if current is None or current.deleted:
-                raise NotFound(f"エッジ {edge_id!r} はありません。")
-            check_version(f"エッジ {edge_id}", current.version, expected_version)
-            edge = parse_edge(apply_patch(current.public_dict(), changes, what=f"エッジ {edge_id}"))
-            self._check_ends(uow, edge)
-            stored = edge.model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
-                                             "created_at": current.created_at})
-            uow.edges[edge_id] = stored
-            self._log(uow, "update", "edge", edge_id, current.public_dict(), stored.public_dict(), actor)
-            return stored
-        return self._write(plan)
+    def update_edge(self, edge: Edge, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge:
+        return self._write(lambda uow: rules.update_edge(_Tx(self, uow), edge, expected_version, actor))
 
-    def _plan_edge_deleted(self, uow: _UnitOfWork, edge_id: str, deleted: bool, expected_version: int | None,
-                           actor: str | None) -> Edge:
-        current = self._edge(uow, edge_id)
-        if current is None:
-            raise NotFound(f"エッジ {edge_id!r} はありません。")
-        if current.deleted == deleted:
-            raise (NotFound if deleted else IntegrityError)(
-                f"エッジ {edge_id!r} は{'削除済み' if deleted else '削除されていません'}。")
-        check_version(f"エッジ {edge_id}", current.version, expected_version)
-        if not deleted:
-            self._check_ends(uow, current)
-        stored = current.model_copy(update={"deleted": deleted, "version": current.version + 1,
-                                            "updated_at": now_utc()})
-        uow.edges[edge_id] = stored
-        self._log(uow, "delete" if deleted else "restore", "edge", edge_id,
-                  current.public_dict(), stored.public_dict(), actor)
-        return stored
+    def delete_edge(self, edge_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge:
+        return self._write(lambda uow: rules.set_edge_deleted(_Tx(self, uow), edge_id, True, expected_version, actor))
 
-    def delete_edge(self, edge_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Edge:
-        return self._write(lambda uow: self._plan_edge_deleted(uow, edge_id, True, expected_version, actor))
-
-    def restore_edge(self, edge_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Edge:
-        return self._write(lambda uow: self._plan_edge_deleted(uow, edge_id, False, expected_version, actor))
+    def restore_edge(self, edge_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge:
+        return self._write(lambda uow: rules.set_edge_deleted(_Tx(self, uow), edge_id, False, expected_version, actor))
 
     def query_edges(self, *, kind: str | None = None, source: str | None = None, target: str | None = None,
                     include_deleted: bool = False) -> list[Edge]:

@@ -20,9 +20,10 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ...errors import IntegrityError, NotFound, StoreError
 from ...geo.distance import EARTH_RADIUS_M, haversine_m
-from ...model import EDGE_RULES, Change, Edge, Node, now_utc, parse_edge, parse_node
+from ...model import Change, Edge, Node, now_utc, stored_edge, stored_node
 from ...sqlitedb import MEMORY, Connections, run_migrations
-from .base import Listener, Listeners, NodeQuery, apply_patch, check_version
+from . import base as rules
+from .base import ExpectedVersion, Listener, Listeners, NodeQuery
 
 __all__ = ["SQLiteStore", "MIGRATIONS", "SCHEMA_VERSION"]
 
@@ -65,6 +66,35 @@ def _iso(dt: datetime | None) -> str:
     return (dt or now_utc()).isoformat()
 
 
+class _Tx:
+    """The SQLite store as the shared write rules see it inside a transaction (:class:`.base.WriteTx`)."""
+
+    def __init__(self, store: "SQLiteStore") -> None:
+        self._s = store
+
+    def node(self, node_id: str) -> Node | None:
+        return self._s._node_or_none(node_id)
+
+    def edge(self, edge_id: str) -> Edge | None:
+        return self._s._edge_or_none(edge_id)
+
+    def live_kind(self, node_id: str) -> str | None:
+        return self._s._live_kind(node_id)
+
+    def live_edges_at(self, node_id: str) -> list[str]:
+        return self._s._live_edges_at(node_id)
+
+    def put_node(self, node: Node, *, new: bool) -> None:
+        self._s._put_node(node, new=new)
+
+    def put_edge(self, edge: Edge, *, new: bool) -> None:
+        self._s._put_edge(edge, new=new)
+
+    def log(self, op: str, entity: str, entity_id: str, before: dict[str, Any] | None,
+            after: dict[str, Any] | None, actor: str | None) -> None:
+        self._s._log(op, entity, entity_id, before, after, actor)
+
+
 class SQLiteStore:
     """:class:`~resourcemap.graph.stores.base.GraphStore` over one SQLite file."""
 
@@ -76,6 +106,7 @@ class SQLiteStore:
         self._conns = Connections(self.path, timeout_s=timeout_s, foreign_keys=True)
         self._local = threading.local()
         self._listeners = Listeners()
+        self._tx = _Tx(self)
         self._migrate()
 
     # -- connections ------------------------------------------------------------------------
@@ -125,17 +156,19 @@ class SQLiteStore:
         self._listeners.notify(pending)
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[None]:
+        """One write: inside the caller's batch, or its own transaction; sqlite3 errors become ours."""
         with self.batch():
             try:
-                yield self._conn
+                yield
             except sqlite3.IntegrityError as exc:
                 raise IntegrityError(f"整合性エラー: {exc}") from exc
             except sqlite3.Error as exc:
                 raise StoreError(f"データベースエラー: {exc}") from exc
 
-    def _log(self, conn: sqlite3.Connection, op: str, entity: str, entity_id: str,
-             before: dict[str, Any] | None, after: dict[str, Any] | None, actor: str | None) -> None:
+    def _log(self, op: str, entity: str, entity_id: str, before: dict[str, Any] | None,
+             after: dict[str, Any] | None, actor: str | None) -> None:
+        conn = self._conn
         at = now_utc()
         cur = conn.execute(
             "INSERT INTO changes(at, actor, op, entity, entity_id, before, after) VALUES (?,?,?,?,?,?,?)",
@@ -148,20 +181,29 @@ class SQLiteStore:
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         return self._listeners.subscribe(listener)
 
-    # -- nodes ------------------------------------------------------------------------------
-    def _row_node(self, row: sqlite3.Row) -> Node:
-        return Node.model_validate_json(row["data"])
+    # -- the store's side of the shared write rules (base.WriteTx) -------------------------
+    def _node_or_none(self, node_id: str) -> Node | None:
+        row = self._conn.execute("SELECT data FROM nodes WHERE id = ?", (node_id,)).fetchone()
+        return None if row is None else stored_node(row["data"])
 
-    def _fetch_node(self, conn: sqlite3.Connection, node_id: str, include_deleted: bool) -> Node:
-        row = conn.execute("SELECT data, deleted FROM nodes WHERE id = ?", (node_id,)).fetchone()
-        if row is None or (row["deleted"] and not include_deleted):
-            raise NotFound(f"ノード {node_id!r} はありません。")
-        return self._row_node(row)
+    def _edge_or_none(self, edge_id: str) -> Edge | None:
+        row = self._conn.execute("SELECT data FROM edges WHERE id = ?", (edge_id,)).fetchone()
+        return None if row is None else stored_edge(row["data"])
 
-    def _put_node(self, conn: sqlite3.Connection, node: Node, *, insert: bool) -> None:
+    def _live_kind(self, node_id: str) -> str | None:
+        row = self._conn.execute("SELECT kind FROM nodes WHERE id = ? AND deleted = 0", (node_id,)).fetchone()
+        return None if row is None else str(row["kind"])
+
+    def _live_edges_at(self, node_id: str) -> list[str]:
+        rows = self._conn.execute("SELECT id FROM edges WHERE (source = ? OR target = ?) AND deleted = 0 ORDER BY id",
+                                  (node_id, node_id)).fetchall()
+        return [r["id"] for r in rows]
+
+    def _put_node(self, node: Node, *, new: bool) -> None:
+        conn = self._conn
         values = (node.kind, node.city, node.name, node.lat, node.lng, node.area_id, int(node.deleted),
                   node.version, _iso(node.updated_at), _dump(node), node.id)
-        if insert:
+        if new:
             conn.execute("INSERT INTO nodes(kind, city, name, lat, lng, area_id, deleted, version, updated_at, data, id)"
                          " VALUES (?,?,?,?,?,?,?,?,?,?,?)", values)
         else:
@@ -171,57 +213,38 @@ class SQLiteStore:
         conn.executemany("INSERT INTO node_categories(category, node_id) VALUES (?, ?)",
                          [(c, node.id) for c in node.categories])
 
+    def _put_edge(self, edge: Edge, *, new: bool) -> None:
+        values = (edge.kind, edge.source, edge.target, int(edge.deleted), edge.version,
+                  _iso(edge.updated_at), _dump(edge), edge.id)
+        if new:
+            self._conn.execute("INSERT INTO edges(kind, source, target, deleted, version, updated_at, data, id)"
+                               " VALUES (?,?,?,?,?,?,?,?)", values)
+        else:
+            self._conn.execute("UPDATE edges SET kind=?, source=?, target=?, deleted=?, version=?, updated_at=?,"
+                               " data=? WHERE id=?", values)
+
+    # -- nodes ------------------------------------------------------------------------------
     def create_node(self, node: Node, *, actor: str | None = None) -> Node:
-        with self._write() as conn:
-            if conn.execute("SELECT 1 FROM nodes WHERE id = ?", (node.id,)).fetchone():
-                raise IntegrityError(f"ノード id {node.id!r} は既にあります。", id=node.id)
-            t = now_utc()
-            stored = node.model_copy(update={"version": 1, "created_at": t, "updated_at": t, "deleted": False})
-            self._put_node(conn, stored, insert=True)
-            self._log(conn, "create", "node", stored.id, None, stored.public_dict(), actor)
-            return stored
+        with self._write():
+            return rules.create_node(self._tx, node, actor)
 
     def get_node(self, node_id: str, *, include_deleted: bool = False) -> Node:
-        return self._fetch_node(self._conn, node_id, include_deleted)
+        node = self._node_or_none(node_id)
+        if node is None or (node.deleted and not include_deleted):
+            raise NotFound(f"ノード {node_id!r} はありません。")
+        return node
 
-    def update_node(self, node_id: str, changes: dict[str, Any], *, expected_version: int | None = None,
-                    actor: str | None = None) -> Node:
-        with self._write() as conn:
-            current = self._fetch_node(conn, node_id, include_deleted=False)
-            check_version(f"ノード {node_id}", current.version, expected_version)
-            merged = apply_patch(current.public_dict(), changes, what=f"ノード {node_id}")
-            node = parse_node(merged)
-            stored = node.model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
-                                             "created_at": current.created_at})
-            self._put_node(conn, stored, insert=False)
-            self._log(conn, "update", "node", node_id, current.public_dict(), stored.public_dict(), actor)
-            return stored
+    def update_node(self, node: Node, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node:
+        with self._write():
+            return rules.update_node(self._tx, node, expected_version, actor)
 
-    def _set_node_deleted(self, node_id: str, deleted: bool, expected_version: int | None,
-                          actor: str | None) -> Node:
-        with self._write() as conn:
-            current = self._fetch_node(conn, node_id, include_deleted=True)
-            if current.deleted == deleted:
-                state = "削除済み" if deleted else "削除されていません"
-                raise (NotFound if deleted else IntegrityError)(f"ノード {node_id!r} は{state}。")
-            check_version(f"ノード {node_id}", current.version, expected_version)
-            stored = current.model_copy(update={"deleted": deleted, "version": current.version + 1,
-                                                "updated_at": now_utc()})
-            self._put_node(conn, stored, insert=False)
-            self._log(conn, "delete" if deleted else "restore", "node", node_id,
-                      current.public_dict(), stored.public_dict(), actor)
-            if deleted:  # an edge to a deleted node would dangle: delete it too (logged)
-                rows = conn.execute("SELECT id FROM edges WHERE (source = ? OR target = ?) AND deleted = 0",
-                                    (node_id, node_id)).fetchall()
-                for row in rows:
-                    self._set_edge_deleted_in(conn, row["id"], True, None, actor)
-            return stored
+    def delete_node(self, node_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node:
+        with self._write():
+            return rules.set_node_deleted(self._tx, node_id, True, expected_version, actor)
 
-    def delete_node(self, node_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Node:
-        return self._set_node_deleted(node_id, True, expected_version, actor)
-
-    def restore_node(self, node_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Node:
-        return self._set_node_deleted(node_id, False, expected_version, actor)
+    def restore_node(self, node_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node:
+        with self._write():
+            return rules.set_node_deleted(self._tx, node_id, False, expected_version, actor)
 
     def query_nodes(self, query: NodeQuery = NodeQuery()) -> list[Node]:
         sql = ["SELECT n.data, n.lat, n.lng FROM nodes n"]
@@ -263,7 +286,7 @@ class SQLiteStore:
                 lat, lng, radius = query.near
                 if haversine_m(lat, lng, row["lat"], row["lng"]) > radius:
                     continue
-            out.append(Node.model_validate_json(row["data"]))
+            out.append(stored_node(row["data"]))
             if query.limit is not None and len(out) >= query.limit:
                 break
         return out
@@ -273,87 +296,27 @@ class SQLiteStore:
         return int(self._conn.execute(sql).fetchone()[0])
 
     # -- edges ------------------------------------------------------------------------------
-    def _fetch_edge(self, conn: sqlite3.Connection, edge_id: str, include_deleted: bool) -> Edge:
-        row = conn.execute("SELECT data, deleted FROM edges WHERE id = ?", (edge_id,)).fetchone()
-        if row is None or (row["deleted"] and not include_deleted):
-            raise NotFound(f"エッジ {edge_id!r} はありません。")
-        return Edge.model_validate_json(row["data"])
-
-    def _check_ends(self, conn: sqlite3.Connection, edge: Edge) -> None:
-        kinds = {}
-        for end in (edge.source, edge.target):
-            row = conn.execute("SELECT kind, deleted FROM nodes WHERE id = ?", (end,)).fetchone()
-            if row is None or row["deleted"]:
-                raise IntegrityError(f"エッジ {edge.id} の端 {end!r} のノードがありません。先にノードを作成してください。",
-                                     missing=end)
-            kinds[end] = row["kind"]
-        allowed_src, allowed_tgt = EDGE_RULES[edge.kind]
-        if kinds[edge.source] not in allowed_src or kinds[edge.target] not in allowed_tgt:
-            raise IntegrityError(
-                f"{edge.kind} は {kinds[edge.source]} → {kinds[edge.target]} には使えません"
-                f"（始点: {sorted(allowed_src)}、終点: {sorted(allowed_tgt)}）。")
-
-    def _put_edge(self, conn: sqlite3.Connection, edge: Edge, *, insert: bool) -> None:
-        values = (edge.kind, edge.source, edge.target, int(edge.deleted), edge.version,
-                  _iso(edge.updated_at), _dump(edge), edge.id)
-        if insert:
-            conn.execute("INSERT INTO edges(kind, source, target, deleted, version, updated_at, data, id)"
-                         " VALUES (?,?,?,?,?,?,?,?)", values)
-        else:
-            conn.execute("UPDATE edges SET kind=?, source=?, target=?, deleted=?, version=?, updated_at=?, data=?"
-                         " WHERE id=?", values)
-
     def create_edge(self, edge: Edge, *, actor: str | None = None) -> Edge:
-        with self._write() as conn:
-            if conn.execute("SELECT 1 FROM edges WHERE id = ?", (edge.id,)).fetchone():
-                raise IntegrityError(f"エッジ id {edge.id!r} は既にあります。", id=edge.id)
-            self._check_ends(conn, edge)
-            t = now_utc()
-            stored = edge.model_copy(update={"version": 1, "created_at": t, "updated_at": t, "deleted": False})
-            self._put_edge(conn, stored, insert=True)
-            self._log(conn, "create", "edge", stored.id, None, stored.public_dict(), actor)
-            return stored
+        with self._write():
+            return rules.create_edge(self._tx, edge, actor)
 
     def get_edge(self, edge_id: str, *, include_deleted: bool = False) -> Edge:
-        return self._fetch_edge(self._conn, edge_id, include_deleted)
+        edge = self._edge_or_none(edge_id)
+        if edge is None or (edge.deleted and not include_deleted):
+            raise NotFound(f"エッジ {edge_id!r} はありません。")
+        return edge
 
-    def update_edge(self, edge_id: str, changes: dict[str, Any], *, expected_version: int | None = None,
-                    actor: str | None = None) -> Edge:
-        with self._write() as conn:
-            current = self._fetch_edge(conn, edge_id, include_deleted=False)
-            check_version(f"エッジ {edge_id}", current.version, expected_version)
-            merged = apply_patch(current.public_dict(), changes, what=f"エッジ {edge_id}")
-            edge = parse_edge(merged)
-            self._check_ends(conn, edge)
-            stored = edge.model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
-                                             "created_at": current.created_at})
-            self._put_edge(conn, stored, insert=False)
-            self._log(conn, "update", "edge", edge_id, current.public_dict(), stored.public_dict(), actor)
-            return stored
+    def update_edge(self, edge: Edge, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge:
+        with self._write():
+            return rules.update_edge(self._tx, edge, expected_version, actor)
 
-    def _set_edge_deleted_in(self, conn: sqlite3.Connection, edge_id: str, deleted: bool,
-                             expected_version: int | None, actor: str | None) -> Edge:
-        current = self._fetch_edge(conn, edge_id, include_deleted=True)
-        if current.deleted == deleted:
-            raise (NotFound if deleted else IntegrityError)(
-                f"エッジ {edge_id!r} は{'削除済み' if deleted else '削除されていません'}。")
-        check_version(f"エッジ {edge_id}", current.version, expected_version)
-        if not deleted:
-            self._check_ends(conn, current)
-        stored = current.model_copy(update={"deleted": deleted, "version": current.version + 1,
-                                            "updated_at": now_utc()})
-        self._put_edge(conn, stored, insert=False)
-        self._log(conn, "delete" if deleted else "restore", "edge", edge_id,
-                  current.public_dict(), stored.public_dict(), actor)
-        return stored
+    def delete_edge(self, edge_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge:
+        with self._write():
+            return rules.set_edge_deleted(self._tx, edge_id, True, expected_version, actor)
 
-    def delete_edge(self, edge_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Edge:
-        with self._write() as conn:
-            return self._set_edge_deleted_in(conn, edge_id, True, expected_version, actor)
-
-    def restore_edge(self, edge_id: str, *, expected_version: int | None = None, actor: str | None = None) -> Edge:
-        with self._write() as conn:
-            return self._set_edge_deleted_in(conn, edge_id, False, expected_version, actor)
+    def restore_edge(self, edge_id: str, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge:
+        with self._write():
+            return rules.set_edge_deleted(self._tx, edge_id, False, expected_version, actor)
 
     def query_edges(self, *, kind: str | None = None, source: str | None = None, target: str | None = None,
                     include_deleted: bool = False) -> list[Edge]:
@@ -365,7 +328,7 @@ class SQLiteStore:
         if not include_deleted:
             where.append("deleted = 0")
         sql = "SELECT data FROM edges" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        return [Edge.model_validate_json(r["data"]) for r in self._conn.execute(sql, args).fetchall()]
+        return [stored_edge(r["data"]) for r in self._conn.execute(sql, args).fetchall()]
 
     # -- bulk, log --------------------------------------------------------------------------
     def bulk_load(self, nodes: Iterable[Node], edges: Iterable[Edge], *, actor: str | None = None) -> int:
@@ -388,12 +351,11 @@ class SQLiteStore:
         not a change). Returns the revision afterwards.
         """
         with self.batch():
-            conn = self._conn
             for node in nodes:
-                self._put_node(conn, node, insert=True)
+                self._put_node(node, new=True)
             for edge in edges:
-                self._put_edge(conn, edge, insert=True)
-            conn.executemany(
+                self._put_edge(edge, new=True)
+            self._conn.executemany(
                 "INSERT INTO changes(rev, at, actor, op, entity, entity_id, before, after) VALUES (?,?,?,?,?,?,?,?)",
                 [(c.rev, c.at.isoformat(), c.actor, c.op, c.entity, c.entity_id,
                   None if c.before is None else json.dumps(c.before, ensure_ascii=False),
