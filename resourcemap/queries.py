@@ -5,15 +5,9 @@ from .cities import resolve_city
 from .errors import InputError
 from .graph.stores.base import GraphStore, NodeQuery
 from .model import NODE_KINDS, Node
-from .taxonomy import load_taxonomy
+from .taxonomy import expand_category
 
-__all__ = ["list_nodes", "expand_category"]
-
-
-def expand_category(term: str) -> set[str]:
-    """A category id/label/synonym and every category below it."""
-    tax = load_taxonomy()
-    return tax.descendants(tax.resolve(term).category.id)
+__all__ = ["list_nodes"]
 
 
 def list_nodes(store: GraphStore, *, city: str | None = None, kind: str | None = None,

@@ -18,7 +18,7 @@ import yaml
 from .errors import UnknownCategory
 from .textnorm import normalize
 
-__all__ = ["Category", "Taxonomy", "Resolution", "load_taxonomy"]
+__all__ = ["Category", "Taxonomy", "Resolution", "load_taxonomy", "expand_category"]
 
 FitKind = Literal["exact", "label", "synonym"]
 
@@ -129,6 +129,10 @@ class Taxonomy:
             stack.extend(self.children(c))
         return out
 
+    def expand(self, term: str) -> set[str]:
+        """A category id, label or synonym, and every category below it (what "offers *term*" means)."""
+        return self.descendants(self.resolve(term).category.id)
+
     def ancestors(self, category_id: str) -> list[str]:
         """Parents of *category_id*, nearest first."""
         out = []
@@ -162,3 +166,12 @@ def load_taxonomy() -> Taxonomy:
     """The taxonomy shipped with the package (``resourcemap/data/taxonomy.yaml``)."""
     text = resources.files("resourcemap").joinpath("data/taxonomy.yaml").read_text(encoding="utf-8")
     return _from_records(yaml.safe_load(text))
+
+
+def expand_category(term: str) -> set[str]:
+    """A category id/label/synonym and every category below it, in the shipped taxonomy.
+
+    >>> sorted(expand_category("居場所")) == sorted(load_taxonomy().descendants("ibasho"))
+    True
+    """
+    return load_taxonomy().expand(term)

@@ -1,6 +1,6 @@
 """``GET /v1/network``: the agency network of one municipality — nodes, "works with" edges, analyses.
 
-Thin: calls :func:`resourcemap.graph.netview.network_data`. The bundle depends on the catalogue
+Thin: calls :func:`resourcemap.network.views.network_data`. The bundle depends on the catalogue
 only, so it is cached per read-model revision (a few entries in ``state.extras``): a page that
 reloads does not redo betweenness and referral searches until something in the catalogue changes.
 """
@@ -11,8 +11,8 @@ from threading import Lock
 
 from fastapi import APIRouter, Query
 
-from resourcemap.graph.analysis import city_code
-from resourcemap.graph.netview import network_data
+from resourcemap.network.analysis import city_code
+from resourcemap.network.views import network_data
 
 from ..deps import ReadModelDep, StateDep, Viewer
 

@@ -33,7 +33,7 @@ def _human(d: dict[str, Any]) -> str:
 
 
 def run(ctx) -> int:
-    from ..graph.netview import write_network
+    from ..network.views import write_network
     from ..graph.readmodel import ReadModel
     from . import emit
 

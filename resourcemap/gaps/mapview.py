@@ -10,13 +10,13 @@ The page has one layer per category (a radio list: one category at a time), the 
 coloured by status (``gap`` red, ``gap_unlocated`` orange, ``low_access`` yellow, covered
 green by share), the resources that count as blue markers and the development candidates as
 orange-ringed markers, each with a popup. Unit paths carry a CSS class per status
-(``gap-unit`` …) so a browser test can find the rendered gap layer.
+(``gap-unit`` …) so a browser test can find the rendered gap layer. The page is the template
+``templates/gap_map.html``; the analysis reaches its script as a JSON element
+(:func:`resourcemap.render.script_json`), and the script escapes every name it puts into a popup.
 """
 from __future__ import annotations
 
 import base64
-import html
-import json
 import re
 from functools import lru_cache
 from importlib import resources
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..geo import boundary
+from ..render import Markup, render
 from .analysis import GapResult
 from .export import geometry_json, json_safe, status_of
 
@@ -52,11 +53,6 @@ def leaflet_assets() -> tuple[str, str]:
 
     css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
     return js, css
-
-
-def _script_json(data: Any) -> str:
-    """JSON safe inside <script>: no '</' can close the element."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
 def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]:
@@ -104,98 +100,14 @@ def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]
     }
 
 
-_APP_JS = r"""
-(function () {
-  var D = window.GAPMAP;
-  function esc(s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
-    return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]; }); }
-  function metres(v) { return v == null ? '5 km 圏内になし' : Math.round(v) + ' m'; }
-  var map = L.map('map', {zoomSnap: 0.25});
-  if (D.tiles) { L.tileLayer(D.tiles.url, {attribution: D.tiles.attribution, maxZoom: 18}).addTo(map); }
-  var outline = L.geoJSON(D.boundary, {style: {color: '#222', weight: 2, fill: false}, interactive: false}).addTo(map);
-  var overlays = {};
-  if (D.areas) {
-    overlays['エリア境界'] = L.geoJSON(D.areas, {style: {color: '#444', weight: 1.5, dashArray: '4 3', fill: false},
-      onEachFeature: function (f, l) { l.bindTooltip(esc(f.properties.name)); }}).addTo(map);
-  }
-  function styleFor(row) {
-    var st = D.styles[row.s];
-    var op = row.s === 'covered' ? 0.25 + 0.45 * (row.sh == null ? 1 : row.sh) : 0.6;
-    return {className: st.cls, color: '#555', weight: 0.6, fillColor: st.fill, fillOpacity: op};
-  }
-  function unitPopup(p, cat, row) {
-    var h = '<b>' + esc(p.name) + '</b>' + (p.area ? '（' + esc(p.area) + '）' : '') + '<br>' +
-      esc(cat.label) + '：' + esc(D.styles[row.s].label) + '<br>';
-    if (cat.measure === 'coverage') { h += '担当コーディネーター: ' + row.c + ' 人<br>'; }
-    else { h += '最寄り: ' + metres(row.n) + '／' + cat.threshold + ' m 圏内 ' + row.c + ' 件<br>'; }
-    if (row.u) { h += '未充足の相談: ' + row.u + ' 件<br>'; }
-    if (row.k.length) { h += '<u>候補</u><ul>' + row.k.map(function (k) { return '<li>' + esc(k) + '</li>'; }).join('') + '</ul>'; }
-    return h;
-  }
-  var base = {};
-  D.categories.forEach(function (cat, ci) {
-    var group = L.layerGroup();
-    L.geoJSON(D.units, {
-      style: function (f) { return styleFor(cat.rows[f.properties.i]); },
-      onEachFeature: function (f, layer) { layer.bindPopup(unitPopup(f.properties, cat, cat.rows[f.properties.i])); }
-    }).addTo(group);
-    cat.resources.forEach(function (r) {
-      L.circleMarker([r.lat, r.lng], {radius: 6, color: '#08306b', weight: 1.5, fillColor: '#2171b5',
-        fillOpacity: 0.9, className: 'resource-marker'})
-        .bindPopup('<b>' + esc(r.name) + '</b><br>' + esc(r.kind) + '（位置精度: ' + esc(r.precision) + '）').addTo(group);
-    });
-    cat.candidates.forEach(function (c) {
-      L.circleMarker([c.lat, c.lng], {radius: 7, color: '#e66101', weight: 3, fillColor: '#ffffff',
-        fillOpacity: 0.9, className: 'candidate-marker'})
-        .bindPopup('<b>候補: ' + esc(c.name) + '</b><br>' + esc(c.reason)).addTo(group);
-    });
-    var name = esc(cat.label) + '（空白 ' + cat.gaps + '）';
-    base[name] = group;
-    if (ci === D.initial) { group.addTo(map); }
-  });
-  L.control.layers(base, overlays, {collapsed: false}).addTo(map);
-  L.control.scale({imperial: false}).addTo(map);
-  map.fitBounds(outline.getBounds(), {padding: [10, 10]});
-  var legend = L.control({position: 'bottomleft'});
-  legend.onAdd = function () {
-    var div = L.DomUtil.create('div', 'legend');
-    div.innerHTML = Object.keys(D.styles).map(function (k) {
-      return '<i style="background:' + D.styles[k].fill + '"></i>' + esc(D.styles[k].label);
-    }).join('<br>') + '<br><i class="dot res"></i>数えた資源<br><i class="dot cand"></i>開発候補';
-    return div;
-  };
-  legend.addTo(map);
-  document.body.setAttribute('data-gapmap', 'ready');
-})();
-"""
-
-_PAGE_CSS = """
-html, body { height: 100%; margin: 0; font-family: sans-serif; }
-#head { padding: 4px 10px; font-size: 15px; background: #f4f4f4; border-bottom: 1px solid #ccc; }
-#map { position: absolute; top: 30px; bottom: 0; left: 0; right: 0; background: #fafafa; }
-.legend { background: #fff; padding: 6px 8px; font-size: 12px; line-height: 18px; border-radius: 4px; }
-.legend i { width: 14px; height: 14px; float: left; margin-right: 6px; opacity: 0.8; }
-.legend i.dot { border-radius: 50%; width: 10px; height: 10px; margin: 3px 8px 0 2px; }
-.legend i.res { background: #2171b5; border: 1px solid #08306b; }
-.legend i.cand { background: #fff; border: 3px solid #e66101; width: 6px; height: 6px; }
-.leaflet-control-layers-base label { font-size: 12px; }
-"""
 
 
 def render_map(result: GapResult, *, tiles: tuple[str, str] | None = None) -> str:
     """The HTML page (a string). *tiles* = (URL template, attribution) for an online background."""
     js, css = leaflet_assets()
     data = _payload(result, tiles)
-    title = html.escape(data["title"])
-    stamp = html.escape(result.generated_at.isoformat())
-    return (
-        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{title}</title><style>{css}</style><style>{_PAGE_CSS}</style></head><body>"
-        f"<div id=\"head\">{title} — 作成 {stamp}、版 {result.revision}</div><div id=\"map\"></div>"
-        f"<script>{js}</script><script>window.GAPMAP = {_script_json(data)};</script>"
-        f"<script>{_APP_JS}</script></body></html>\n"
-    )
+    return render("gap_map.html", title=data["title"], generated_at=result.generated_at.isoformat(),
+                  revision=result.revision, leaflet_js=Markup(js), leaflet_css=Markup(css), data=data)
 
 
 def write_map(result: GapResult, path: str | Path, *, tiles: tuple[str, str] | None = None) -> Path:

@@ -6,21 +6,23 @@ needs have nothing within reach (area × category table), what could fill the wo
 (top gaps with development candidates), and how sure we are (unmet counts from the matcher,
 resources whose place is not registered, data freshness).
 
-Other analyses add pages through ``extra_sections``: pass :class:`Section` objects or callables
-``fn(result) -> Section | None`` to :func:`render_report`, or register a callable once with
-:func:`register_section` (the network analysis of 多機関協働 is meant to plug in here).
+Other analyses add pages through ``extra_sections``: pass :class:`~resourcemap.render.Section`
+objects or callables ``fn(result) -> Section | None`` to :func:`render_report`, or register a
+callable once with :func:`register_section` (the network analysis of 多機関協働 plugs in here).
+
+The page is the template ``templates/gap_report.html`` (autoescaped, :mod:`resourcemap.render`):
+this module computes the rows, the template writes the HTML.
 """
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..render import Section, render
 from ..taxonomy import load_taxonomy
 from .analysis import GapResult
 from .candidates import Candidate
@@ -28,15 +30,6 @@ from .export import status_of
 
 __all__ = ["Section", "SECTION_HOOKS", "register_section", "area_summary", "top_gaps", "category_candidates",
            "render_report", "write_report"]
-
-
-@dataclass(frozen=True)
-class Section:
-    """An extra report section: a title and trusted HTML (escape your own text)."""
-
-    title: str
-    html: str
-    anchor: str = ""
 
 
 SectionSource = Section | Callable[[GapResult], "Section | None"]
@@ -49,10 +42,6 @@ def register_section(fn: Callable[[GapResult], Section | None]) -> Callable[[Gap
     if fn not in SECTION_HOOKS:
         SECTION_HOOKS.append(fn)
     return fn
-
-
-def _e(v: object) -> str:
-    return html.escape("" if v is None else str(v))
 
 
 def area_summary(result: GapResult) -> pd.DataFrame:
@@ -126,6 +115,10 @@ def _cell_colour(v: float) -> str:
     return "#a6dba0"
 
 
+def _share(v: float) -> dict[str, str]:
+    return {"pct": _pct(v), "colour": _cell_colour(v)}
+
+
 def _unmet_by_category(result: GapResult) -> dict[str, int]:
     """Unmet-need counts summed per category, as the matcher recorded them."""
     tot: dict[str, int] = {}
@@ -134,75 +127,66 @@ def _unmet_by_category(result: GapResult) -> dict[str, int]:
     return tot
 
 
-def _findings(result: GapResult) -> list[str]:
-    out: list[str] = []
+def _findings(result: GapResult) -> list[dict[str, str]]:
+    """The points to read first, each ``{"strong": …, "text": …}`` (the strong part shown in bold)."""
+    out: list[dict[str, str]] = []
     t = result.chome_table
     for info in result.categories:
         sub = t[t["category"] == info.id]
         n_gap, n = int(sub["gap"].sum()), len(sub)
         if info.measure == "coverage":
             if n_gap == n:
-                out.append(f"<b>{_e(info.label)}：担当するコーディネーターが登録されていません</b>"
-                           f"（全{n}町丁目が空白）。配置・養成の検討が必要です。")
+                out.append({"strong": f"{info.label}：担当するコーディネーターが登録されていません",
+                            "text": f"（全{n}町丁目が空白）。配置・養成の検討が必要です。"})
             elif n_gap:
-                out.append(f"{_e(info.label)}：{n_gap}/{n} 町丁目に担当コーディネーターがいません。")
+                out.append({"strong": "", "text": f"{info.label}：{n_gap}/{n} 町丁目に担当コーディネーターがいません。"})
             else:
-                out.append(f"{_e(info.label)}：全町丁目に担当コーディネーターがいます（{len(info.resources)} 人・組織）。")
+                out.append({"strong": "", "text": f"{info.label}：全町丁目に担当コーディネーターがいます"
+                                                  f"（{len(info.resources)} 人・組織）。"})
     none_at_all = [i.label for i in result.categories
                    if i.measure == "distance" and not i.resources and not i.unlocated]
     if none_at_all:
-        out.append("市内に資源が登録されていない分類：" + "、".join(_e(x) for x in none_at_all) + "。")
-    unl = [f"{_e(i.label)}（{len(i.unlocated)}件）" for i in result.categories if i.unlocated]
+        out.append({"strong": "", "text": "市内に資源が登録されていない分類：" + "、".join(none_at_all) + "。"})
+    unl = [f"{i.label}（{len(i.unlocated)}件）" for i in result.categories if i.unlocated]
     if unl:
-        out.append("所在地が市全域としか分からず到達範囲を測れない資源：" + "、".join(unl)
-                   + "。所在地（町丁目）を登録すると空白の判定が正確になります。")
+        out.append({"strong": "", "text": "所在地が市全域としか分からず到達範囲を測れない資源：" + "、".join(unl)
+                    + "。所在地（町丁目）を登録すると空白の判定が正確になります。"})
     if result.unmet:
         best = sorted(_unmet_by_category(result).items(), key=lambda kv: -kv[1])[:3]
-        out.append("マッチングで見つからなかった相談が多い分類：" + "、".join(f"{_e(c)} {k}件" for c, k in best) + "。")
+        out.append({"strong": "", "text": "マッチングで見つからなかった相談が多い分類："
+                                          + "、".join(f"{c} {k}件" for c, k in best) + "。"})
     return out
 
 
-def _category_table(result: GapResult, summary: pd.DataFrame) -> str:
+def _category_rows(result: GapResult, summary: pd.DataFrame) -> list[dict]:
     t = result.chome_table
     city_share = summary.loc["市全体"]  # the share of the whole city's demand within reach, per category
     unmet_tot = _unmet_by_category(result)
     rows = []
     for info in result.categories:
         sub = t[t["category"] == info.id]
-        share = float(city_share[info.id])
-        reach = "担当エリア" if info.measure == "coverage" else f"{info.threshold_m:.0f} m"
         wanted = load_taxonomy().descendants(info.id)
-        unmet = sum(k for c, k in unmet_tot.items() if c in wanted)
-        rows.append(f"<tr><td>{_e(info.label)}<br><small>{_e(info.id)}</small></td><td>{reach}</td>"
-                    f"<td class=n>{len(info.resources)}</td><td class=n>{len(info.unlocated)}</td>"
-                    f"<td class=n style='background:{_cell_colour(share)}'>{_pct(share)}</td>"
-                    f"<td class=n>{int(sub['gap'].sum())}/{len(sub)}</td><td class=n>{unmet}</td></tr>")
-    return ("<table><thead><tr><th>分類</th><th>到達の基準</th><th>数えた資源</th><th>所在地未登録</th>"
-            "<th>圏内の町丁目</th><th>空白の町丁目</th><th>未充足の相談</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+        rows.append({"label": info.label, "id": info.id,
+                     "reach": "担当エリア" if info.measure == "coverage" else f"{info.threshold_m:.0f} m",
+                     "resources": len(info.resources), "unlocated": len(info.unlocated),
+                     "share": _share(float(city_share[info.id])), "gaps": f"{int(sub['gap'].sum())}/{len(sub)}",
+                     "unmet": sum(k for c, k in unmet_tot.items() if c in wanted)})
+    return rows
 
 
-def _area_table(result: GapResult, s: pd.DataFrame) -> str:
+def _area_rows(result: GapResult, s: pd.DataFrame) -> list[dict]:
     """The area × category matrix of *s* (:func:`area_summary` of *result*)."""
-    head = "".join(f"<th class=v><span>{_e(c.label)}</span></th>" for c in result.categories)
-    body = []
-    for name, row in s.iterrows():
-        cells = "".join(f"<td class=n style='background:{_cell_colour(row[c.id])}'>{_pct(row[c.id])}</td>"
-                        for c in result.categories)
-        body.append(f"<tr><th>{_e(name)}</th>{cells}</tr>")
-    level = _e(result.areas.level or "エリア")
-    return (f"<p>各{level}の町丁目のうち、徒歩圏内に資源がある割合（コーディネートは担当者がいる割合）。</p>"
-            f"<table class=matrix><thead><tr><th>{level}</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return [{"name": name, "shares": [_share(row[c.id]) for c in result.categories]} for name, row in s.iterrows()]
 
 
 def _worst_areas(s: pd.DataFrame, category: str, k: int = 3) -> str:
     if category not in s.columns:
         return ""
     col = s[category].drop(index="市全体", errors="ignore").dropna().sort_values()
-    return "、".join(f"{_e(a)} {_pct(v)}" for a, v in col.head(k).items())
+    return "、".join(f"{a} {_pct(v)}" for a, v in col.head(k).items())
 
 
-def _category_gaps_table(result: GapResult, summary: pd.DataFrame) -> str:
+def _category_gap_rows(result: GapResult, summary: pd.DataFrame) -> list[dict]:
     rows = []
     t = result.chome_table
     for info in result.categories:
@@ -211,73 +195,51 @@ def _category_gaps_table(result: GapResult, summary: pd.DataFrame) -> str:
         if not n_gap:
             continue
         cands = category_candidates(result, info.id)
-        sites = [(c, k) for c, k in cands if c.basis != "coordinator"][:4]
-        coords = [c for c, _ in cands if c.basis == "coordinator"][:3]
-        lis = "".join(f"<li><b>{_e(c.name)}</b> — {_e(c.reason)}（空白の{k}単位に届く）</li>" for c, k in sites)
-        if not lis:
-            lis = "<li>圏内に受け皿になりうる既存の場がありません（新規開発が必要）</li>"
-        who = "、".join(_e(c.name) for c in coords) or "担当コーディネーターなし"
-        unl = f"<br><small>所在地未登録 {len(info.unlocated)} 件</small>" if info.unlocated else ""
-        rows.append(f"<tr><td>{_e(info.label)}{unl}</td><td class=n>{n_gap}/{len(sub)}</td>"
-                    f"<td>{_worst_areas(summary, info.id)}</td><td class=n>{int(sub['unmet'].sum())}</td>"
-                    f"<td><ul>{lis}</ul></td><td>{who}</td></tr>")
-    if not rows:
-        return "<p>空白の町丁目はありません。</p>"
-    return ("<table><thead><tr><th>分類</th><th>空白の町丁目</th><th>充足の低いエリア</th><th>未充足</th>"
-            "<th>開発候補（理由）</th><th>調整役</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        rows.append({
+            "label": info.label, "unlocated": len(info.unlocated), "gaps": f"{n_gap}/{len(sub)}",
+            "worst_areas": _worst_areas(summary, info.id), "unmet": int(sub["unmet"].sum()),
+            "sites": [{"name": c.name, "reason": c.reason, "units": k} for c, k in cands if c.basis != "coordinator"][:4],
+            "coordinators": "、".join([c.name for c, _ in cands if c.basis == "coordinator"][:3]),
+        })
+    return rows
 
 
-def _gaps_table(result: GapResult) -> str:
+_STATUS_TEXT = {"gap": "資源なし", "gap_unlocated": "所在地未登録の資源のみ", "low_access": "アクセス下位"}
+
+
+def _gap_rows(result: GapResult) -> list[dict]:
     t = top_gaps(result)
-    if t.empty:
-        return "<p>空白の単位はありません。</p>"
     rows = []
     for k, r in enumerate(t.to_dict("records"), 1):
         cands = result.candidates.get((r["unit_id"], r["category"]), [])
-        lis = "".join(f"<li><b>{_e(c.name)}</b> — {_e(c.reason)}"
-                      + (f"（{round(c.distance_m)} m）" if c.distance_m is not None else "") + "</li>" for c in cands)
         near = "5 km 圏内になし" if r["nearest_m"] is None or math.isnan(r["nearest_m"]) else f"{round(r['nearest_m'])} m"
-        if r["measure"] == "coverage":
-            near = "担当者なし"
-        where = _e(r["unit_name"]) + (f"<br><small>{_e(r['area_name'])}</small>" if r.get("area_name") else "")
-        status = {"gap": "資源なし", "gap_unlocated": "所在地未登録の資源のみ", "low_access": "アクセス下位"}[status_of(r)]
-        rows.append(f"<tr><td class=n>{k}</td><td>{_e(r['category_label'])}</td><td>{where}</td><td>{status}</td>"
-                    f"<td class=n>{near}</td><td class=n>{r['unmet']}</td>"
-                    f"<td>{'<ul>' + lis + '</ul>' if lis else '候補なし（新規開発が必要）'}</td></tr>")
-    return ("<table><thead><tr><th>#</th><th>分類</th><th>場所</th><th>状況</th><th>最寄り</th><th>未充足</th>"
-            "<th>開発候補（理由）</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        rows.append({
+            "rank": k, "category": r["category_label"], "unit": r["unit_name"], "area": r.get("area_name") or "",
+            "status": _STATUS_TEXT[status_of(r)], "nearest": "担当者なし" if r["measure"] == "coverage" else near,
+            "unmet": r["unmet"],
+            "candidates": [{"name": c.name, "reason": c.reason,
+                            "distance": round(c.distance_m) if c.distance_m is not None else None} for c in cands],
+        })
+    return rows
 
 
-def _unmet_table(result: GapResult) -> str:
-    if not result.unmet:
-        return "<p>マッチングの未充足記録はまだありません（記録は町丁目・分類・年代・月の件数のみ）。</p>"
+def _unmet_rows(result: GapResult) -> list[dict]:
     agg: dict[tuple[str, str], int] = {}
     for u in result.unmet:
         place = u.chome or result.areas.names.get(u.area_id or "", u.area_id or "市全域")
         agg[(u.category, place)] = agg.get((u.category, place), 0) + u.count
-    rows = "".join(f"<tr><td>{_e(c)}</td><td>{_e(p)}</td><td class=n>{k}</td></tr>"
-                   for (c, p), k in sorted(agg.items(), key=lambda kv: (-kv[1], kv[0])))
-    return ("<table><thead><tr><th>分類</th><th>町丁目・エリア</th><th>件数</th></tr></thead><tbody>"
-            + rows + "</tbody></table>")
+    return [{"category": c, "place": p, "count": k} for (c, p), k in sorted(agg.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _siting_table(result: GapResult) -> str:
-    rows = []
-    for info in result.categories:
-        for s in info.siting:
-            rows.append(f"<tr><td>{_e(info.label)}</td><td class=n>{s['rank']}</td><td>{_e(s['name'])}</td>"
-                        f"<td class=n>{s['covered_demand']}</td><td>{_e('、'.join(s['covered_chome'][:8]))}"
-                        f"{' ほか' if len(s['covered_chome']) > 8 else ''}</td></tr>")
-    if not rows:
-        return ""
-    return ("<p>空白の町丁目を最も多く徒歩圏に収める場所（最大被覆問題の貪欲解）。</p><table><thead><tr><th>分類</th>"
-            "<th>順</th><th>場所</th><th>新たに届く需要</th><th>届く町丁目</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+def _siting_rows(result: GapResult) -> list[dict]:
+    return [{"category": info.label, "rank": s["rank"], "name": s["name"], "demand": s["covered_demand"],
+             "chome": "、".join(s["covered_chome"][:8]), "more": len(s["covered_chome"]) > 8}
+            for info in result.categories for s in info.siting]
 
 
-def _freshness(result: GapResult) -> str:
+def _freshness(result: GapResult) -> list[tuple[str, object]]:
     f = result.freshness
-    items = [
+    return [
         ("作成日時", result.generated_at.isoformat()), ("カタログの版（revision）", f["revision"]),
         ("この市の登録ノード数", f["nodes"]), ("最終更新", f["updated_max"] or "—"), ("最古の更新", f["updated_min"] or "—"),
         ("確認日（verified_at）のあるノード", f"{f['verified']}（最古 {f['verified_oldest'] or '—'}）"),
@@ -285,66 +247,40 @@ def _freshness(result: GapResult) -> str:
         ("未充足記録の期間", "〜".join(f["unmet_months"]) if f["unmet_months"] else "記録なし"),
         ("位置の扱い", f"{result.options.min_precision} 精度以上で置かれた資源だけ距離を測る"),
     ]
-    return "<table class=kv>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in items) + "</table>"
-
-
-_CSS = """
-@page { size: A4 landscape; margin: 12mm; }
-body { font-family: "IPAexGothic", "IPAGothic", "Noto Sans CJK JP", sans-serif; font-size: 11pt; color: #111; margin: 16px; }
-h1 { font-size: 17pt; margin: 0 0 4px; } h2 { font-size: 13pt; border-bottom: 2px solid #444; margin-top: 18px; }
-table { border-collapse: collapse; margin: 6px 0; page-break-inside: auto; } tr { page-break-inside: avoid; }
-th, td { border: 1px solid #999; padding: 3px 6px; vertical-align: top; font-size: 9.5pt; }
-thead th { background: #eee; } td.n { text-align: right; white-space: nowrap; }
-table.matrix th.v span { writing-mode: vertical-rl; white-space: nowrap; } table.kv th { text-align: left; background: #f4f4f4; }
-ul { margin: 0; padding-left: 1.1em; } small { color: #555; } .meta { color: #444; font-size: 9.5pt; }
-figure { display: inline-block; margin: 4px; page-break-inside: avoid; } figure img { width: 330px; }
-@media print { h2 { page-break-after: avoid; } section.pb { page-break-before: always; } }
-"""
 
 
 def render_report(result: GapResult, *, extra_sections: Iterable[SectionSource] = (),
                   figures: Iterable[str] = ()) -> str:
     """The report as an HTML string. *figures* are image paths (relative to the report) to show at the end."""
-    city = result.city
     summary = area_summary(result)
-    sections: list[tuple[str, str]] = [
-        ("要点", "<ul>" + "".join(f"<li>{x}</li>" for x in _findings(result)) + "</ul>"),
-        ("分類別の充足状況", _category_table(result, summary)),
-        (f"{result.areas.level or 'エリア'} × 分類", _area_table(result, summary)),
-        ("分類ごとの空白と開発候補", _category_gaps_table(result, summary)),
-        ("主な空白（単位別）", _gaps_table(result)),
-        ("マッチングの未充足ニーズ", _unmet_table(result)),
-    ]
-    siting = _siting_table(result)
+    level = result.areas.level or "エリア"
+    sections: list[dict] = [{"title": "要点", "kind": "findings"}, {"title": "分類別の充足状況", "kind": "categories"},
+                            {"title": f"{level} × 分類", "kind": "areas"},
+                            {"title": "分類ごとの空白と開発候補", "kind": "category_gaps"},
+                            {"title": "主な空白（単位別）", "kind": "top_gaps"},
+                            {"title": "マッチングの未充足ニーズ", "kind": "unmet"}]
+    siting = _siting_rows(result)
     if siting:
-        sections.append(("配置案（参考）", siting))
-    sections.append(("データの鮮度", _freshness(result)))
+        sections.append({"title": "配置案（参考）", "kind": "siting"})
+    sections.append({"title": "データの鮮度", "kind": "freshness"})
     for src in [*extra_sections, *SECTION_HOOKS]:
         sec = src(result) if callable(src) else src
         if sec is not None:
-            sections.append((sec.title, sec.html))
+            sections.append({"title": sec.title, "kind": "extra", "html": sec.html, "anchor": sec.anchor})
     figs = list(figures)
     if figs:
-        sections.append(("地図", "".join(f"<figure><img src='{_e(p)}' alt='{_e(p)}'></figure>" for p in figs)))
-    sections.append(("注記", _NOTES.format(unit=_e(result.units.kind))))
-    body = "".join(f"<section{' class=pb' if k in (4, len(sections) - 1) else ''}><h2>{_e(t)}</h2>{h}</section>"
-                   for k, (t, h) in enumerate(sections))
-    return ("<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'>"
-            f"<title>{_e(city.name)} 社会資源の充足状況</title><style>{_CSS}</style></head><body>"
-            f"<h1>{_e(city.pref)}{_e(city.name)} 社会資源の充足状況と開発候補</h1>"
-            f"<p class=meta>重層的支援会議 資料（社会資源の充足状況の把握と開発に向けた検討）— 単位: {_e(result.units.kind)}、"
-            f"作成 {_e(result.generated_at.isoformat())}、カタログ版 {result.revision}</p>{body}</body></html>\n")
-
-
-_NOTES = """<ul>
-<li>到達の基準: 徒歩 800 m（80 m/分で10分）。高齢者向けの分類（地域包括・通いの場・認知症・サロン）は 500 m。
-コーディネートは距離ではなく、担当エリア（covers）に含まれるかで判定。</li>
-<li>単位 {unit} の各点から最寄りの資源までの大円距離（WGS84 球面）。5 km を超える場合は「圏内になし」。</li>
-<li>市全域としか位置が分からない資源は距離に数えず「所在地未登録」として件数を示す（市役所にあるとはみなさない）。</li>
-<li>開発候補: 空白の単位から徒歩圏内にあり、その分類をまだ提供していない拠点・場のうち、運営主体が他所で提供しているもの、
-または提供内容がその分類の受け皿になりうるもの。担当コーディネーターも併記。</li>
-<li>未充足ニーズ: マッチングで圏内に資源が見つからなかった件数（町丁目または圏域・分類・年代・月の集計のみ。個人は記録しない）。</li>
-</ul>"""
+        sections.append({"title": "地図", "kind": "figures"})
+    sections.append({"title": "注記", "kind": "notes"})
+    for k, sec in enumerate(sections):
+        sec.setdefault("anchor", "")
+        sec["page_break"] = k in (4, len(sections) - 1)
+    return render(
+        "gap_report.html", city=result.city, unit=result.units.kind, generated_at=result.generated_at.isoformat(),
+        revision=result.revision, sections=sections, level=level, findings=_findings(result),
+        category_rows=_category_rows(result, summary), category_labels=[c.label for c in result.categories],
+        area_rows=_area_rows(result, summary), category_gap_rows=_category_gap_rows(result, summary),
+        gap_rows=_gap_rows(result), unmet_rows=_unmet_rows(result), siting_rows=siting,
+        freshness=_freshness(result), figures=figs)
 
 
 def write_report(result: GapResult, path: str | Path, *, extra_sections: Iterable[SectionSource] = (),

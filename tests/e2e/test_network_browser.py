@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from resourcemap.graph import netview
+from resourcemap.network import views as netview
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
 

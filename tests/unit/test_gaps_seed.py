@@ -113,7 +113,8 @@ def test_fussa_has_no_coordinator_and_shows_that_gap(rm, catalogue, tmp_path):
     out = tmp_path / "fussa"
     assert main(["--db", str(catalogue), "gaps", "--city", "福生市", "--category", "coordination",
                  "--unit", "mesh500", "--out", str(out)]) == 0
-    data = json.loads(re.search(r"window\.GAPMAP = (\{.*?\});</script>", (out / "map.html").read_text("utf-8")).group(1))
+    page = (out / "map.html").read_text("utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="gapmap-data">(.*?)</script>', page, re.S).group(1))
     layer = data["categories"][0]
     assert layer["id"] == "coordination" and layer["gaps"] == len(layer["rows"]) > 0
     assert {r["s"] for r in layer["rows"]} == {"gap"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from resourcemap.errors import InputError, NotFound
-from resourcemap.graph import analysis as an
+from resourcemap.network import analysis as an
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.model import Edge, Node
 

@@ -11,7 +11,7 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resourcemap.graph import analysis as an
+from resourcemap.network import analysis as an
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.model import Edge, Node
 

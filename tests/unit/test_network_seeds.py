@@ -12,8 +12,8 @@ import json
 import pytest
 
 from resourcemap.cities import CITIES
-from resourcemap.graph import analysis as an
-from resourcemap.graph.netview import network_data
+from resourcemap.network import analysis as an
+from resourcemap.network.views import network_data
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
 

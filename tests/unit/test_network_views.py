@@ -8,7 +8,7 @@ import re
 import pytest
 
 from resourcemap.cli import main
-from resourcemap.graph import netview
+from resourcemap.network import views as netview
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
 

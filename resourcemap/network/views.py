@@ -2,26 +2,28 @@
 
 Why one bundle (:func:`network_data`): the CLI (``resourcemap network``), the API
 (``GET /v1/network``), the HTML page, the tables and the meeting-report section all show the same
-analyses of :mod:`resourcemap.graph.analysis`; building them once keeps the five outputs in step.
+analyses of :mod:`resourcemap.network.analysis`; building them once keeps the five outputs in step.
 
 The HTML page is built with pyvis (nodes, edges, options) and rendered through our own template
-(``netview.html``) that inlines vis-network's JS/CSS from the pyvis package's own ``lib/`` folder —
+(``templates/network.html``) that inlines vis-network's JS/CSS from the pyvis package's own ``lib/`` folder —
 pyvis's default template links Bootstrap and vis-network from CDNs, which a 庁内 network without
 internet access (or a file opened from a USB stick) cannot load.
 """
 from __future__ import annotations
 
 import csv
-import html
 import json
 import math
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import networkx as nx
 
 from ..cities import resolve_city
+from ..errors import NotFound
+from ..render import Markup, Section, render
 from . import analysis as an
 
 __all__ = ["KIND_LABELS", "EDGE_LABELS", "BUNYA_COLOURS", "network_data", "network_tables", "write_tables",
@@ -48,7 +50,6 @@ _SHAPES = {"agency": "dot", "hub": "square", "place": "triangle", "subsidy_group
            "coordinator": "star", "department": "diamond", "meeting": "hexagon", "program": "dot"}
 _SYMBOLS = {"agency": "●", "hub": "■", "place": "▲", "subsidy_group": "▼", "coordinator": "★", "department": "◆",
             "meeting": "⬢", "program": "◌"}  # how the legend draws each shape
-_TEMPLATE = Path(__file__).with_name("netview.html")
 _REFER_CATEGORY = "consult"
 _MISSING = {"no_coordinator": "（区域のコーディネーターがいない）", "unreachable": "（つながりのある相談機関がない）"}  # referral tables name the 相談機関 to connect to
 
@@ -295,97 +296,72 @@ def _vendored() -> tuple[str, str]:
     return (lib / "vis-network.min.js").read_text(encoding="utf-8"), (lib / "vis-network.css").read_text(encoding="utf-8")
 
 
-def _script_json(value: Any) -> str:
-    """JSON safe inside <script>: no '</' can close the element."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
-
-
 def network_html(data: dict[str, Any]) -> str:
-    """A self-contained interactive page (no external requests) for the bundle of :func:`network_data`."""
-    from jinja2 import Template
+    """A self-contained interactive page (no external requests) for the bundle of :func:`network_data`.
 
+    The graph reaches the page's script as ``<script type="application/json">`` elements
+    (:func:`resourcemap.render.script_json`), so no name in the catalogue can end or comment out a script.
+    """
     net = _pyvis_network(data)
     nodes, edges, _, _, _, options = net.get_network_data()
     js, css = _vendored()
     legend_kinds = [(k, KIND_LABELS[k], _SYMBOLS[k]) for k in KIND_LABELS]
-    return Template(_TEMPLATE.read_text(encoding="utf-8"), autoescape=True).render(
-        title=f"{data['city']['name']} 多機関協働ネットワーク", city=data["city"], level=data["level"] or "",
-        areas=data["areas"], pillars=an.FIVE_PILLARS, colours=BUNYA_COLOURS, legend_kinds=legend_kinds,
-        summary=data["metrics"]["summary"], report=network_report_fragment(data),
-        vis_js=js, vis_css=css, nodes_json=_script_json(nodes), edges_json=_script_json(edges),
-        options_json=options.replace("</", "<\\/"), citywide=an.CITYWIDE)
+    return render(
+        "network.html", title=f"{data['city']['name']} 多機関協働ネットワーク", city=data["city"],
+        level=data["level"] or "", areas=data["areas"], pillars=an.FIVE_PILLARS, colours=BUNYA_COLOURS,
+        legend_kinds=legend_kinds, summary=data["metrics"]["summary"], report=network_report_fragment(data),
+        vis_js=Markup(js), vis_css=Markup(css), nodes=nodes, edges=edges, options=json.loads(options),
+        citywide=an.CITYWIDE)
 
 
 # -- the meeting-report section -------------------------------------------------------------------------
-def _table(headers: list[str], rows: list[list[Any]], empty: str) -> str:
-    if not rows:
-        return f"<p class='none'>{html.escape(empty)}</p>"
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def network_report_fragment(data: dict[str, Any], *, top: int = 10) -> str:
-    """The findings of the bundle as an HTML fragment (escaped), for the page and the meeting report."""
+def _report_context(data: dict[str, Any], top: int) -> dict[str, Any]:
     idx = {n["id"]: n["name"] for n in data["nodes"]}
     idx.update({a["id"]: a["name"] for a in data["areas"]})
     m, s = data["metrics"], data["metrics"]["summary"]
-    holes = {by: [c for c in m["coverage"][by] if c["status"] == "empty"] for by in ("bunya", "pillar")}
-    facts = [
-        f"組織・事業 {s['nodes']} 件、「一緒に動く」組み合わせ {s['edges']} 組。つながりのまとまり {s['components']} 個"
-        f"（最大 {s['largest_component']} 件、孤立 {s['isolated']} 件）。",
-        f"抜けると分断が起きる組織（関節点） {s['articulation_points']} 件、うち分野間のつながりを断つもの "
-        f"{s['bunya_separators']} 件。",
-        f"コーディネーター {s['coordinators']} 件（相談支援包括化推進員の配置部署 {s['suishin_departments']} 件）。"
-        f"担当のいない区域 {s['uncovered_areas']} / {s['areas']}。",
-        f"空白のセル: 区域×分野 {s['coverage_holes']['bunya']} 件、区域×柱 {s['coverage_holes']['pillar']} 件。",
-    ]
-    parts = ["<ul>" + "".join(f"<li>{html.escape(f)}</li>" for f in facts) + "</ul>"]
-    parts.append("<h3>コーディネーターのいない区域</h3>" + _table(
-        ["区域"], [[a["name"]] for a in m["uncovered_areas"]], "すべての区域にコーディネーターがいます。"))
-    parts.append("<h3>分野をつなぐ唯一の結節点（関節点）</h3>" + _table(
-        ["組織", "種別", "切り離される組織数", "分断後の数", "つながりを失う分野の組"],
-        [[x["name"], KIND_LABELS.get(x["kind"], x["kind"]), x["cut_off"], x["parts"],
-          "、".join("×".join(p) for p in x["split"]) or "—"]
-         for x in m["separators"][:top]], "関節点はありません。"))
-    parts.append("<h3>媒介中心性（機関・部署）</h3>" + _table(
-        ["組織", "種別", "媒介中心性", "推進員配置"],
-        [[b["name"], KIND_LABELS.get(b["kind"], b["kind"]), f"{b['score']:.3f}", "○" if b["suishin"] else ""]
-         for b in m["betweenness"][:top]], "機関・部署がありません。"))
-    parts.append("<h3>空白のセル（区域×分野・区域×柱）</h3>" + _table(
-        ["区域", "分野・柱"], [[c["area"], c["column"]] for by in ("bunya", "pillar") for c in holes[by]],
-        "空白のセルはありません。"))
-    parts.append("<h3>コーディネーターの負担</h3>" + _table(
-        ["コーディネーター", "人数", "担当区域", "区域の資源", "1人あたり", "連携先"],
-        [[c["name"], c["staff"], len(c["areas"]), c["resources"], c["resources_per_staff"], len(c["partners"])]
-         for c in m["coordinator_load"]], "コーディネーターが登録されていません。"))
-    parts.append("<h3>どこにつなぐか（区域のコーディネーターから各分野の相談機関まで）</h3>" + _table(
-        ["区域", "分野", "つなぎ先", "段数", "経路"],
-        [[r["area"], r["bunya"], r["target"]["name"] if r["target"] else _MISSING[r["missing"]],
-          r["hops"] if r["hops"] is not None else "—", _path_text(idx, r["path"])] for r in m["referrals"]],
-        "区域がありません。"))
-    return "\n".join(parts)
+    return {
+        "city": data["city"],
+        "facts": [
+            f"組織・事業 {s['nodes']} 件、「一緒に動く」組み合わせ {s['edges']} 組。つながりのまとまり {s['components']} 個"
+            f"（最大 {s['largest_component']} 件、孤立 {s['isolated']} 件）。",
+            f"抜けると分断が起きる組織（関節点） {s['articulation_points']} 件、うち分野間のつながりを断つもの "
+            f"{s['bunya_separators']} 件。",
+            f"コーディネーター {s['coordinators']} 件（相談支援包括化推進員の配置部署 {s['suishin_departments']} 件）。"
+            f"担当のいない区域 {s['uncovered_areas']} / {s['areas']}。",
+            f"空白のセル: 区域×分野 {s['coverage_holes']['bunya']} 件、区域×柱 {s['coverage_holes']['pillar']} 件。",
+        ],
+        "uncovered": [[a["name"]] for a in m["uncovered_areas"]],
+        "separators": [[x["name"], KIND_LABELS.get(x["kind"], x["kind"]), x["cut_off"], x["parts"],
+                        "、".join("×".join(p) for p in x["split"]) or "—"] for x in m["separators"][:top]],
+        "betweenness": [[b["name"], KIND_LABELS.get(b["kind"], b["kind"]), f"{b['score']:.3f}", "○" if b["suishin"] else ""]
+                        for b in m["betweenness"][:top]],
+        "holes": [[c["area"], c["column"]] for by in ("bunya", "pillar") for c in m["coverage"][by] if c["status"] == "empty"],
+        "load": [[c["name"], c["staff"], len(c["areas"]), c["resources"], c["resources_per_staff"], len(c["partners"])]
+                 for c in m["coordinator_load"]],
+        "referrals": [[r["area"], r["bunya"], r["target"]["name"] if r["target"] else _MISSING[r["missing"]],
+                       r["hops"] if r["hops"] is not None else "—", _path_text(idx, r["path"])] for r in m["referrals"]],
+    }
+
+
+def network_report_fragment(data: dict[str, Any], *, top: int = 10) -> Markup:
+    """The findings of the bundle as an HTML fragment (escaped), for the page and the meeting report."""
+    return Markup(render("network_report.html", section=False, **_report_context(data, top)))
 
 
 def network_report_section(graph: nx.MultiDiGraph, city: str, *, level: str | None = None,
-                           data: dict[str, Any] | None = None) -> str:
-    """An HTML ``<section>`` for the gap engineer's meeting report (``extra_sections`` hook)."""
+                           data: dict[str, Any] | None = None) -> Markup:
+    """An HTML ``<section>`` for any report: the findings under the municipality's title."""
     data = data or network_data(graph, city, level=level)
-    title = html.escape(f"{data['city']['name']} 多機関協働ネットワーク")
-    return (f"<section class='network' id='network-{data['city']['code']}'><h2>{title}</h2>\n"
-            f"{network_report_fragment(data)}\n</section>")
+    return Markup(render("network_report.html", section=True, **_report_context(data, 10)))
 
 
-def gap_report_section(graph: nx.MultiDiGraph):
+def gap_report_section(graph: nx.MultiDiGraph) -> Callable[[Any], Section | None]:
     """An ``extra_sections`` entry for the gap meeting report (:func:`resourcemap.gaps.report.render_report`):
     a callable ``fn(result) -> Section`` adding this analysis for the report's municipality.
 
-    Why a factory: a :class:`~resourcemap.gaps.analysis.GapResult` carries the city but not the graph.
+    Why a factory: a gap result carries the city but not the graph.
     """
-    from ..errors import NotFound
-    from ..gaps.report import Section
-
-    def section(result) -> Section | None:
+    def section(result: Any) -> Section | None:
         try:
             data = network_data(graph, result.city.code)
         except NotFound:  # nothing of this city in the catalogue: the gap report stands on its own

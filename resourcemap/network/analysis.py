@@ -40,7 +40,7 @@ import networkx as nx
 from ..cities import resolve_city
 from ..errors import InputError, NotFound
 from ..model import BUNYA_OF_CODE, PILLAR_OF_CODE, RESOURCE_KINDS, Node
-from ..queries import expand_category
+from ..taxonomy import expand_category
 
 __all__ = [
     "BUNYA", "FIVE_PILLARS", "WORKS_WITH", "ACTOR_KINDS", "CITYWIDE",
