@@ -10,7 +10,7 @@ value can end the element (``</script>``), open a comment that swallows it (``<!
 break a JavaScript string. Pages read it with ``JSON.parse(el.textContent)``.
 
 >>> script_json({"name": "</script><!--<script>&\\u2028"})
-Markup('{"name": "\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u003cscript\\\\u003e\\\\u0026\\\\u2028"}')
+Markup('{"name":"\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u003cscript\\\\u003e\\\\u0026\\\\u2028"}')
 >>> render_string("<p>{{ name }}</p>", name="<b>居場所</b>")
 '<p>&lt;b&gt;居場所&lt;/b&gt;</p>'
 """
