@@ -1,68 +1,52 @@
 """The FastAPI application factory.
 
 Why a factory: tests and ``resourcemap serve`` build apps over different stores; nothing
-opens a database or reads settings at import time.
+opens a database or reads settings at import time. The services are opened when the app
+starts (:class:`api.state.AppState`), and every router is listed here, in order — no router
+or hook is found by name at run time.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from resourcemap import __version__
-
-from . import openapi, problems
-from .deps import AppState
 from resourcemap.config import Settings, load
+
+from . import auth, openapi, problems
+from .routes import audit, corrections, edges, gaps, io, keys, match, meta, network, nodes, pages
+from .state import AppState
 
 log = logging.getLogger("resourcemap.api")
 
-#: Route modules (``api/routes/<name>.py`` exposing ``router``); missing ones are skipped.
-ROUTERS = ["meta", "nodes", "edges", "match", "gaps", "network", "audit", "io", "keys", "pages"]
-
-
-def _open_state(settings: Settings) -> AppState:
-    from resourcemap.graph.readmodel import ReadModel
-    from resourcemap.graph.stores import open_store
-
-    store = open_store(settings=settings)
-    return AppState(settings=settings, store=store, readmodel=ReadModel(store), extras={})
+#: Every router of the app, in the order their routes are matched and documented.
+ROUTERS: tuple[APIRouter, ...] = (meta.router, nodes.router, corrections.router, edges.router, match.router,
+                                  gaps.router, network.router, audit.router, io.router, keys.router, pages.router)
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
-    """Build the app. Pass ``state`` to serve an already-open store (tests)."""
+    """Build the app over *settings* (default: :func:`resourcemap.config.load`), or over an open *state*."""
     settings = settings or (state.settings if state else load())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "rm", None) is None:
-            app.state.rm = _open_state(settings)
-        for hook in getattr(app.state, "startup_hooks", []):
-            hook(app.state.rm)
+        if app.state.services is None:
+            app.state.services = AppState.open(settings)
         yield
         if state is None:
-            app.state.rm.readmodel.close()
-            app.state.rm.store.close()
+            app.state.services.close()
+            app.state.services = None
 
     app = FastAPI(title="resourcemap API", version=__version__, lifespan=lifespan,
                   description="社会資源・支援機関のグラフ地図 — resource graph for 重層的支援体制整備事業. "
                               "All /v1 routes need `Authorization: Bearer <key>`.")
-    app.state.rm = state
-    app.state.startup_hooks = []
+    app.state.services = state
     problems.install(app)
     openapi.install(app)
-    for name in ROUTERS:
-        try:
-            mod = importlib.import_module(f".routes.{name}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.endswith(f"routes.{name}"):
-                continue
-            raise
-        app.include_router(mod.router)
-        setup = getattr(mod, "setup", None)
-        if setup is not None:
-            setup(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    auth.install(app)  # the guard (401/413 before any route runs) and the error responses in OpenAPI
     return app

@@ -4,7 +4,8 @@ Why a guard in front of the routes as well as a dependency: the guard (:class:`G
 ASGI) answers 401 for every ``/v1`` path *before* the body is read or validated — so an
 unauthenticated caller learns nothing, not even whether its JSON parses — and answers 413
 for an oversized body before it is buffered. The route dependency (:func:`authenticate`,
-used by ``Viewer``/``Editor``/``Admin`` in :mod:`api.deps`) then checks the role (403).
+used by ``Viewer``/``Editor``/``Admin`` in :mod:`api.deps`) then checks the role (403). The key
+ring is the app's (:class:`api.state.AppState`); this module imports no route or dependency.
 
 Status codes (CONTRACT.md): 401 with ``WWW-Authenticate: Bearer`` when the key is missing,
 malformed, unknown or revoked; 403 when the key's role is too low. Keys are never logged:
@@ -21,10 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from resourcemap.keys import KeyInfo, KeyRing, role_at_least
 
 from . import problems
-from .deps import AppState, Caller
-from .extras import aux_db, lazy
+from .state import AppState, Caller
 
-__all__ = ["authenticate", "keyring", "install", "Guard", "AuthFailed"]
+__all__ = ["authenticate", "install", "Guard", "AuthFailed"]
 
 _REALM = 'Bearer realm="resourcemap"'
 _ROLE_LABEL = {"viewer": "閲覧 (viewer)", "editor": "編集 (editor)", "admin": "管理 (admin)"}
@@ -36,11 +36,6 @@ class AuthFailed(Exception):
     def __init__(self, status: int, detail: str, challenge: str) -> None:
         super().__init__(detail)
         self.status, self.detail, self.challenge = status, detail, challenge
-
-
-def keyring(state: AppState) -> KeyRing:
-    """The app's key ring (opened once on the auxiliary tables named by the settings)."""
-    return lazy(state, "keyring", lambda st: KeyRing(aux_db(st)))
 
 
 def _bearer(headers: Any) -> str | None:
@@ -81,7 +76,7 @@ def authenticate(request: Request, state: AppState, role: str) -> Caller:
     """The caller behind the request's key, if it holds *role* or higher (else 401/403)."""
     info = getattr(request.state, "api_key", None)
     if info is None:  # the guard did not run (app built without it): check here
-        info = _resolve(keyring(state), _bearer(request.headers))
+        info = _resolve(state.keyring, _bearer(request.headers))
     return _check_role(info, role)
 
 
@@ -96,10 +91,10 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state: AppState = scope["app"].state.rm
+        state: AppState = scope["app"].state.services
         if scope["path"].startswith("/v1/") or scope["path"] == "/v1":
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            ring = keyring(state)
+            ring = state.keyring
             token = _bearer(headers)
             try:
                 cached = ring.lookup_cached(token) if token else False

@@ -1,35 +1,22 @@
-"""Typed dependencies for route handlers: the app state, the store, the read model, the caller."""
+"""Typed dependencies for route handlers: the app's services, the store, the read model, the caller."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Callable
+from typing import Annotated, Callable
 
 from fastapi import Depends, Request
 
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.base import GraphStore
 
-from resourcemap.config import Settings
+from .auth import authenticate
+from .state import AppState, Caller
 
-
-@dataclass
-class AppState:
-    settings: Settings
-    store: GraphStore
-    readmodel: ReadModel
-    extras: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: the key's name and role (never the key itself)."""
-
-    name: str
-    role: str
+__all__ = ["get_state", "get_store", "get_readmodel", "require_role", "StateDep", "StoreDep", "ReadModelDep",
+           "Viewer", "Editor", "Admin", "AppState", "Caller"]
 
 
 async def get_state(request: Request) -> AppState:
-    return request.app.state.rm
+    return request.app.state.services
 
 
 async def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStore:
@@ -42,8 +29,7 @@ async def get_readmodel(state: Annotated[AppState, Depends(get_state)]) -> ReadM
 
 
 def require_role(role: str) -> Callable[..., Caller]:
-    """Dependency factory: the caller must hold *role* or higher (implemented by api.auth)."""
-    from .auth import authenticate
+    """Dependency factory: the caller must hold *role* or higher (checked by :func:`api.auth.authenticate`)."""
 
     async def dep(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Caller:
         return authenticate(request, state, role)

@@ -2,15 +2,12 @@
 
 Thin: checks the query, calls :func:`resourcemap.gaps.analyse` and renders with
 :func:`resourcemap.gaps.export.feature_collection`. Results are cached per read-model revision
-and minute (a handful of entries in ``state.extras``): a map that polls does not redo the
-analysis, and unmet-need counts, which change without a catalogue revision, are at most a
-minute old.
+and minute (``state.gaps_cache``): a map that polls does not redo the analysis, and unmet-need
+counts, which change without a catalogue revision, are at most a minute old.
 """
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
-from threading import Lock
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -22,9 +19,7 @@ from ..deps import ReadModelDep, StateDep, Viewer
 
 router = APIRouter(tags=["gaps"])
 
-_CACHE_SIZE = 16
 _CACHE_SECONDS = 60
-_lock = Lock()
 
 
 @router.get("/v1/gaps", summary="Gap map: units × categories with nearest distance, counts, gap flag, candidates",
@@ -37,16 +32,7 @@ def get_gaps(_: Viewer, state: StateDep, rm: ReadModelDep,
              threshold_m: float | None = Query(None, gt=0, le=50_000, description="walking reach for every category"),
              ) -> JSONResponse:
     options = GapOptions(categories=tuple(category or ()), unit=unit, threshold_m=threshold_m)
-    key = (rm.revision, int(time.monotonic() // _CACHE_SECONDS), city, options)
-    cache: OrderedDict = state.extras.setdefault("gaps_cache", OrderedDict())
-    with _lock:
-        body = cache.get(key)
-        if body is not None:
-            cache.move_to_end(key)
-    if body is None:
-        body = feature_collection(analyse(rm, city, options, aux_path=state.settings.aux_db))
-        with _lock:
-            cache[key] = body
-            while len(cache) > _CACHE_SIZE:
-                cache.popitem(last=False)
+    key = (int(time.monotonic() // _CACHE_SECONDS), city, options)
+    body = state.gaps_cache.get(rm.revision, key, lambda: feature_collection(
+        analyse(rm, city, options, aux_path=state.settings.aux_db)))
     return JSONResponse(body, media_type="application/geo+json")

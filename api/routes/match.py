@@ -7,31 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from resourcemap.match import MatchRequest, UnmetLog, match_household, request_city_code
+from resourcemap.match import MatchRequest, match_household, request_city_code
 
-from ..deps import AppState, ReadModelDep, StateDep, Viewer
-from ..extras import aux_db, lazy
+from ..deps import ReadModelDep, StateDep, Viewer
 
 router = APIRouter(tags=["match"])
-
-_EXTRA_KEY = "unmet_log"
 
 _EXAMPLE = {"city": "府中市", "location": {"address": "白糸台三丁目"},
             "members": [{"age": 52, "needs": ["ひきこもり", "居場所"]}, {"age": 83, "needs": ["介護予防"]}],
             "max_distance_m": 2000, "limit": 5}
-
-
-def unmet_log(state: AppState) -> UnmetLog:
-    """The app's unmet-need log (``AppState.extras``), opened on first use."""
-    return lazy(state, _EXTRA_KEY, lambda st: UnmetLog(aux_db(st)))
-
-
-def setup(app: FastAPI) -> None:
-    """Open the unmet log when the app starts (so the first match does not pay for it)."""
-    app.state.startup_hooks.append(unmet_log)
 
 
 @router.post("/v1/match", summary="A household's needs → eligible resources nearby, a team, unmet needs",
@@ -40,7 +27,7 @@ def setup(app: FastAPI) -> None:
                                              "支援チーム and coordinators (CONTRACT.md)"}},
              openapi_extra={"requestBody": {"content": {"application/json": {"example": _EXAMPLE}}}})
 async def post_match(body: MatchRequest, _: Viewer, state: StateDep, rm: ReadModelDep) -> JSONResponse:
-    data = match_household(rm, body, unmet_log=unmet_log(state))
+    data = match_household(rm, body, unmet_log=state.unmet)
     return JSONResponse(data)
 
 
@@ -48,5 +35,5 @@ async def post_match(body: MatchRequest, _: Viewer, state: StateDep, rm: ReadMod
 def get_unmet(_: Viewer, state: StateDep, city: str = Query(..., description="name or code"),
               month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$")) -> dict[str, Any]:
     code = request_city_code(city)
-    rows = unmet_log(state).counts(code, month)
+    rows = state.unmet.counts(code, month)
     return {"city": code, "items": rows, "total": sum(r["count"] for r in rows)}

@@ -1,13 +1,10 @@
 """``GET /v1/network``: the agency network of one municipality — nodes, "works with" edges, analyses.
 
 Thin: calls :func:`resourcemap.network.views.network_data`. The bundle depends on the catalogue
-only, so it is cached per read-model revision (a few entries in ``state.extras``): a page that
+only, so it is cached per read-model revision (``state.network_cache``): a page that
 reloads does not redo betweenness and referral searches until something in the catalogue changes.
 """
 from __future__ import annotations
-
-from collections import OrderedDict
-from threading import Lock
 
 from fastapi import APIRouter, Query
 
@@ -17,9 +14,6 @@ from resourcemap.network.views import network_data
 from ..deps import ReadModelDep, StateDep, Viewer
 
 router = APIRouter(tags=["network"])
-
-_CACHE_SIZE = 8
-_lock = Lock()
 
 
 @router.get("/v1/network", summary="Agency network: nodes, edges, metrics (silos, separators, coverage, referrals)")
@@ -31,14 +25,4 @@ def get_network(_: Viewer, state: StateDep, rm: ReadModelDep,
     betweenness and component; ``edges``: the catalogue edges that count as "works with";
     ``metrics``: components, articulation points, bridges, betweenness, coordinator load,
     uncovered areas, the area×分野 / area×pillar coverage and referral chains (docs/network.md)."""
-    key = (rm.revision, city_code(city), level)
-    cache: OrderedDict = state.extras.setdefault("network_cache", OrderedDict())
-    with _lock:
-        data = cache.get(key)
-    if data is None:
-        data = network_data(rm.graph, city, level=level)
-        with _lock:
-            cache[key] = data
-            while len(cache) > _CACHE_SIZE:
-                cache.popitem(last=False)
-    return data
+    return state.network_cache.get(rm.revision, (city_code(city), level), lambda: network_data(rm.graph, city, level=level))

@@ -23,10 +23,8 @@ from ..catalogue_schemas import NodeCreate, NodeOut, NodePage, NodePatch
 from ..concurrency import expected_version, versioned
 from ..deps import Editor, StoreDep, Viewer
 from ..openapi import JsonObject, json_body
-from . import corrections
 
 router = APIRouter(tags=["nodes"])
-router.include_router(corrections.router)
 
 MAX_LIMIT = 1000
 IfMatch = Annotated[str | None, Header(description='the ETag of the version the change is based on, e.g. "3"')]

@@ -17,8 +17,7 @@ from resourcemap.errors import ResourcemapError
 from resourcemap.keys import role_at_least
 from resourcemap.render import render
 
-from ..auth import keyring
-from ..deps import ReadModelDep, StateDep
+from ..deps import AppState, ReadModelDep, StateDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,9 +29,9 @@ def _page(template: str, title: str, status: int = 200, **context) -> HTMLRespon
     return HTMLResponse(render(f"pages/{template}", title=title, **context), status_code=status)
 
 
-def _signed_in(request: Request, state) -> bool:
+def _signed_in(request: Request, state: AppState) -> bool:
     token = request.cookies.get(COOKIE)
-    info = keyring(state).verify(token) if token else None
+    info = state.keyring.verify(token) if token else None
     return info is not None and role_at_least(info.role, "viewer")
 
 
@@ -47,7 +46,7 @@ def index(request: Request, state: StateDep) -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, state: StateDep, key: str = Form(..., max_length=200)) -> HTMLResponse:
-    info = keyring(state).verify(key.strip())
+    info = state.keyring.verify(key.strip())
     if info is None:
         return _page("login.html", "resourcemap", status=401, message="鍵が正しくないか、失効しています。")
     resp = RedirectResponse("/", status_code=303)
@@ -148,15 +147,13 @@ async def match_submit(city: str, request: Request, state: StateDep, rm: ReadMod
 
     from resourcemap.match import MatchRequest, match_household
 
-    from .match import unmet_log
-
     c, refusal = _guard(request, state, city)
     if refusal is not None:
         return refusal
     form = {k: str(v)[:200] for k, v in (await request.form()).items()}
     try:
         req = MatchRequest.model_validate(_match_request(c.code, form))
-        data = match_household(rm, req, unmet_log=unmet_log(state))
+        data = match_household(rm, req, unmet_log=state.unmet)
     except ValidationError:
         return _match_page(c.code, c.name, form, message="入力を確認してください（世帯員のニーズを一つ以上）。", status=422)
     except ResourcemapError as exc:

@@ -1,18 +1,21 @@
 """The ``resourcemap`` command: a thin layer over the library.
 
 Why a package: each command lives in its own module (``cmd_<name>.py``) with a
-``register(subparsers, common)`` function; :data:`COMMANDS` lists them. Every command takes
+``register(subparsers, common)`` function; :data:`COMMANDS` lists the modules themselves, in
+the order ``--help`` shows them (nothing is found by name at run time). Every command takes
 ``--db`` and ``--json``; bad input exits 2 with one line on stderr (CONTRACT.md).
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import ResourcemapError, StoreError
+from . import (cmd_export, cmd_gaps, cmd_import_, cmd_init, cmd_keys, cmd_match, cmd_migrate, cmd_network, cmd_nodes,
+               cmd_serve, cmd_unmet)
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -21,8 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["main", "COMMANDS", "emit", "Context"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS: list[str] = ["init", "serve", "nodes", "keys", "match", "unmet", "gaps", "network", "import_",
-                       "export", "migrate"]
+COMMANDS: tuple[ModuleType, ...] = (cmd_init, cmd_serve, cmd_nodes, cmd_keys, cmd_match, cmd_unmet, cmd_gaps,
+                                    cmd_network, cmd_import_, cmd_export, cmd_migrate)
 
 
 class Context:
@@ -87,14 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "Japanese municipalities")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
-        try:
-            mod = importlib.import_module(f".cmd_{name}", __name__)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.endswith(f"cmd_{name}"):
-                continue  # a command not built yet
-            raise
-        mod.register(sub, common)
+    for command in COMMANDS:
+        command.register(sub, common)
     return parser
 
 

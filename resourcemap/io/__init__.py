@@ -2,7 +2,7 @@
 
 Modules, one job each: :mod:`.fields` (the spreadsheet's columns and cell rules),
 :mod:`.records` (files → records with row/column), :mod:`.hsds` (the Open Referral mapping
-and schema validation), :mod:`.plan` (per-row report, then ONE transaction),
+and schema validation), :mod:`.readers` (which reader for which format), :mod:`.plan` (per-row report, then ONE transaction),
 :mod:`.export` (writers). :func:`import_file` is what the CLI and the API call.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Literal
 from ..graph.stores.base import GraphStore
 from .export import MEDIA_TYPES, SUFFIXES, export_bytes, write_export
 from .plan import ImportFailed, ImportPlan, Progress, apply_plan, plan_import
-from .records import read_records
+from .readers import read_records
 
 __all__ = ["import_file", "ImportFailed", "ImportPlan", "plan_import", "apply_plan", "read_records",
            "export_bytes", "write_export", "MEDIA_TYPES", "SUFFIXES"]

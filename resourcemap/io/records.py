@@ -3,7 +3,9 @@
 Why records and not nodes: an import must report *every* problem with the row and the
 column the user typed it in, before anything is written. A :class:`Record` keeps the raw
 values under canonical field names plus the label of the column each came from; the
-planner (:mod:`resourcemap.io.plan`) turns records into nodes and reports per row.
+planner (:mod:`resourcemap.io.plan`) turns records into nodes and reports per row. Which reader
+reads which format is :mod:`resourcemap.io.readers`'s (so the HSDS reader, which builds records
+too, and this module do not import each other).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Any, Literal
 from ..errors import InputError
 from .fields import OUTPUT_ONLY, canonical_header
 
-__all__ = ["Record", "RecordSet", "Format", "detect_format", "read_records", "read_csv", "read_geojson",
+__all__ = ["Record", "RecordSet", "Format", "detect_format", "read_csv", "read_geojson",
            "decode_text", "load_json"]
 
 Format = Literal["csv", "geojson", "hsds"]
@@ -75,21 +77,6 @@ def detect_format(data: bytes, name: str | None = None) -> Format:
             return "geojson"
         return "hsds"
     return "csv"
-
-
-def read_records(data: bytes, fmt: Format | Literal["auto"] = "auto", name: str = "upload") -> RecordSet:
-    """Parse an import file of any supported format."""
-    if fmt == "auto":
-        fmt = detect_format(data, name)
-    if fmt == "csv":
-        return read_csv(data, name)
-    if fmt == "geojson":
-        return read_geojson(data, name)
-    if fmt == "hsds":
-        from .hsds import read_hsds
-
-        return read_hsds(data, name)
-    raise InputError(f"形式 {fmt!r} には対応していません（csv, geojson, hsds）。")
 
 
 def _map_headers(headers: list[str], errors: list[dict[str, Any]], row: int) -> list[str | None]:

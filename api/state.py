@@ -1,0 +1,119 @@
+"""The app's services, opened once at start-up and held in one typed object.
+
+Why typed and eager: a route asks for ``state.keyring`` or ``state.unmet`` and an editor's "go to
+definition" lands here; nothing is looked up by name at run time, and a bad auxiliary file fails
+the start, not the first request that happens to need it. The services:
+
+=====================  ====================================================================
+``settings``           :class:`resourcemap.config.Settings` (read once)
+``store``              the system of record (:func:`resourcemap.graph.stores.open_store`)
+``readmodel``          the in-memory graph following the store
+``aux``                the one handle on the auxiliary tables (keys, corrections, unmet counts)
+``keyring``            API keys (:class:`resourcemap.keys.KeyRing`)
+``corrections``        the "report a problem" queue
+``unmet``              the unmet-need counters the matcher adds to
+``gaps_cache``,        results derived from the read model, kept for its current revision only
+``network_cache``      (:class:`RevisionCache`)
+=====================  ====================================================================
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from resourcemap.auxdb import AuxDB
+from resourcemap.config import Settings
+from resourcemap.corrections import Corrections
+from resourcemap.graph.readmodel import ReadModel
+from resourcemap.graph.stores.base import GraphStore
+from resourcemap.keys import KeyRing
+from resourcemap.match import UnmetLog
+
+__all__ = ["AppState", "Caller", "RevisionCache"]
+
+V = TypeVar("V")
+
+
+class RevisionCache(Generic[V]):
+    """A few results computed from the read model, valid while its revision stands (LRU within it).
+
+    Why keyed by revision: a page that polls must not redo an analysis, and a write must be seen at
+    once — a new revision empties the cache.
+
+    >>> cache: RevisionCache[int] = RevisionCache(size=2)
+    >>> cache.get(1, "a", lambda: 10), cache.get(1, "a", lambda: 99), cache.get(2, "a", lambda: 20)
+    (10, 10, 20)
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._revision: int | None = None
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, revision: int, key: Hashable, compute: Callable[[], V]) -> V:
+        """The value for *key* at *revision*, computed (outside the lock) when not held."""
+        with self._lock:
+            if revision != self._revision:
+                self._items.clear()
+                self._revision = revision
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            if revision == self._revision:
+                self._items[key] = value
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return value
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the key's name and role (never the key itself)."""
+
+    name: str
+    role: str
+
+
+@dataclass
+class AppState:
+    """Everything a request may use, opened by :meth:`open` when the app starts (see the module docstring)."""
+
+    settings: Settings
+    store: GraphStore
+    readmodel: ReadModel
+    aux: AuxDB
+    keyring: KeyRing
+    corrections: Corrections
+    unmet: UnmetLog
+    gaps_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
+    network_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=8))
+
+    @classmethod
+    def open(cls, settings: Settings, *, store: GraphStore | None = None) -> AppState:
+        """Open every service for *settings* (or around an already open *store*)."""
+        from resourcemap.graph.stores import open_store
+
+        given = store
+        store = store or open_store(settings=settings)
+        aux: AuxDB | None = None
+        try:
+            aux = AuxDB(settings.aux_db)
+            return cls(settings=settings, store=store, readmodel=ReadModel(store), aux=aux, keyring=KeyRing(aux),
+                       corrections=Corrections(aux), unmet=UnmetLog(aux))
+        except BaseException:  # a bad auxiliary file fails the start: close what was opened here
+            if aux is not None:
+                aux.close()
+            if given is None:
+                store.close()
+            raise
+
+    def close(self) -> None:
+        self.readmodel.close()
+        self.store.close()
+        self.aux.close()
