@@ -16,55 +16,13 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..errors import ResourcemapError, StoreError
 from . import (cmd_export, cmd_gaps, cmd_import_, cmd_init, cmd_keys, cmd_match, cmd_migrate, cmd_network, cmd_nodes,
                cmd_serve, cmd_unmet)
-
-if TYPE_CHECKING:
-    from ..config import Settings
-    from ..graph.stores.base import GraphStore
+from .context import Context, Parser, emit
 
 __all__ = ["main", "COMMANDS", "emit", "Context"]
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (cmd_init, cmd_serve, cmd_nodes, cmd_keys, cmd_match, cmd_unmet, cmd_gaps,
                                     cmd_network, cmd_import_, cmd_export, cmd_migrate)
-
-
-class Context:
-    """What a command gets: parsed args, the settings (read once: ``--db`` > environment > defaults)
-    and a lazily opened store."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        from ..config import load
-
-        self.args = args
-        self.settings: Settings = load(db=getattr(args, "db", None))
-        self._store: GraphStore | None = None
-
-    @property
-    def json(self) -> bool:
-        return bool(getattr(self.args, "json", False))
-
-    def store(self, *, create: bool = False) -> GraphStore:
-        if self._store is None:
-            from ..graph.stores import open_store
-
-            self._store = open_store(settings=self.settings, create=create)
-        return self._store
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-
-
-def emit(ctx: Context, data: Any, human: Callable[[Any], str] | str | None = None) -> None:
-    """Print *data* as JSON with ``--json``, else the human rendering."""
-    if ctx.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    elif callable(human):
-        print(human(data))
-    elif human is not None:
-        print(human)
-    else:
-        print(data)
 
 
 def _common() -> argparse.ArgumentParser:
@@ -77,18 +35,12 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with one line, as for any bad input
-        print(f"resourcemap: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = _Parser(prog="resourcemap", parents=[common],
+    parser = Parser(prog="resourcemap", parents=[common],
                      description="社会資源・支援機関のグラフ地図 (重層的支援体制整備事業) — resource graph for "
                                  "Japanese municipalities")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for command in COMMANDS:
         command.register(sub, common)

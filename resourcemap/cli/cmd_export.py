@@ -15,7 +15,7 @@ def register(sub, common) -> None:
 
 def run(ctx) -> int:
     from ..io import write_export
-    from . import emit
+    from .context import emit
 
     a = ctx.args
     size = write_export(ctx.store(), a.format, a.out, city=a.city, kind=a.kind)

@@ -34,7 +34,7 @@ def run(ctx) -> int:
         gap_report_section,  # the 多機関協働 network section of the report
     )
     from ..graph.readmodel import ReadModel
-    from . import emit
+    from .context import emit
 
     a = ctx.args
     weights = read_weights(a.weights, a.city) if a.weights else None

@@ -44,7 +44,7 @@ def run(ctx) -> int:
 
     from ..errors import InputError
     from ..io import ImportFailed, import_file
-    from . import emit
+    from .context import emit
 
     path = Path(ctx.args.file)
     try:

@@ -16,7 +16,7 @@ def register(sub, common) -> None:
 
 def run(ctx) -> int:
     from ..catalogue import build_catalogue, is_empty
-    from . import emit
+    from .context import emit
 
     url = ctx.settings.store_url
     if url.startswith("sqlite:///"):

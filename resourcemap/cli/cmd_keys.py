@@ -6,9 +6,9 @@ def register(sub, common) -> None:
     p = sub.add_parser("keys", parents=[common], help="manage API keys (create, list, revoke)",
                        description="API keys with roles viewer < editor < admin. A new key is printed once; "
                                    "only its salted hash is stored.")
-    from . import _Parser
+    from .context import Parser
 
-    ks = p.add_subparsers(dest="keys_command", metavar="ACTION", parser_class=_Parser)
+    ks = p.add_subparsers(dest="keys_command", metavar="ACTION", parser_class=Parser)
     ks.required = True
     c = ks.add_parser("create", parents=[common], help="create a key and print it once")
     c.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
@@ -29,7 +29,7 @@ def _ring(ctx):
 
 
 def run_create(ctx) -> int:
-    from . import emit
+    from .context import emit
 
     ring = _ring(ctx)
     try:
@@ -42,7 +42,7 @@ def run_create(ctx) -> int:
 
 
 def run_list(ctx) -> int:
-    from . import emit
+    from .context import emit
 
     ring = _ring(ctx)
     try:
@@ -62,7 +62,7 @@ def run_list(ctx) -> int:
 
 
 def run_revoke(ctx) -> int:
-    from . import emit
+    from .context import emit
 
     ring = _ring(ctx)
     try:

@@ -65,7 +65,7 @@ def run(ctx) -> int:
     from ..errors import InputError
     from ..graph.readmodel import ReadModel
     from ..match import match_household, parse_request
-    from . import emit
+    from .context import emit
     from .cmd_unmet import open_unmet_log
 
     a = ctx.args

@@ -24,7 +24,7 @@ def run(ctx) -> int:
     from ..graph.migrate import copy_catalogue
     from ..config import normalise_store_url
     from ..graph.stores import open_store
-    from . import emit
+    from .context import emit
 
     source_url, target_url = normalise_store_url(ctx.args.source), normalise_store_url(ctx.args.target)
     if source_url == target_url:

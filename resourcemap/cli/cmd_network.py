@@ -35,7 +35,7 @@ def _human(d: dict[str, Any]) -> str:
 def run(ctx) -> int:
     from ..network.views import write_network
     from ..graph.readmodel import ReadModel
-    from . import emit
+    from .context import emit
 
     a = ctx.args
     rm = ReadModel(ctx.store(), follow=False)

@@ -13,7 +13,7 @@ def register(sub, common) -> None:
 
 def run(ctx) -> int:
     from ..queries import list_nodes
-    from . import emit
+    from .context import emit
 
     a = ctx.args
     nodes = list_nodes(ctx.store(), city=a.city, kind=a.kind, category=a.category, area=a.area)

@@ -22,7 +22,7 @@ def open_unmet_log(ctx):
 def run(ctx) -> int:
     from ..cities import resolve_city
     from ..taxonomy import load_taxonomy
-    from . import emit
+    from .context import emit
 
     city = resolve_city(ctx.args.city)
     log = open_unmet_log(ctx)
