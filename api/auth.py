@@ -108,9 +108,9 @@ class Guard:
                 return
             scope.setdefault("state", {})["api_key"] = info
         limit = self.max_body_bytes or state.settings.max_body_bytes
-        receive = await self._limited(scope, receive, send, limit)
-        if receive is not None:
-            await self.app(scope, receive, send)
+        limited = await self._limited(scope, receive, send, limit)
+        if limited is not None:
+            await self.app(scope, limited, send)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> Receive | None:
         """The receive channel to pass on, or None when 413 was already sent."""

@@ -33,7 +33,7 @@ def _body(model: type[BaseModel], name: str, drop: frozenset[str], *, partial: b
         if partial:
             info = copy(info)
             info.default, info.default_factory = None, None
-            fields[fname] = (info.annotation | None, info)
+            fields[fname] = (info.annotation | None, info)  # type: ignore[operator]  # a field always has one
         else:
             fields[fname] = (info.annotation, info)
     return create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields)

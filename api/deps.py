@@ -1,7 +1,8 @@
 """Typed dependencies for route handlers: the app's services, the store, the read model, the caller."""
 from __future__ import annotations
 
-from typing import Annotated, Callable
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -28,7 +29,7 @@ async def get_readmodel(state: Annotated[AppState, Depends(get_state)]) -> ReadM
     return state.readmodel
 
 
-def require_role(role: str) -> Callable[..., Caller]:
+def require_role(role: str) -> Callable[..., Awaitable[Caller]]:
     """Dependency factory: the caller must hold *role* or higher (checked by :func:`api.auth.authenticate`)."""
 
     async def dep(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Caller:

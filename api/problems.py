@@ -9,8 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from resourcemap.errors import (GeocodeError, ResourcemapError, UnknownCategory, ValidationFailed,
-                                VersionConflict)
+from resourcemap.errors import GeocodeError, ResourcemapError, UnknownCategory, ValidationFailed, VersionConflict
 
 log = logging.getLogger("resourcemap.api")
 

@@ -54,7 +54,8 @@ class Corrections:
              limit: int = 100) -> list[dict[str, Any]]:
         if status is not None and status not in STATUSES:
             raise InputError(f"status は {', '.join(STATUSES)} のいずれかです。")
-        where, args = ["id > ?"], [after]
+        where: list[str] = ["id > ?"]
+        args: list[object] = [after]
         if status is not None:
             where.append("status = ?")
             args.append(status)

@@ -153,7 +153,7 @@ class KeyRing:
             return None
         return KeyInfo(**dict(row))
 
-    def lookup_cached(self, key: str) -> KeyInfo | None | bool:
+    def lookup_cached(self, key: str) -> KeyInfo | bool | None:
         """Fast path: the key's info if verified before, None if it was revoked since, False if unknown."""
         key_id = self._cache.get(self._digest(key))
         if key_id is None:

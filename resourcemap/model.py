@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import cache, partial
 from types import UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic_core import from_json
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import from_json
 
 from .errors import ValidationFailed
 
@@ -95,7 +95,7 @@ _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def new_id(kind: str) -> str:
@@ -132,7 +132,7 @@ class Targets(_Strict):
     residents_only: bool = Field(False, description="市内在住・在勤者のみ")
 
     @model_validator(mode="after")
-    def _ages_ordered(self) -> "Targets":
+    def _ages_ordered(self) -> Targets:
         if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
             raise ValueError(f"age_min {self.age_min} is above age_max {self.age_max}")
         return self
@@ -211,7 +211,7 @@ class Node(_Entity):
         return list(dict.fromkeys(v))
 
     @model_validator(mode="after")
-    def _kind_rules(self) -> "Node":
+    def _kind_rules(self) -> Node:
         if (self.lat is None) != (self.lng is None):
             raise ValueError("lat and lng go together: give both or neither")
         if self.lat is None and self.location_precision not in ("none",):
@@ -262,7 +262,7 @@ class Edge(_Entity):
         return v
 
     @model_validator(mode="after")
-    def _fill_id(self) -> "Edge":
+    def _fill_id(self) -> Edge:
         if self.source == self.target:
             raise ValueError("an edge may not point from a node to itself")
         if not self.id:

@@ -1,6 +1,8 @@
 """Read queries shared by the CLI and the API (so neither repeats the other's logic)."""
 from __future__ import annotations
 
+from typing import Any
+
 from .cities import resolve_city
 from .errors import InputError
 from .graph.stores.base import GraphStore, NodeQuery
@@ -18,7 +20,7 @@ def list_nodes(store: GraphStore, *, city: str | None = None, kind: str | None =
     if kind is not None and kind not in NODE_KINDS:
         raise InputError(f"kind {kind!r} はありません。使えるのは: {', '.join(NODE_KINDS)}")
     code = resolve_city(city).code if city else None
-    base = dict(kind=kind, city=code, area_id=area, near=near, after=after, include_deleted=include_deleted)
+    base: dict[str, Any] = {"kind": kind, "city": code, "area_id": area, "near": near, "after": after, "include_deleted": include_deleted}
     if category is None:
         return store.query_nodes(NodeQuery(**base, limit=limit))
     found: dict[str, Node] = {}

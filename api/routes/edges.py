@@ -6,6 +6,8 @@ integrity guard would refuse the write.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
@@ -20,7 +22,7 @@ from ..openapi import JsonObject, json_body
 from .nodes import MAX_LIMIT, IfMatch, decode_cursor, encode_cursor
 
 router = APIRouter(tags=["edges"])
-_EDGE = {200: {"model": EdgeOut, "description": "the edge; `ETag` header = its version"}}
+_EDGE: dict[int | str, dict[str, Any]] = {200: {"model": EdgeOut, "description": "the edge; `ETag` header = its version"}}
 
 
 def _one(edge: Edge, status: int = 200, location: str | None = None) -> JSONResponse:

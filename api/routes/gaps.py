@@ -15,15 +15,23 @@ from fastapi.responses import JSONResponse
 from resourcemap.gaps import GapOptions, analyse
 from resourcemap.gaps.export import feature_collection
 
+from ..analysis_schemas import GapFeatureCollection
 from ..deps import ReadModelDep, StateDep, Viewer
 
 router = APIRouter(tags=["gaps"])
+
+
+class GeoJSONResponse(JSONResponse):
+    media_type = "application/geo+json"
+
 
 _CACHE_SECONDS = 60
 
 
 @router.get("/v1/gaps", summary="Gap map: units × categories with nearest distance, counts, gap flag, candidates",
-            response_description="GeoJSON FeatureCollection (one feature per unit × category)")
+            response_class=GeoJSONResponse,
+            responses={200: {"model": GapFeatureCollection,
+                             "description": "GeoJSON FeatureCollection (one feature per unit × category)"}})
 def get_gaps(_: Viewer, state: StateDep, rm: ReadModelDep,
              city: str = Query(..., description="municipality name or code (府中市, 13206)"),
              category: list[str] | None = Query(None, description="category id/label/synonym; repeat or "
@@ -35,4 +43,4 @@ def get_gaps(_: Viewer, state: StateDep, rm: ReadModelDep,
     key = (int(time.monotonic() // _CACHE_SECONDS), city, options)
     body = state.gaps_cache.get(rm.revision, key, lambda: feature_collection(
         analyse(rm, city, options, aux_path=state.settings.aux_db)))
-    return JSONResponse(body, media_type="application/geo+json")
+    return GeoJSONResponse(body)

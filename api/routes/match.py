@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from resourcemap.match import MatchRequest, match_household, request_city_code
 
+from ..analysis_schemas import MatchResult
 from ..deps import ReadModelDep, StateDep, Viewer
 
 router = APIRouter(tags=["match"])
@@ -23,8 +24,8 @@ _EXAMPLE = {"city": "府中市", "location": {"address": "白糸台三丁目"},
 
 @router.post("/v1/match", summary="A household's needs → eligible resources nearby, a team, unmet needs",
              response_class=JSONResponse,
-             responses={200: {"description": "matches per member × need (ordered by score), unmet needs, "
-                                             "支援チーム and coordinators (CONTRACT.md)"}},
+             responses={200: {"model": MatchResult, "description": "matches per member × need (ordered by score), "
+                                                                   "unmet needs, 支援チーム and coordinators (CONTRACT.md)"}},
              openapi_extra={"requestBody": {"content": {"application/json": {"example": _EXAMPLE}}}})
 async def post_match(body: MatchRequest, _: Viewer, state: StateDep, rm: ReadModelDep) -> JSONResponse:
     data = match_household(rm, body, unmet_log=state.unmet)

@@ -31,7 +31,7 @@ def cities(_: Viewer, rm: ReadModelDep) -> list[dict]:
         levels: dict[str, int] = {}
         for a in areas:
             levels[a.level or ""] = levels.get(a.level or "", 0) + 1
-        primary = muni.primary_area_level or (max(levels, key=levels.get) if levels else None)
+        primary = muni.primary_area_level or (max(levels, key=lambda lv: levels[lv]) if levels else None)
         shown = [a for a in areas if a.level == primary]
         out.append({
             "code": muni.city, "name": muni.name, "pref": muni.pref or (city.pref if city else None),

@@ -7,22 +7,27 @@ reloads does not redo betweenness and referral searches until something in the c
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from resourcemap.network.analysis import city_code
 from resourcemap.network.views import network_data
 
+from ..analysis_schemas import NetworkBundle
 from ..deps import ReadModelDep, StateDep, Viewer
 
 router = APIRouter(tags=["network"])
 
 
-@router.get("/v1/network", summary="Agency network: nodes, edges, metrics (silos, separators, coverage, referrals)")
+@router.get("/v1/network", summary="Agency network: nodes, edges, metrics (silos, separators, coverage, referrals)",
+            response_class=JSONResponse, responses={200: {"model": NetworkBundle, "description": "the bundle"}})
 def get_network(_: Viewer, state: StateDep, rm: ReadModelDep,
                 city: str = Query(..., description="municipality name or code (府中市, 13206)"),
                 level: str | None = Query(None, description="area level of the coverage matrix (default: primary)")
-                ) -> dict:
+                ) -> JSONResponse:
     """``nodes``: organisations, coordinators, meetings and programs with 分野, pillars, served areas,
     betweenness and component; ``edges``: the catalogue edges that count as "works with";
     ``metrics``: components, articulation points, bridges, betweenness, coordinator load,
     uncovered areas, the area×分野 / area×pillar coverage and referral chains (docs/network.md)."""
-    return state.network_cache.get(rm.revision, (city_code(city), level), lambda: network_data(rm.graph, city, level=level))
+    data = state.network_cache.get(rm.revision, (city_code(city), level),
+                                   lambda: network_data(rm.graph, city, level=level))
+    return JSONResponse(data)

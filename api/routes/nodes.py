@@ -71,7 +71,7 @@ def _one(node: Node, status: int = 200, location: str | None = None) -> JSONResp
     return versioned(node_out(node), node.version, status=status, location=location)
 
 
-_NODE = {200: {"model": NodeOut, "description": "the node; `ETag` header = its version"}}
+_NODE: dict[int | str, dict[str, Any]] = {200: {"model": NodeOut, "description": "the node; `ETag` header = its version"}}
 
 
 @router.get("/v1/nodes", summary="List nodes (filters, cursor pagination)", responses={200: {"model": NodePage}})

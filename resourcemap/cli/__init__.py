@@ -8,14 +8,24 @@ the order ``--help`` shows them (nothing is found by name at run time). Every co
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import ResourcemapError, StoreError
-from . import (cmd_export, cmd_gaps, cmd_import_, cmd_init, cmd_keys, cmd_match, cmd_migrate, cmd_network, cmd_nodes,
-               cmd_serve, cmd_unmet)
+from . import (
+    cmd_export,
+    cmd_gaps,
+    cmd_import_,
+    cmd_init,
+    cmd_keys,
+    cmd_match,
+    cmd_migrate,
+    cmd_network,
+    cmd_nodes,
+    cmd_serve,
+    cmd_unmet,
+)
 from .context import Context, Parser, emit
 
 __all__ = ["main", "COMMANDS", "emit", "Context"]

@@ -30,10 +30,10 @@ def register(sub, common) -> None:
 def run(ctx) -> int:
     from ..gaps import GapOptions, analyse, write_outputs
     from ..gaps.weights import read_weights
+    from ..graph.readmodel import ReadModel
     from ..network.views import (
         gap_report_section,  # the 多機関協働 network section of the report
     )
-    from ..graph.readmodel import ReadModel
     from .context import emit
 
     a = ctx.args

@@ -65,8 +65,8 @@ def run(ctx) -> int:
     from ..errors import InputError
     from ..graph.readmodel import ReadModel
     from ..match import match_household, parse_request
-    from .context import emit
     from .cmd_unmet import open_unmet_log
+    from .context import emit
 
     a = ctx.args
     if a.address is None and (a.lat is None or a.lng is None):

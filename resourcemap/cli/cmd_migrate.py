@@ -20,9 +20,9 @@ def register(sub, common) -> None:
 def run(ctx) -> int:
     from dataclasses import asdict
 
+    from ..config import normalise_store_url
     from ..errors import InputError
     from ..graph.migrate import copy_catalogue
-    from ..config import normalise_store_url
     from ..graph.stores import open_store
     from .context import emit
 

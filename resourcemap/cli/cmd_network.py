@@ -33,8 +33,8 @@ def _human(d: dict[str, Any]) -> str:
 
 
 def run(ctx) -> int:
-    from ..network.views import write_network
     from ..graph.readmodel import ReadModel
+    from ..network.views import write_network
     from .context import emit
 
     a = ctx.args

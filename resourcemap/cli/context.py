@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -57,6 +57,6 @@ def emit(ctx: Context, data: Any, human: Callable[[Any], str] | str | None = Non
 
 
 class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with one line, as for any bad input
+    def error(self, message: str) -> NoReturn:  # exit 2 with one line, as for any bad input
         print(f"resourcemap: {message}", file=sys.stderr)
         raise SystemExit(2)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import geopandas as gpd
@@ -157,7 +157,8 @@ def _distance_measure(units: Units, placed: list[Node], threshold: float, cap: f
                       weighted: bool, low_q: float) -> tuple[_Measured, bool]:
     xyz = units.xyz
     n = len(units)
-    tree = measures.build_tree(to_unit_xyz([r.lat for r in placed], [r.lng for r in placed])) if placed else None
+    tree = measures.build_tree(to_unit_xyz(np.array([r.lat for r in placed], dtype=float),
+                                           np.array([r.lng for r in placed], dtype=float))) if placed else None
     caps = [r.capacity for r in placed]
     computed = bool(placed) and all(c is not None for c in caps)
     single = len(units.owner) == n and bool(np.all(units.owner == np.arange(n)))
@@ -206,7 +207,8 @@ def _coverage_measure(units: Units, coverers: list[Node], coverage: Coverage, ca
     count = np.array([len(s) for s in seen], dtype=np.int64)
     share = measures.unit_mean(hit, units.weight, units.owner, n)
     placed = [c for c in coverers if is_placed(c)]
-    tree = measures.build_tree(to_unit_xyz([c.lat for c in placed], [c.lng for c in placed])) if placed else None
+    tree = measures.build_tree(to_unit_xyz(np.array([c.lat for c in placed], dtype=float),
+                                           np.array([c.lng for c in placed], dtype=float))) if placed else None
     p_near, p_row = measures.nearest(tree, units.xyz, cap)
     near = measures.unit_nearest(p_near, units.owner, n)
     gap = count == 0
@@ -355,5 +357,5 @@ def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
     return GapResult(city=CITIES[code], options=options, units=units, table=table, chome_units=chome,
                      chome_table=chome_table, categories=infos, candidates=all_cands, areas=areas, unmet=unmet,
                      freshness=_freshness(rm, code, unmet),
-                     generated_at=datetime.now(timezone.utc).replace(microsecond=0), revision=rm.revision)
+                     generated_at=datetime.now(UTC).replace(microsecond=0), revision=rm.revision)
 

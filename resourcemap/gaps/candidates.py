@@ -116,7 +116,8 @@ class SiteIndex:
              and is_placed(n, min_precision)), key=lambda n: n.id)
         self.offered = [_offered(rm, n) for n in self.sites]
         self.operators = [_operators(rm, n.id) for n in self.sites]
-        self.xyz = to_unit_xyz([n.lat for n in self.sites], [n.lng for n in self.sites]).reshape(-1, 3)
+        self.xyz = to_unit_xyz(np.array([n.lat for n in self.sites], dtype=float),
+                               np.array([n.lng for n in self.sites], dtype=float)).reshape(-1, 3)
         self.tree = measures.build_tree(self.xyz)
 
     def reasons(self, i: int, category: str, wanted: frozenset[str], category_label: str) -> list[tuple[str, str]]:

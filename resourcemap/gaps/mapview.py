@@ -65,7 +65,8 @@ def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]
     n = len(f)
     for k, info in enumerate(result.categories):
         part = result.table.iloc[k * n:(k + 1) * n]
-        rows, cand_nodes = [], {}
+        rows: list[dict[str, Any]] = []
+        cand_nodes: dict[str, dict[str, Any]] = {}
         for rec in part.to_dict("records"):
             cands = result.candidates.get((rec["unit_id"], info.id), [])
             for c in cands:

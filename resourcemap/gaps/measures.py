@@ -202,7 +202,7 @@ def e2sfca(demand: FloatArray, supply: FloatArray, pi: IntArray, rj: IntArray, d
     w = step_weight(d_m, threshold_m, zones)
     load = np.bincount(rj, weights=demand[pi] * w, minlength=len(supply))
     ratio = np.divide(supply, load, out=np.zeros(len(supply)), where=load > 0)
-    return np.bincount(pi, weights=ratio[rj] * w, minlength=len(demand))
+    return np.bincount(pi, weights=ratio[rj] * w, minlength=len(demand)).astype(float)
 
 
 def unit_mean(values: FloatArray, weights: FloatArray, owner: IntArray, n_units: int) -> FloatArray:

@@ -10,13 +10,16 @@ from __future__ import annotations
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
 from matplotlib import font_manager
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -55,7 +58,7 @@ class _Canvas:
     def __init__(self, result: GapResult, dpi: int) -> None:
         self.result, self.dpi = result, dpi
         self.font = japanese_font()
-        self.fkw = {"fontproperties": self.font} if self.font is not None else {}
+        self.fkw: dict[str, Any] = {"fontproperties": self.font} if self.font is not None else {}
         self.fig = Figure(figsize=(7.2, 6.4), dpi=dpi)
         FigureCanvasAgg(self.fig)
         ax = self.fig.add_axes((0.02, 0.11, 0.96, 0.80))
@@ -81,14 +84,14 @@ class _Canvas:
         # figure texts, not an axes title: no tight-bbox layout pass per image
         self.title = self.fig.text(0.5, 0.95, "", fontsize=11, ha="center", **self.fkw)
         self.note = self.fig.text(0.5, 0.915, "", fontsize=8, ha="center", color="#444444", **self.fkw)
-        self.legend = None
+        self.legend: Legend | None = None
 
     def draw(self, k: int, path: Path) -> Path:
         """Draw category *k*: units by status, the city outline, counted resources and candidates."""
         result, info = self.result, self.result.categories[k]
         n = len(result.units)
         statuses = [status_of(r) for r in result.table.iloc[k * n:(k + 1) * n].to_dict("records")]
-        self.polys.set_facecolors([STATUS_STYLE[statuses[u]][1] for u in self.ring_unit])
+        self.polys.set_facecolor([STATUS_STYLE[statuses[u]][1] for u in self.ring_unit])
         res = [(r.lng, r.lat) for r in info.resources if r.located]
         self.res.set_offsets(np.array(res).reshape(-1, 2))
         cand = {c.id: (c.lng, c.lat) for (_, cid), lst in result.candidates.items() if cid == info.id for c in lst
@@ -99,7 +102,7 @@ class _Canvas:
         self.title.set_text(f"{result.city.name}：{info.label}（{how}）— 空白 {gaps}/{n}")
         self.note.set_text(f"所在地が市全域としか分からず数えていない資源 {len(info.unlocated)} 件"
                            if info.unlocated else "")
-        handles = [Patch(facecolor=v[1], edgecolor="#666666", label=v[2]) for s_, v in STATUS_STYLE.items()
+        handles: list[Artist] = [Patch(facecolor=v[1], edgecolor="#666666", label=v[2]) for s_, v in STATUS_STYLE.items()
                    if s_ in statuses]
         handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor="#2171b5", markeredgecolor="#08306b",
                            label="数えた資源"),

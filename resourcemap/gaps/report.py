@@ -74,7 +74,8 @@ def top_gaps(result: GapResult, n: int = 12, per_category: int = 2) -> pd.DataFr
     t["far"] = t["nearest_m"].fillna(np.inf)
     t = t.sort_values(["unmet", "demand", "has_site", "far", "unit_id"], ascending=[False, False, False, False, True],
                       kind="stable")
-    picked, units, per_cat = [], set(), {}
+    picked, units = [], set()
+    per_cat: dict[str, int] = {}
     for idx, r in zip(t.index, t.to_dict("records")):
         if r["unit_id"] in units or per_cat.get(r["category"], 0) >= per_category:
             continue
@@ -264,9 +265,9 @@ def render_report(result: GapResult, *, extra_sections: Iterable[SectionSource] 
         sections.append({"title": "配置案（参考）", "kind": "siting"})
     sections.append({"title": "データの鮮度", "kind": "freshness"})
     for src in [*extra_sections, *SECTION_HOOKS]:
-        sec = src(result) if callable(src) else src
-        if sec is not None:
-            sections.append({"title": sec.title, "kind": "extra", "html": sec.html, "anchor": sec.anchor})
+        extra = src(result) if callable(src) else src
+        if extra is not None:
+            sections.append({"title": extra.title, "kind": "extra", "html": extra.html, "anchor": extra.anchor})
     figs = list(figures)
     if figs:
         sections.append({"title": "地図", "kind": "figures"})

@@ -138,8 +138,8 @@ def assign_membership(city: str, seeds: Mapping[str, list[str]],
         raise InputError(f"{city_name(code)}の{len(remaining)}町丁目（{remaining[0].town}など）をどのエリアにも割り当てられません。"
                          "seeds に各エリアの町名を1つ以上書いてください。", city=code)
     if remaining:
-        d = haversine_m(np.array([[c.lat] for c in remaining]), np.array([[c.lng] for c in remaining]),
-                        np.array([[s.lat for s in seeded]]), np.array([[s.lng for s in seeded]]))
+        d = np.asarray(haversine_m(np.array([[c.lat] for c in remaining]), np.array([[c.lng] for c in remaining]),
+                                   np.array([[s.lat for s in seeded]]), np.array([[s.lng for s in seeded]])))
         for i, c in enumerate(remaining):
             best = d[i].min()
             ties = [s for j, s in enumerate(seeded) if d[i, j] <= best + 1e-6]

@@ -41,7 +41,7 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float: ..
 def haversine_m(lat1: ArrayLike, lng1: ArrayLike, lat2: ArrayLike, lng2: ArrayLike) -> float | np.ndarray: ...
 
 
-def haversine_m(lat1, lng1, lat2, lng2):  # type: ignore[no-untyped-def]
+def haversine_m(lat1, lng1, lat2, lng2):
     """Great-circle distance in metres between (lat1, lng1) and (lat2, lng2), degrees WGS84.
 
     Accepts scalars (returns a Python ``float``) or numpy arrays/broadcastable sequences
@@ -76,9 +76,9 @@ def to_unit_xyz(lat: ArrayLike, lng: ArrayLike) -> np.ndarray:
     Feed these to ``cKDTree`` and query with :func:`chord_for_arc_m` radii.
     """
     p = np.radians(np.asarray(lat, dtype=float))
-    l = np.radians(np.asarray(lng, dtype=float))
+    lam = np.radians(np.asarray(lng, dtype=float))
     cp = np.cos(p)
-    return np.stack([cp * np.cos(l), cp * np.sin(l), np.sin(p)], axis=-1)
+    return np.stack([cp * np.cos(lam), cp * np.sin(lam), np.sin(p)], axis=-1)
 
 
 def chord_for_arc_m(m: ArrayLike) -> float | np.ndarray:

@@ -41,7 +41,7 @@ class ReadModel:
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
-    def from_objects(cls, nodes: Iterable[Node], edges: Iterable[Edge] = ()) -> "ReadModel":
+    def from_objects(cls, nodes: Iterable[Node], edges: Iterable[Edge] = ()) -> ReadModel:
         """A read model over plain objects (tests, benchmarks, what-if analyses)."""
         rm = cls(None)
         rm._fill([n for n in nodes if not n.deleted], [e for e in edges if not e.deleted])
@@ -65,7 +65,8 @@ class ReadModel:
             if e.source in g and e.target in g:
                 g.add_edge(e.source, e.target, key=e.id, kind=e.kind, edge=e)
         self.graph = g
-        self.index = SpatialIndex.build((n.id, n.lat, n.lng, n.categories) for n in nodes if n.located)
+        self.index = SpatialIndex.build((n.id, n.lat, n.lng, n.categories) for n in nodes
+                                        if n.lat is not None and n.lng is not None)
 
     def close(self) -> None:
         if self._unsubscribe is not None:

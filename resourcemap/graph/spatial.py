@@ -85,7 +85,7 @@ class SpatialIndex:
 
     # -- building ---------------------------------------------------------------------------
     @classmethod
-    def build(cls, items: Iterable[tuple[str, float, float, Iterable[str]]], **kw) -> "SpatialIndex":
+    def build(cls, items: Iterable[tuple[str, float, float, Iterable[str]]], **kw) -> SpatialIndex:
         """Bulk-build from (id, lat, lng, categories) — one tree per category, no deltas."""
         index = cls(**kw)
         per_cat: dict[str, list[int]] = {}

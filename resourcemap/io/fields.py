@@ -171,7 +171,7 @@ def parse_cell(field: Field, raw: Any) -> Any:
             return [_bunya(v) if field.kind == "bunya" else str(v) for v in raw]
         if field.kind == "schedules" and isinstance(raw, list):
             return raw
-        if field.kind in ("int", "float", "bool", "version") or field.kind == "str" and isinstance(raw, (int, float)):
+        if field.kind in ("int", "float", "bool", "version") or (field.kind == "str" and isinstance(raw, (int, float))):
             return raw
         raw = str(raw)
     text = raw.strip()

@@ -82,7 +82,7 @@ def validate_services(services: list[Any]) -> list[dict[str, Any]]:
     """
     problems = []
     for i, svc in enumerate(services, start=1):
-        checks = [("service", svc, ())]
+        checks: list[tuple[str, Any, tuple[str | int, ...]]] = [("service", svc, ())]
         if isinstance(svc, dict):
             if isinstance(svc.get("organization"), dict):
                 checks.append(("organization", svc["organization"], ("organization",)))
@@ -351,7 +351,7 @@ def _service_record(svc: dict[str, Any], row: int, label: str) -> list[Record]:
     return out
 
 
-def _stub(obj: dict[str, Any], row: int, node_id: str, kind: str, city: str | None, label: str, where: str) -> Record:
+def _stub(obj: dict[str, Any], row: int, node_id: str | None, kind: str, city: str | None, label: str, where: str) -> Record:
     values = {"id": node_id, "kind": kind, "name": obj.get("name"), "description": obj.get("description"),
               "city": city, "source": obj.get("jp_source") or f"import:{label}"}
     columns = {k: f"{where}.{k}" for k in values}

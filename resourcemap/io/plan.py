@@ -203,10 +203,10 @@ class _Current:
 
     def __init__(self, store: GraphStore) -> None:
         self.nodes = {n.id: n for n in store.query_nodes(NodeQuery(include_deleted=True))}
-        self.by_key = {(n.city, n.kind, normalize(n.name)): n.id for n in self.nodes.values() if not n.deleted}
+        self.by_key: dict[tuple[str | None, str | None, str], str] = {(n.city, n.kind, normalize(n.name)): n.id for n in self.nodes.values() if not n.deleted}
 
     def live(self, node_id: str | None) -> bool:
-        return node_id in self.nodes and not self.nodes[node_id].deleted  # type: ignore[index]
+        return node_id is not None and node_id in self.nodes and not self.nodes[node_id].deleted
 
 
 def _read_row(rec: Record, cur: _Current, seen: dict[str, int], label: str) -> _Row | None:
@@ -283,7 +283,7 @@ def plan_import(store: GraphStore, records: RecordSet) -> ImportPlan:
     _resolve_area_names(rows, planned, cur.nodes)
     for row in rows:
         _decide(row, plan, lookup)
-    live_edges = {(e.kind, e.source, e.target) for e in store.query_edges()}
+    live_edges: set[tuple[str, str, str]] = {(e.kind, e.source, e.target) for e in store.query_edges()}
     for row in rows:
         _plan_edges(row, plan, lookup, live_edges)
     plan.rows = [r.report for r in rows]
@@ -298,8 +298,10 @@ def _resolve_area_names(rows: list[_Row], planned: dict[str, Node], existing: di
         if n.kind == "area" and not n.deleted:
             areas[(n.city, normalize(n.name))] = n.id
     for row in rows:
+        if row.node is None:
+            continue
         n = row.node
-        if n is None or not n.area_id or n.area_id in planned or n.area_id in existing:
+        if not n.area_id or n.area_id in planned or n.area_id in existing:
             continue
         hit = areas.get((n.city, normalize(n.area_id)))
         if hit:

@@ -36,7 +36,7 @@ class AreaInfo:
     short: str  # 白糸台福祉エリア → 白糸台
 
     @classmethod
-    def of(cls, node: Node) -> "AreaInfo":
+    def of(cls, node: Node) -> AreaInfo:
         level = node.level or ""
         short = node.name.removesuffix(level) if level and node.name.endswith(level) else node.name
         return cls(node.id, node.name, level, short or node.name)

@@ -15,6 +15,7 @@ The rules, as a coordinator would say them:
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import RESOURCE_KINDS, Node
@@ -26,7 +27,7 @@ CHILD_AGE_MAX = 17
 ALL_AGES = "全世代"
 
 
-def member_fields(fields: list[str] | tuple[str, ...], age: int | None) -> frozenset[str]:
+def member_fields(fields: Sequence[str], age: int | None) -> frozenset[str]:
     """The member's 分野: as given, else inferred from age (65+ 高齢, ≤17 子ども), else none."""
     if fields:
         return frozenset(fields)

@@ -39,7 +39,7 @@ class TimeSlot(_In):
     end: str = Field("23:59", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "TimeSlot":
+    def _ordered(self) -> TimeSlot:
         if self.start >= self.end:
             raise ValueError(f"start {self.start} は end {self.end} より前にしてください")
         return self
@@ -53,7 +53,7 @@ class LocationIn(_In):
     lng: float | None = Field(None, ge=-180, le=180)
 
     @model_validator(mode="after")
-    def _one_way(self) -> "LocationIn":
+    def _one_way(self) -> LocationIn:
         has_point = self.lat is not None or self.lng is not None
         if self.address and has_point:
             raise ValueError("location は address か lat/lng のどちらか一方にしてください")

@@ -171,6 +171,7 @@ def score_match(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float,
     """Score *node* for one need of one member and explain each part in Japanese."""
     parts: dict[str, float] = {}
     reasons: list[str] = []
+    text: str | None
     parts["category"], text = _category(fit)
     reasons.append(text)
     parts["distance"] = distance_points(distance_m, speed_m_per_min)

@@ -108,9 +108,9 @@ GENERAL_CATEGORIES = frozenset({"consult.general", "network.multi_agency"})
 
 def agency_fields(node: Node, offers_needed: bool) -> frozenset[str]:
     """The 分野 an agency answers for (see the module doc for 全世代)."""
-    out = set(node.targets.fields)
+    out: set[str] = set(node.targets.fields)
     if node.program in BUNYA_OF_CODE:
-        out.add(BUNYA_OF_CODE[node.program])  # type: ignore[index]
+        out.add(BUNYA_OF_CODE[node.program])
     if not out:
         tax = load_taxonomy()
         out.update(tax.get(c).fields[0] for c in node.categories if c in tax and tax.get(c).fields)
@@ -162,7 +162,7 @@ def _agency_reason(c: TeamCandidate, members_of: dict[str, list[int]], covered: 
     else:
         text = f"{'・'.join(specific)}の相談窓口" + ("（分野を問わない相談も）" if "全世代" in fields else "")
     if c.node.program in PROGRAM_LABEL:
-        text += f"（{PROGRAM_LABEL[c.node.program]}）"  # type: ignore[index]
+        text += f"（{PROGRAM_LABEL[c.node.program]}）"
     if c.offers:
         text += f"。{'・'.join(c.offers)}に対応"
     if c.in_area is not None:
@@ -190,9 +190,9 @@ def suggest_team(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_i
     uncovered = [f for f in BUNYA_ORDER if f in universe - covered] + sorted(universe - covered - set(BUNYA_ORDER))
     coords = coordinators(ctx, areas, muni_id)
     team_coords = [c for c in coords if c["scope"] == "area"] or coords
-    for c in team_coords:
-        entries.append({"id": c["id"], "name": c["name"], "kind": "coordinator", "fields": c["fields"],
-                        "reason": c["reason"], "role": "コーディネーター"})
+    for coord in team_coords:
+        entries.append({"id": coord["id"], "name": coord["name"], "kind": "coordinator", "fields": coord["fields"],
+                        "reason": coord["reason"], "role": "コーディネーター"})
     return entries, uncovered, coords
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Iterable, Mapping
 
 import networkx as nx
@@ -136,7 +136,7 @@ def node_bunya(graph: nx.MultiDiGraph, node_id: str) -> frozenset[str]:
     ['高齢']
     """
     n = _node(graph, node_id)
-    out = set(n.targets.fields)
+    out: set[str] = set(n.targets.fields)
     if n.program in BUNYA_OF_CODE:
         out.add(BUNYA_OF_CODE[n.program])
     if n.kind in ("department", "coordinator", "meeting", "municipality") and not out:
@@ -177,7 +177,7 @@ def area_nodes(graph: nx.MultiDiGraph, city: str, level: str | None = None) -> l
         raise InputError(f"区域の階層 {level!r} は {resolve_city(code).name} にありません。使えるのは: {known}")
     if level is None:
         munis = [_node(graph, m) for m in _city_ids(graph, code, ("municipality",))]
-        levels = [a.level for a in areas]
+        levels = [a.level or "" for a in areas]
         level = next((m.primary_area_level for m in munis if m.primary_area_level in levels), None)
         if level is None and levels:
             level = max(sorted(set(levels)), key=levels.count)
@@ -606,5 +606,5 @@ def referral_paths(graph: nx.MultiDiGraph, area_id: str, bunya: str, *, limit: i
             if t not in best or cand[:2] < best[t][:2]:
                 best[t] = cand
     ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1], kv[0]))[:limit]
-    return [Referral(c, t, tuple(_step(collab, a, b) for a, b in zip(path, path[1:])))
+    return [Referral(c, t, tuple(_step(collab, a, b) for a, b in pairwise(path)))
             for t, (_, c, path) in ranked]

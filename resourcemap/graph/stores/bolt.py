@@ -116,7 +116,7 @@ class _Drivers:
         for driver, _, dialect in entries:
             try:
                 (dialect or FalkorDBDialect()).close(driver)
-            except Exception:  # noqa: BLE001, S110 - best effort at interpreter exit
+            except Exception:
                 pass
 
 
@@ -147,7 +147,7 @@ class _UnitOfWork:
 class _Tx:
     """One unit of work as the shared write rules see it (:class:`.base.WriteTx`)."""
 
-    def __init__(self, store: "BoltStore", uow: _UnitOfWork) -> None:
+    def __init__(self, store: BoltStore, uow: _UnitOfWork) -> None:
         self._s, self._uow = store, uow
 
     def node(self, node_id: str) -> Node | None:
@@ -171,7 +171,7 @@ class _Tx:
 
     def log(self, op: str, entity: str, entity_id: str, before: dict[str, Any] | None,
             after: dict[str, Any] | None, actor: str | None) -> None:
-        self._uow.log.append(Change(rev=0, at=now_utc(), actor=actor, op=op, entity=entity,  # type: ignore[arg-type]
+        self._uow.log.append(Change(rev=0, at=now_utc(), actor=actor, op=op, entity=entity,
                                     entity_id=entity_id, before=before, after=after))
 
 
@@ -572,8 +572,8 @@ class BoltStore:
         for e in uow.edges.values():
             if e.source not in uow.nodes or e.target not in uow.nodes:
                 raise IntegrityError(f"エッジ {e.id} の端のノードが移行元にありません。")
-        uow.seen_nodes = {i: None for i in uow.nodes}
-        uow.seen_edges = {i: None for i in uow.edges}
+        uow.seen_nodes = dict.fromkeys(uow.nodes)
+        uow.seen_edges = dict.fromkeys(uow.edges)
         try:
             self._commit(uow, base=0)
         except _Conflict:  # the commit requires the revision counter at 0 and every id absent

@@ -28,6 +28,7 @@ On Neo4j the same queries run in ordinary managed transactions.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from .bolt_codec import KIND_LABEL, REL_TYPE
 
@@ -66,7 +67,7 @@ def stage_query(label: str) -> str:
     return _STAGE[label].replace("$ROWS", "$rows")
 
 
-def stage_and_commit_query(labels: Iterable[str], node_kinds: set[str], edge_kinds: set[str]) -> str:
+def stage_and_commit_query(labels: Iterable[str], node_kinds: AbstractSet[str], edge_kinds: AbstractSet[str]) -> str:
     """Staging and commit in ONE query, for a unit of work small enough (rows in ``$rows_<Label>``)."""
     calls = [f"CALL {{ {_STAGE[label].replace('$ROWS', '$rows_' + label)} }}" for label in labels]
     return "\n".join(calls) + "\nWITH count(*) AS _staged\n" + commit_query(node_kinds, edge_kinds)
@@ -97,7 +98,7 @@ def _gated(body: str, *imports: str) -> str:
     return f"CALL {{ WITH {names} WITH {names} WHERE ok {body} }}"
 
 
-def commit_query(node_kinds: set[str], edge_kinds: set[str]) -> str:
+def commit_query(node_kinds: AbstractSet[str], edge_kinds: AbstractSet[str]) -> str:
     """The single query that validates and applies a staged transaction.
 
     Parameters: ``$txn`` (the transaction id), ``$n`` (how many change-log entries were

@@ -69,7 +69,7 @@ def _iso(dt: datetime | None) -> str:
 class _Tx:
     """The SQLite store as the shared write rules see it inside a transaction (:class:`.base.WriteTx`)."""
 
-    def __init__(self, store: "SQLiteStore") -> None:
+    def __init__(self, store: SQLiteStore) -> None:
         self._s = store
 
     def node(self, node_id: str) -> Node | None:
