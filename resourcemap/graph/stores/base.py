@@ -32,13 +32,13 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol, runtime_checkable
+from typing import Any, Callable, Iterable, Literal, Protocol, TypeVar, runtime_checkable
 
 from ...errors import IntegrityError, NotFound, VersionConflict
 from ...model import EDGE_RULES, Change, Edge, Node, now_utc
 
 __all__ = ["GraphStore", "NodeQuery", "Listener", "Listeners", "ExpectedVersion", "WriteTx", "check_version",
-           "edge_end_problems", "create_node", "update_node", "set_node_deleted", "create_edge", "update_edge",
+           "visible", "edge_end_problems", "create_node", "update_node", "set_node_deleted", "create_edge", "update_edge",
            "set_edge_deleted"]
 
 Listener = Callable[[list[Change]], None]
@@ -163,6 +163,16 @@ def check_version(what: str, current: int, expected: ExpectedVersion) -> None:
                           "最新を取得してから変更し直してください。", current_version=current)
 
 
+E = TypeVar("E", Node, Edge)
+
+
+def visible(entity: E | None, what: str, entity_id: str, *, include_deleted: bool) -> E:
+    """What a read may show: a missing *what* (ノード/エッジ), or a deleted one unless asked for, is :class:`NotFound`."""
+    if entity is None or (entity.deleted and not include_deleted):
+        raise NotFound(f"{what} {entity_id!r} はありません。")
+    return entity
+
+
 def edge_end_problems(edge: Edge, live_kind: Callable[[str], str | None]) -> list[dict[str, Any]]:
     """Missing ends, then ends whose kind does not fit :data:`EDGE_RULES` (empty when the edge may exist).
 
@@ -186,6 +196,17 @@ def edge_end_problems(edge: Edge, live_kind: Callable[[str], str | None]) -> lis
     return problems
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """How the rules below reach one entity type inside a transaction (nodes and edges follow the same rules)."""
+
+    entity: Literal["node", "edge"]
+    label: str  # in messages
+    get: Callable[[WriteTx, str], Any]
+    put: Callable[[WriteTx, Any, bool], None]
+    check: Callable[[WriteTx, Any], None] | None = None  # what a live state must also satisfy
+
+
 def _check_ends(tx: WriteTx, edge: Edge) -> None:
     problems = edge_end_problems(edge, tx.live_kind)
     if problems:
@@ -193,63 +214,68 @@ def _check_ends(tx: WriteTx, edge: Edge) -> None:
                              errors=problems)
 
 
-def _already(what: str, entity_id: str, deleted: bool) -> Exception:
-    """Deleting what is deleted is 404 (it is gone); restoring what is live is a conflict."""
-    if deleted:
-        return NotFound(f"{what} {entity_id!r} は削除済み。")
-    return IntegrityError(f"{what} {entity_id!r} は削除されていません。")
+_NODE = _Kind("node", "ノード", lambda tx, i: tx.node(i), lambda tx, n, new: tx.put_node(n, new=new))
+_EDGE = _Kind("edge", "エッジ", lambda tx, i: tx.edge(i), lambda tx, e, new: tx.put_edge(e, new=new), _check_ends)
 
 
-def _created(entity: Any) -> Any:
+def _write(tx: WriteTx, kind: _Kind, op: str, current: Any, stored: Any, actor: str | None) -> Any:
+    if kind.check is not None and not stored.deleted:
+        kind.check(tx, stored)
+    kind.put(tx, stored, current is None)
+    tx.log(op, kind.entity, stored.id, None if current is None else current.public_dict(), stored.public_dict(), actor)
+    return stored
+
+
+def _create(tx: WriteTx, kind: _Kind, new: Any, actor: str | None) -> Any:
+    """Insert a validated entity at version 1 (its id must be new)."""
+    if kind.get(tx, new.id) is not None:
+        raise IntegrityError(f"{kind.label} id {new.id!r} は既にあります。", id=new.id)
     t = now_utc()
-    return entity.model_copy(update={"version": 1, "created_at": t, "updated_at": t, "deleted": False})
+    stored = new.model_copy(update={"version": 1, "created_at": t, "updated_at": t, "deleted": False})
+    return _write(tx, kind, "create", None, stored, actor)
 
 
-def _replaced(what: str, current: Any, new: Any, expected: ExpectedVersion) -> Any:
+def _update(tx: WriteTx, kind: _Kind, new: Any, expected: ExpectedVersion, actor: str | None) -> Any:
+    """Replace a live entity with the validated *new* one (same id and kind); version + 1."""
+    current = kind.get(tx, new.id)
     if current is None or current.deleted:
-        raise NotFound(f"{what} {new.id!r} はありません。")
-    check_version(f"{what} {new.id}", current.version, expected)
+        raise NotFound(f"{kind.label} {new.id!r} はありません。")
+    check_version(f"{kind.label} {new.id}", current.version, expected)
     if new.kind != current.kind:
-        raise IntegrityError(f"{what} {new.id} の種別は変更できません（{current.kind} → {new.kind}）。")
-    return new.model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
-                                  "created_at": current.created_at, "deleted": False})
+        raise IntegrityError(f"{kind.label} {new.id} の種別は変更できません（{current.kind} → {new.kind}）。")
+    stored = new.model_copy(update={"version": current.version + 1, "updated_at": now_utc(),
+                                    "created_at": current.created_at, "deleted": False})
+    return _write(tx, kind, "update", current, stored, actor)
 
 
-def _toggled(what: str, entity_id: str, current: Any, deleted: bool, expected: ExpectedVersion) -> Any:
+def _set_deleted(tx: WriteTx, kind: _Kind, entity_id: str, deleted: bool, expected: ExpectedVersion,
+                 actor: str | None) -> Any:
+    """Soft-delete or restore; deleting what is deleted is 404 (it is gone), restoring what is live a conflict."""
+    current = kind.get(tx, entity_id)
     if current is None:
-        raise NotFound(f"{what} {entity_id!r} はありません。")
+        raise NotFound(f"{kind.label} {entity_id!r} はありません。")
     if current.deleted == deleted:
-        raise _already(what, entity_id, deleted)
-    check_version(f"{what} {entity_id}", current.version, expected)
-    return current.model_copy(update={"deleted": deleted, "version": current.version + 1, "updated_at": now_utc()})
+        if deleted:
+            raise NotFound(f"{kind.label} {entity_id!r} は削除済み。")
+        raise IntegrityError(f"{kind.label} {entity_id!r} は削除されていません。")
+    check_version(f"{kind.label} {entity_id}", current.version, expected)
+    stored = current.model_copy(update={"deleted": deleted, "version": current.version + 1, "updated_at": now_utc()})
+    return _write(tx, kind, "delete" if deleted else "restore", current, stored, actor)
 
 
 def create_node(tx: WriteTx, node: Node, actor: str | None) -> Node:
     """Insert a validated node at version 1 (its id must be new)."""
-    if tx.node(node.id) is not None:
-        raise IntegrityError(f"ノード id {node.id!r} は既にあります。", id=node.id)
-    stored = _created(node)
-    tx.put_node(stored, new=True)
-    tx.log("create", "node", stored.id, None, stored.public_dict(), actor)
-    return stored
+    return _create(tx, _NODE, node, actor)
 
 
 def update_node(tx: WriteTx, node: Node, expected: ExpectedVersion, actor: str | None) -> Node:
     """Replace a live node's content with the validated *node* (same id and kind); version + 1."""
-    current = tx.node(node.id)
-    stored = _replaced("ノード", current, node, expected)
-    tx.put_node(stored, new=False)
-    tx.log("update", "node", node.id, current.public_dict(), stored.public_dict(), actor)  # type: ignore[union-attr]
-    return stored
+    return _update(tx, _NODE, node, expected, actor)
 
 
 def set_node_deleted(tx: WriteTx, node_id: str, deleted: bool, expected: ExpectedVersion, actor: str | None) -> Node:
     """Soft-delete (or restore) a node; deleting takes its live edges with it, each logged."""
-    current = tx.node(node_id)
-    stored = _toggled("ノード", node_id, current, deleted, expected)
-    tx.put_node(stored, new=False)
-    tx.log("delete" if deleted else "restore", "node", node_id, current.public_dict(),  # type: ignore[union-attr]
-           stored.public_dict(), actor)
+    stored: Node = _set_deleted(tx, _NODE, node_id, deleted, expected, actor)
     if deleted:  # an edge to a deleted node would dangle: delete it too
         for edge_id in tx.live_edges_at(node_id):
             set_edge_deleted(tx, edge_id, True, None, actor)
@@ -258,32 +284,14 @@ def set_node_deleted(tx: WriteTx, node_id: str, deleted: bool, expected: Expecte
 
 def create_edge(tx: WriteTx, edge: Edge, actor: str | None) -> Edge:
     """Insert a validated edge at version 1 (new id; both ends live and of fitting kinds)."""
-    if tx.edge(edge.id) is not None:
-        raise IntegrityError(f"エッジ id {edge.id!r} は既にあります。", id=edge.id)
-    _check_ends(tx, edge)
-    stored = _created(edge)
-    tx.put_edge(stored, new=True)
-    tx.log("create", "edge", stored.id, None, stored.public_dict(), actor)
-    return stored
+    return _create(tx, _EDGE, edge, actor)
 
 
 def update_edge(tx: WriteTx, edge: Edge, expected: ExpectedVersion, actor: str | None) -> Edge:
     """Replace a live edge with the validated *edge* (same id and kind; ends checked again); version + 1."""
-    current = tx.edge(edge.id)
-    stored = _replaced("エッジ", current, edge, expected)
-    _check_ends(tx, stored)
-    tx.put_edge(stored, new=False)
-    tx.log("update", "edge", edge.id, current.public_dict(), stored.public_dict(), actor)  # type: ignore[union-attr]
-    return stored
+    return _update(tx, _EDGE, edge, expected, actor)
 
 
 def set_edge_deleted(tx: WriteTx, edge_id: str, deleted: bool, expected: ExpectedVersion, actor: str | None) -> Edge:
     """Soft-delete (or restore) an edge; a restored edge needs both ends live again."""
-    current = tx.edge(edge_id)
-    stored = _toggled("エッジ", edge_id, current, deleted, expected)
-    if not deleted:
-        _check_ends(tx, stored)
-    tx.put_edge(stored, new=False)
-    tx.log("delete" if deleted else "restore", "edge", edge_id, current.public_dict(),  # type: ignore[union-attr]
-           stored.public_dict(), actor)
-    return stored
+    return _set_deleted(tx, _EDGE, edge_id, deleted, expected, actor)

@@ -35,7 +35,6 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from ...errors import (
     IntegrityError,
-    NotFound,
     ResourcemapError,
     StoreError,
     VersionConflict,
@@ -423,9 +422,7 @@ class BoltStore:
     def get_node(self, node_id: str, *, include_deleted: bool = False) -> Node:
         uow = self._uow
         node = self._node(uow, node_id) if uow is not None else self._server_nodes([node_id]).get(node_id)
-        if node is None or (node.deleted and not include_deleted):
-            raise NotFound(f"ノード {node_id!r} はありません。")
-        return node
+        return rules.visible(node, "ノード", node_id, include_deleted=include_deleted)
 
     def update_node(self, node: Node, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node:
         return self._write(lambda uow: rules.update_node(_Tx(self, uow), node, expected_version, actor))
@@ -507,9 +504,7 @@ class BoltStore:
     def get_edge(self, edge_id: str, *, include_deleted: bool = False) -> Edge:
         uow = self._uow
         edge = self._edge(uow, edge_id) if uow is not None else self._server_edges([edge_id]).get(edge_id)
-        if edge is None or (edge.deleted and not include_deleted):
-            raise NotFound(f"エッジ {edge_id!r} はありません。")
-        return edge
+        return rules.visible(edge, "エッジ", edge_id, include_deleted=include_deleted)
 
     def update_edge(self, edge: Edge, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge:
         return self._write(lambda uow: rules.update_edge(_Tx(self, uow), edge, expected_version, actor))

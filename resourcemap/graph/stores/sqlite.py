@@ -229,10 +229,7 @@ class SQLiteStore:
             return rules.create_node(self._tx, node, actor)
 
     def get_node(self, node_id: str, *, include_deleted: bool = False) -> Node:
-        node = self._node_or_none(node_id)
-        if node is None or (node.deleted and not include_deleted):
-            raise NotFound(f"ノード {node_id!r} はありません。")
-        return node
+        return rules.visible(self._node_or_none(node_id), "ノード", node_id, include_deleted=include_deleted)
 
     def update_node(self, node: Node, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Node:
         with self._write():
@@ -301,10 +298,7 @@ class SQLiteStore:
             return rules.create_edge(self._tx, edge, actor)
 
     def get_edge(self, edge_id: str, *, include_deleted: bool = False) -> Edge:
-        edge = self._edge_or_none(edge_id)
-        if edge is None or (edge.deleted and not include_deleted):
-            raise NotFound(f"エッジ {edge_id!r} はありません。")
-        return edge
+        return rules.visible(self._edge_or_none(edge_id), "エッジ", edge_id, include_deleted=include_deleted)
 
     def update_edge(self, edge: Edge, *, expected_version: ExpectedVersion = None, actor: str | None = None) -> Edge:
         with self._write():
