@@ -33,11 +33,12 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.services is None:
-            app.state.services = AppState.open(settings)
+        opened = None
+        if app.state.services is None:  # a lifespan inside another (a test's ASGI client) finds them open
+            app.state.services = opened = AppState.open(settings)
         yield
-        if state is None:
-            app.state.services.close()
+        if opened is not None:  # close only what this lifespan opened
+            opened.close()
             app.state.services = None
 
     app = FastAPI(title="resourcemap API", version=__version__, lifespan=lifespan,

@@ -1,8 +1,9 @@
 """Nodes: list with filters and cursor pagination, read with ETag, create/patch/delete/restore
-with ``If-Match``, mark verified, and report a problem (the corrections queue).
+with ``If-Match``, mark verified ("report a problem" is :mod:`api.routes.corrections`).
 
-Handlers stay thin: validation and writes go through :mod:`resourcemap.editing` (the same
-checks the importers apply); every write is logged by the store with the key's name as actor.
+Handlers stay thin: validation and writes go through :mod:`resourcemap.editing` (the one write
+path: a body is validated once, merged with the current node for a change); every write is
+logged by the store with the key's name as actor.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from ..openapi import JsonObject, json_body
 router = APIRouter(tags=["nodes"])
 
 MAX_LIMIT = 1000
-IfMatch = Annotated[str | None, Header(description='the ETag of the version the change is based on, e.g. "3"')]
+IfMatch = Annotated[str | None, Header(description='the ETag of the version the change is based on, e.g. "3" '
+                                                   '(a list "3", "4" matches any of them)')]
 
 __all__ = ["router", "node_out", "encode_cursor", "decode_cursor", "parse_near"]
 
