@@ -8,11 +8,12 @@ twice on purpose: by FastAPI against these shapes (field-level 422), then by
 """
 from __future__ import annotations
 
+import inspect
 from copy import copy
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 from resourcemap.editing import READ_ONLY
 from resourcemap.model import Change, Edge, Node, NodePatch
@@ -23,8 +24,10 @@ __all__ = ["NodeCreate", "NodePatch", "NodeOut", "NodePage", "EdgeCreate", "Edge
 
 
 def _delegate(bound: Any) -> Any:
-    def check(cls: type, value: Any) -> Any:
-        return bound(value)
+    takes_info = len(inspect.signature(bound).parameters) > 1  # (value, info) validators, e.g. the field rules
+
+    def check(cls: type, value: Any, info: ValidationInfo) -> Any:
+        return bound(value, info) if takes_info else bound(value)
     return check
 
 
@@ -42,8 +45,9 @@ def _without_store_fields(model: type[BaseModel], name: str, optional: set[str])
             fields[fname] = (info.annotation, info)
     validators = {}
     for vname, dec in model.__pydantic_decorators__.field_validators.items():
-        if not set(dec.info.fields) & (READ_ONLY | optional):
-            validators[vname] = field_validator(*dec.info.fields, mode=dec.info.mode)(classmethod(_delegate(dec.func)))
+        kept = [f for f in dec.info.fields if f not in READ_ONLY | optional]
+        if kept:
+            validators[vname] = field_validator(*kept, mode=dec.info.mode)(classmethod(_delegate(dec.func)))
     return create_model(name, __config__=ConfigDict(extra="forbid"), __validators__=validators, **fields)
 
 

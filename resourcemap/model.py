@@ -12,17 +12,27 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime, timezone
-from typing import Any, Literal, Optional, get_args
+from typing import Any, ClassVar, Literal, Mapping, Optional, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
+from . import fieldrules
 from .errors import ValidationFailed
 
 __all__ = [
     "NodeKind", "EdgeKind", "Bunya", "Precision", "Status", "ProgramCode", "Method",
     "Targets", "Schedule", "Node", "NodePatch", "Edge", "Change",
     "NODE_KINDS", "EDGE_KINDS", "PROGRAM_CODES", "EDGE_RULES", "RESOURCE_KINDS",
-    "new_id", "now_utc", "parse_node", "parse_edge",
+    "new_id", "now_utc", "parse_node", "parse_edge", "stored_node", "stored_edge", "STORED",
 ]
 
 NodeKind = Literal["municipality", "department", "program", "agency", "hub", "place",
@@ -98,8 +108,33 @@ def new_id(kind: str) -> str:
     return f"{kind}-{uuid.uuid4().hex[:12]}"
 
 
+#: Validation context of a record read back from a store: the field rules
+#: (:mod:`resourcemap.fieldrules`) and the taxonomy check are not re-applied, so a record written
+#: before a rule existed still loads — a page or an export never fails on it — and
+#: ``resourcemap check`` lists it. Every write validates without this context.
+STORED: Mapping[str, bool] = {"stored": True}
+
+
+def _reading_stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
+
+
+def _apply_field_rule(cls: Any, value: Any, info: ValidationInfo) -> Any:
+    """The field's rule from the model's ``field_rules`` table (not for stored records)."""
+    if _reading_stored(info) or info.field_name is None:
+        return value
+    return cls.field_rules[info.field_name](value)
+
+
+def _field_rules(rules: Mapping[str, fieldrules.Rule]) -> Any:
+    """A field validator applying *rules* (one per model; pydantic reports every failing field)."""
+    return field_validator(*rules)(classmethod(_apply_field_rule))
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_assignment=False)
+    #: Field → rule of :mod:`resourcemap.fieldrules`, applied when a record is built (not when read back).
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = {}
 
 
 class _Entity(_Strict):
@@ -126,6 +161,8 @@ class Targets(_Strict):
     age_min: int | None = Field(None, ge=0, le=130)
     age_max: int | None = Field(None, ge=0, le=130)
     residents_only: bool = Field(False, description="市内在住・在勤者のみ")
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = fieldrules.TARGETS_FIELDS
+    check_field_rules = _field_rules(fieldrules.TARGETS_FIELDS)
 
     @model_validator(mode="after")
     def _ages_ordered(self) -> "Targets":
@@ -142,6 +179,8 @@ class Schedule(_Strict):
     opens_at: str | None = None
     closes_at: str | None = None
     description: str | None = None
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = fieldrules.SCHEDULE_FIELDS
+    check_field_rules = _field_rules(fieldrules.SCHEDULE_FIELDS)
 
     @field_validator("opens_at", "closes_at")
     @classmethod
@@ -188,6 +227,9 @@ class Node(_Entity):
     level: str | None = None                      # area: 福祉エリア / 日常生活圏域 / 福祉圏域 / 市全域
     chome: list[str] = Field(default_factory=list)  # area: 町丁目 names that belong to it
     membership: Literal["document", "municipality", "provisional"] | None = None  # area: who said so
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = fieldrules.NODE_FIELDS
+    check_field_rules = _field_rules(fieldrules.NODE_FIELDS)
+
     @field_validator("source")
     @classmethod
     def _source_shape(cls, v: str) -> str:
@@ -198,9 +240,11 @@ class Node(_Entity):
 
     @field_validator("categories")
     @classmethod
-    def _known_categories(cls, v: list[str]) -> list[str]:
+    def _known_categories(cls, v: list[str], info: ValidationInfo) -> list[str]:
         from .taxonomy import load_taxonomy
 
+        if _reading_stored(info):  # a category retired from the taxonomy must not make a node unreadable
+            return v
         unknown = load_taxonomy().validate_ids(v)
         if unknown:
             raise ValueError(f"unknown categories {unknown}; see GET /v1/categories")
@@ -263,6 +307,9 @@ class Edge(_Entity):
     method: Method | None = None
     description: str | None = Field(None, max_length=2000)
     cite: str | None = Field(None, description="document#section the relationship comes from, or 'public'")
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = fieldrules.EDGE_FIELDS
+    check_field_rules = _field_rules(fieldrules.EDGE_FIELDS)
+
     @field_validator("cite")
     @classmethod
     def _cite_shape(cls, v: str | None) -> str | None:
@@ -320,3 +367,17 @@ def parse_node(data: dict[str, Any]) -> Node:
 def parse_edge(data: dict[str, Any]) -> Edge:
     """Validate a dict into an Edge, raising :class:`ValidationFailed` with every problem at once."""
     return _parse(Edge, data, "エッジ")
+
+
+def stored_node(raw: str | bytes | dict[str, Any]) -> Node:
+    """A node as a store holds it (JSON text or a dict), read under :data:`STORED`."""
+    if isinstance(raw, dict):
+        return Node.model_validate(raw, context=STORED)
+    return Node.model_validate_json(raw, context=STORED)
+
+
+def stored_edge(raw: str | bytes | dict[str, Any]) -> Edge:
+    """An edge as a store holds it (JSON text or a dict), read under :data:`STORED`."""
+    if isinstance(raw, dict):
+        return Edge.model_validate(raw, context=STORED)
+    return Edge.model_validate_json(raw, context=STORED)

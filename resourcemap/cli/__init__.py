@@ -18,7 +18,7 @@ __all__ = ["main", "COMMANDS", "emit", "Context"]
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS: list[str] = ["init", "serve", "nodes", "keys", "match", "unmet", "gaps", "network", "import_",
-                       "export", "migrate"]
+                       "export", "check", "migrate"]
 
 
 class Context:

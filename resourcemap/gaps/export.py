@@ -136,6 +136,11 @@ def write_gpkg(result: GapResult, path: str | Path) -> Path:
 
 def write_csv(result: GapResult, path: str | Path) -> Path:
     """The gap table (no geometry; ``lat``/``lng`` of each unit's representative point)."""
+    from ..io.fields import spreadsheet_text
+
     path = Path(path)
-    _flat(result.table).to_csv(path, index=False, encoding="utf-8-sig")
+    frame = _flat(result.table)
+    for col in frame.columns[frame.dtypes == object]:  # text cells: quoted when formula-like (OWASP)
+        frame[col] = frame[col].map(lambda v: spreadsheet_text(v) if isinstance(v, str) else v)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
     return path

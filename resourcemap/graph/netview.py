@@ -22,6 +22,7 @@ from typing import Any, Iterable
 import networkx as nx
 
 from ..cities import resolve_city
+from ..io.fields import spreadsheet_text
 from . import analysis as an
 
 __all__ = ["KIND_LABELS", "EDGE_LABELS", "BUNYA_COLOURS", "network_data", "network_tables", "write_tables",
@@ -226,7 +227,7 @@ def write_tables(data: dict[str, Any], out_dir: str | Path) -> list[Path]:
             fields = list(rows[0]) if rows else ["(none)"]
             w = csv.DictWriter(fh, fieldnames=fields)
             w.writeheader()
-            w.writerows(rows)
+            w.writerows({k: spreadsheet_text(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows)
         written.append(path)
     return written
 

@@ -13,7 +13,7 @@ from typing import Iterable, Iterator
 
 import networkx as nx
 
-from ..model import Change, Edge, Node
+from ..model import Change, Edge, Node, stored_edge, stored_node
 from .spatial import ALL, SpatialIndex
 from .stores.base import GraphStore, NodeQuery
 
@@ -96,7 +96,7 @@ class ReadModel:
         if after is None or after.get("deleted"):
             self._drop_node(ch.entity_id)
             return
-        node = Node.model_validate(after)
+        node = stored_node(after)
         if node.id in self.graph:
             self.graph.nodes[node.id]["node"] = node
         else:
@@ -120,7 +120,7 @@ class ReadModel:
                 if self.graph.has_edge(s, t, key=ch.entity_id):
                     self.graph.remove_edge(s, t, key=ch.entity_id)
         if after is not None and not after.get("deleted"):
-            e = Edge.model_validate(after)
+            e = stored_edge(after)
             if e.source in self.graph and e.target in self.graph:
                 self.graph.add_edge(e.source, e.target, key=e.id, kind=e.kind, edge=e)
 

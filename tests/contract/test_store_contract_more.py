@@ -42,12 +42,12 @@ def test_text_numbers_and_nested_fields_round_trip_exactly(store):
 
 def test_update_can_clear_fields(store):
     store.create_node(place("p1", 2, description="説明", url="https://example.jp", email="a@example.jp",
-                            phone="042-000-0000", capacity=5))
+                            phone="042-360-0000", capacity=5))
     n = store.update_node("p1", {"description": None, "email": None, "capacity": None}, expected_version=1)
     got = store.get_node("p1")
     assert got.public_dict() == n.public_dict()
     assert (got.description, got.email, got.capacity) == (None, None, None)
-    assert (got.url, got.phone, got.name) == ("https://example.jp", "042-000-0000", "場所p1")
+    assert (got.url, got.phone, got.name) == ("https://example.jp", "042-360-0000", "場所p1")
 
 
 def test_edge_update_moves_its_ends(store):

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ...model import EDGE_KINDS, NODE_KINDS, Change, Edge, Node
+from ...model import EDGE_KINDS, NODE_KINDS, Change, Edge, Node, stored_edge, stored_node
 
 __all__ = [
     "KIND_LABEL",
@@ -78,7 +78,7 @@ def encode_node(node: Node) -> dict[str, Any]:
 
 
 def decode_node(props: dict[str, Any]) -> Node:
-    return Node.model_validate(_decode(props, _NODE_JSON))
+    return stored_node(_decode(props, _NODE_JSON))
 
 
 def encode_edge(edge: Edge) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def encode_edge(edge: Edge) -> dict[str, Any]:
 def decode_edge(props: dict[str, Any], source: str, target: str) -> Edge:
     data = _decode(props, _EDGE_JSON)
     data["source"], data["target"] = source, target
-    return Edge.model_validate(data)
+    return stored_edge(data)
 
 
 def encode_change(seq: int, ch: Change) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ...errors import IntegrityError, NotFound, StoreError
 from ...geo.distance import EARTH_RADIUS_M, haversine_m
-from ...model import EDGE_RULES, Change, Edge, Node, now_utc, parse_edge, parse_node
+from ...model import EDGE_RULES, Change, Edge, Node, now_utc, parse_edge, parse_node, stored_edge, stored_node
 from .base import Listener, Listeners, NodeQuery, apply_patch, check_version
 
 __all__ = ["SQLiteStore", "MIGRATIONS", "SCHEMA_VERSION"]
@@ -193,7 +193,7 @@ class SQLiteStore:
 
     # -- nodes ------------------------------------------------------------------------------
     def _row_node(self, row: sqlite3.Row) -> Node:
-        return Node.model_validate_json(row["data"])
+        return stored_node(row["data"])
 
     def _fetch_node(self, conn: sqlite3.Connection, node_id: str, include_deleted: bool) -> Node:
         row = conn.execute("SELECT data, deleted FROM nodes WHERE id = ?", (node_id,)).fetchone()
@@ -306,7 +306,7 @@ class SQLiteStore:
                 lat, lng, radius = query.near
                 if haversine_m(lat, lng, row["lat"], row["lng"]) > radius:
                     continue
-            out.append(Node.model_validate_json(row["data"]))
+            out.append(stored_node(row["data"]))
             if query.limit is not None and len(out) >= query.limit:
                 break
         return out
@@ -320,7 +320,7 @@ class SQLiteStore:
         row = conn.execute("SELECT data, deleted FROM edges WHERE id = ?", (edge_id,)).fetchone()
         if row is None or (row["deleted"] and not include_deleted):
             raise NotFound(f"エッジ {edge_id!r} はありません。")
-        return Edge.model_validate_json(row["data"])
+        return stored_edge(row["data"])
 
     def _check_ends(self, conn: sqlite3.Connection, edge: Edge) -> None:
         kinds = {}
@@ -408,7 +408,7 @@ class SQLiteStore:
         if not include_deleted:
             where.append("deleted = 0")
         sql = "SELECT data FROM edges" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        return [Edge.model_validate_json(r["data"]) for r in self._conn.execute(sql, args).fetchall()]
+        return [stored_edge(r["data"]) for r in self._conn.execute(sql, args).fetchall()]
 
     # -- bulk, log --------------------------------------------------------------------------
     def bulk_load(self, nodes: Iterable[Node], edges: Iterable[Edge], *, actor: str | None = None) -> int:
