@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from resourcemap.gaps import GapOptions, analyse
 from resourcemap.gaps.export import feature_collection
 
+from resourcemap.keys import role_at_least
+
 from ..deps import ReadModelDep, StateDep, Viewer
 
 router = APIRouter(tags=["gaps"])
@@ -29,7 +31,7 @@ _lock = Lock()
 
 @router.get("/v1/gaps", summary="Gap map: units × categories with nearest distance, counts, gap flag, candidates",
             response_description="GeoJSON FeatureCollection (one feature per unit × category)")
-def get_gaps(_: Viewer, state: StateDep, rm: ReadModelDep,
+def get_gaps(caller: Viewer, state: StateDep, rm: ReadModelDep,
              city: str = Query(..., description="municipality name or code (府中市, 13206)"),
              category: list[str] | None = Query(None, description="category id/label/synonym; repeat or "
                                                                    "comma-separate (default: the standard set)"),
@@ -37,14 +39,15 @@ def get_gaps(_: Viewer, state: StateDep, rm: ReadModelDep,
              threshold_m: float | None = Query(None, gt=0, le=50_000, description="walking reach for every category"),
              ) -> JSONResponse:
     options = GapOptions(categories=tuple(category or ()), unit=unit, threshold_m=threshold_m)
-    key = (rm.revision, int(time.monotonic() // _CACHE_SECONDS), city, options)
+    raw = role_at_least(caller.role, "admin")  # below admin, small unmet counts are suppressed
+    key = (rm.revision, int(time.monotonic() // _CACHE_SECONDS), city, options, raw)
     cache: OrderedDict = state.extras.setdefault("gaps_cache", OrderedDict())
     with _lock:
         body = cache.get(key)
         if body is not None:
             cache.move_to_end(key)
     if body is None:
-        body = feature_collection(analyse(rm, city, options, aux_path=state.settings.aux_db))
+        body = feature_collection(analyse(rm, city, options, aux_path=state.settings.aux_db, raw_unmet=raw))
         with _lock:
             cache[key] = body
             while len(cache) > _CACHE_SIZE:

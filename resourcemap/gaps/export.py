@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
-from .analysis import GapResult
+from .analysis import GapResult, unmet_tally
 
 __all__ = ["status_of", "json_safe", "geometry_json", "feature_collection", "write_geojson", "write_gpkg", "write_csv",
            "resources_frame", "candidates_frame"]
@@ -70,6 +70,8 @@ def feature_collection(result: GapResult, *, ndigits: int = 6) -> dict[str, Any]
     for row in result.table.to_dict("records"):
         props = {k: json_safe(row[k]) for k in _PROPS}
         props["status"] = status_of(row)
+        props["unmet_suppressed"] = bool(row["unmet_hidden"])  # then `unmet` is the least it can be
+        props["unmet_label"] = result.unmet_label(unmet_tally(row))
         feats.append({"type": "Feature", "id": f"{row['unit_id']}|{row['category']}",
                       "geometry": geoms.get(row["unit_id"]), "properties": props})
     return {"type": "FeatureCollection", "features": feats,

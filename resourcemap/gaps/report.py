@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..match.disclosure import Tally
 from ..taxonomy import load_taxonomy
-from .analysis import GapResult
+from .analysis import GapResult, unmet_tally
 from .candidates import Candidate
 from .export import status_of
 
@@ -126,12 +127,18 @@ def _cell_colour(v: float) -> str:
     return "#a6dba0"
 
 
-def _unmet_by_category(result: GapResult) -> dict[str, int]:
-    """Unmet-need counts summed per category, as the matcher recorded them."""
-    tot: dict[str, int] = {}
+def _unmet_by_category(result: GapResult) -> dict[str, Tally]:
+    """Unmet-need counts per category (of the published counters: suppressed ones stay ranges)."""
+    tot: dict[str, Tally] = {}
     for u in result.unmet:
-        tot[u.category] = tot.get(u.category, 0) + u.count
+        tot[u.category] = tot.get(u.category, Tally()).add(u.count)
     return tot
+
+
+def _unmet_of(frame: pd.DataFrame) -> Tally:
+    """The unmet figure of some table rows (``unmet`` is the least each can be, ``unmet_hidden`` its suppressed part)."""
+    hidden = int(frame["unmet_hidden"].sum())
+    return Tally(exact=int(frame["unmet"].sum()) - hidden, hidden=hidden)
 
 
 def _findings(result: GapResult) -> list[str]:
@@ -157,8 +164,9 @@ def _findings(result: GapResult) -> list[str]:
         out.append("所在地が市全域としか分からず到達範囲を測れない資源：" + "、".join(unl)
                    + "。所在地（町丁目）を登録すると空白の判定が正確になります。")
     if result.unmet:
-        best = sorted(_unmet_by_category(result).items(), key=lambda kv: -kv[1])[:3]
-        out.append("マッチングで見つからなかった相談が多い分類：" + "、".join(f"{_e(c)} {k}件" for c, k in best) + "。")
+        best = sorted(_unmet_by_category(result).items(), key=lambda kv: (-kv[1].low, kv[0]))[:3]
+        out.append("マッチングで見つからなかった相談が多い分類：" + "、".join(
+            f"{_e(c)} {_e(result.unmet_label(k))}件" for c, k in best) + "。")
     return out
 
 
@@ -172,7 +180,7 @@ def _category_table(result: GapResult, summary: pd.DataFrame) -> str:
         share = float(city_share[info.id])
         reach = "担当エリア" if info.measure == "coverage" else f"{info.threshold_m:.0f} m"
         wanted = load_taxonomy().descendants(info.id)
-        unmet = sum(k for c, k in unmet_tot.items() if c in wanted)
+        unmet = _e(result.unmet_label(sum((k for c, k in unmet_tot.items() if c in wanted), Tally())))
         rows.append(f"<tr><td>{_e(info.label)}<br><small>{_e(info.id)}</small></td><td>{reach}</td>"
                     f"<td class=n>{len(info.resources)}</td><td class=n>{len(info.unlocated)}</td>"
                     f"<td class=n style='background:{_cell_colour(share)}'>{_pct(share)}</td>"
@@ -219,7 +227,7 @@ def _category_gaps_table(result: GapResult, summary: pd.DataFrame) -> str:
         who = "、".join(_e(c.name) for c in coords) or "担当コーディネーターなし"
         unl = f"<br><small>所在地未登録 {len(info.unlocated)} 件</small>" if info.unlocated else ""
         rows.append(f"<tr><td>{_e(info.label)}{unl}</td><td class=n>{n_gap}/{len(sub)}</td>"
-                    f"<td>{_worst_areas(summary, info.id)}</td><td class=n>{int(sub['unmet'].sum())}</td>"
+                    f"<td>{_worst_areas(summary, info.id)}</td><td class=n>{_e(result.unmet_label(_unmet_of(sub)))}</td>"
                     f"<td><ul>{lis}</ul></td><td>{who}</td></tr>")
     if not rows:
         return "<p>空白の町丁目はありません。</p>"
@@ -242,7 +250,7 @@ def _gaps_table(result: GapResult) -> str:
         where = _e(r["unit_name"]) + (f"<br><small>{_e(r['area_name'])}</small>" if r.get("area_name") else "")
         status = {"gap": "資源なし", "gap_unlocated": "所在地未登録の資源のみ", "low_access": "アクセス下位"}[status_of(r)]
         rows.append(f"<tr><td class=n>{k}</td><td>{_e(r['category_label'])}</td><td>{where}</td><td>{status}</td>"
-                    f"<td class=n>{near}</td><td class=n>{r['unmet']}</td>"
+                    f"<td class=n>{near}</td><td class=n>{_e(result.unmet_label(unmet_tally(r)))}</td>"
                     f"<td>{'<ul>' + lis + '</ul>' if lis else '候補なし（新規開発が必要）'}</td></tr>")
     return ("<table><thead><tr><th>#</th><th>分類</th><th>場所</th><th>状況</th><th>最寄り</th><th>未充足</th>"
             "<th>開発候補（理由）</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
@@ -251,12 +259,12 @@ def _gaps_table(result: GapResult) -> str:
 def _unmet_table(result: GapResult) -> str:
     if not result.unmet:
         return "<p>マッチングの未充足記録はまだありません（記録は町丁目・分類・年代・月の件数のみ）。</p>"
-    agg: dict[tuple[str, str], int] = {}
+    agg: dict[tuple[str, str], Tally] = {}
     for u in result.unmet:
         place = u.chome or result.areas.names.get(u.area_id or "", u.area_id or "市全域")
-        agg[(u.category, place)] = agg.get((u.category, place), 0) + u.count
-    rows = "".join(f"<tr><td>{_e(c)}</td><td>{_e(p)}</td><td class=n>{k}</td></tr>"
-                   for (c, p), k in sorted(agg.items(), key=lambda kv: (-kv[1], kv[0])))
+        agg[(u.category, place)] = agg.get((u.category, place), Tally()).add(u.count)
+    rows = "".join(f"<tr><td>{_e(c)}</td><td>{_e(p)}</td><td class=n>{_e(result.unmet_label(k))}</td></tr>"
+                   for (c, p), k in sorted(agg.items(), key=lambda kv: (-kv[1].low, kv[0])))
     return ("<table><thead><tr><th>分類</th><th>町丁目・エリア</th><th>件数</th></tr></thead><tbody>"
             + rows + "</tbody></table>")
 
