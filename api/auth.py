@@ -7,8 +7,11 @@ for an oversized body before it is buffered. The route dependency (:func:`authen
 used by ``Viewer``/``Editor``/``Admin`` in :mod:`api.deps`) then checks the role (403).
 
 Status codes (CONTRACT.md): 401 with ``WWW-Authenticate: Bearer`` when the key is missing,
-malformed, unknown or revoked; 403 when the key's role is too low. Keys are never logged:
-nothing here logs headers, and only the key's *name* travels on (audit actor).
+malformed, unknown or revoked; 403 when the key's role is too low; 429 with ``Retry-After``
+when a client has failed too many key checks (:mod:`api.ratelimit`) — a key verified before
+(in the key ring's cache) is accepted without consulting the limiter, so an attacker cannot
+lock its owner out. Keys are never logged: nothing here logs headers, and only the key's
+*name* travels on (audit actor).
 """
 from __future__ import annotations
 
@@ -18,13 +21,14 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from resourcemap.keys import KeyInfo, KeyRing, role_at_least
+from resourcemap.keys import KeyInfo, KeyRing, key_id, role_at_least
 
 from . import problems
 from .deps import AppState, Caller
 from .extras import aux_db, lazy
+from .ratelimit import FailureLimiter, LimiterSettings
 
-__all__ = ["authenticate", "keyring", "install", "Guard", "AuthFailed"]
+__all__ = ["authenticate", "keyring", "limiter", "check_key", "install", "Guard", "AuthFailed"]
 
 _REALM = 'Bearer realm="resourcemap"'
 _ROLE_LABEL = {"viewer": "閲覧 (viewer)", "editor": "編集 (editor)", "admin": "管理 (admin)"}
@@ -36,11 +40,55 @@ class AuthFailed(Exception):
     def __init__(self, status: int, detail: str, challenge: str) -> None:
         super().__init__(detail)
         self.status, self.detail, self.challenge = status, detail, challenge
+        self.retry_after: int | None = None
+
+    def headers(self) -> dict[str, str]:
+        out = {"WWW-Authenticate": self.challenge}
+        if self.retry_after is not None:
+            out["Retry-After"] = str(self.retry_after)
+        return out
 
 
 def keyring(state: AppState) -> KeyRing:
     """The app's key ring (opened once on the auxiliary tables named by the settings)."""
     return lazy(state, "keyring", lambda st: KeyRing(aux_db(st)))
+
+
+def limiter(state: AppState) -> FailureLimiter:
+    """The app's limiter of failed key checks (settings from the environment, read once)."""
+    return lazy(state, "auth_limiter", lambda st: FailureLimiter(LimiterSettings.from_env()))
+
+
+def _too_many(wait: int) -> AuthFailed:
+    exc = AuthFailed(429, f"API キーの確認に続けて失敗したため、しばらく受け付けません。{wait} 秒後に正しい鍵で"
+                          "再試行してください（鍵が分からない場合は管理者に再発行を依頼してください）。", _REALM)
+    exc.retry_after = wait
+    return exc
+
+
+async def check_key(state: AppState, client: str, token: str | None) -> KeyInfo:
+    """The live key behind *token*, else :class:`AuthFailed` (401, or 429 after too many failures).
+
+    A cached key costs one keyed hash and one indexed read; anything else one scrypt (off the
+    event loop), unless the client has failed too often lately.
+    """
+    ring = keyring(state)
+    cached = ring.lookup_cached(token) if token else False
+    if cached:
+        return cached  # type: ignore[return-value]
+    if cached is None:  # revoked since it was cached
+        raise _bad_key()
+    if token is None:
+        raise _no_key()
+    gate, kid = limiter(state), key_id(token)
+    wait = gate.retry_after(client, kid)
+    if wait:
+        raise _too_many(wait)
+    try:
+        return await run_in_threadpool(_resolve, ring, token)
+    except AuthFailed:
+        gate.failed(client, kid)
+        raise
 
 
 def _bearer(headers: Any) -> str | None:
@@ -99,17 +147,11 @@ class Guard:
         state: AppState = scope["app"].state.rm
         if scope["path"].startswith("/v1/") or scope["path"] == "/v1":
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            ring = keyring(state)
-            token = _bearer(headers)
+            client = (scope.get("client") or ("unknown", 0))[0]
             try:
-                cached = ring.lookup_cached(token) if token else False
-                info = cached if cached else None
-                if cached is False:  # not seen before: one scrypt, off the event loop
-                    info = await run_in_threadpool(_resolve, ring, token)
-                elif cached is None:
-                    raise _bad_key()
+                info = await check_key(state, client, _bearer(headers))
             except AuthFailed as exc:
-                await _send_problem(scope, receive, send, exc.status, exc.detail, {"WWW-Authenticate": exc.challenge})
+                await _send_problem(scope, receive, send, exc.status, exc.detail, exc.headers())
                 return
             scope.setdefault("state", {})["api_key"] = info
         limit = self.max_body_bytes or state.settings.max_body_bytes
@@ -193,7 +235,8 @@ def _document_errors(schema: dict) -> dict:
             errors = {"422": "入力が正しくありません"} if op.get("parameters") or "requestBody" in op else {}
             if path.startswith("/v1"):
                 op["security"] = [{"bearer": []}]
-                errors.update({"401": "API キーがない・無効", "403": "権限が足りない"})
+                errors.update({"401": "API キーがない・無効", "403": "権限が足りない",
+                               "429": "鍵の確認に続けて失敗した（Retry-After 秒後に再試行）"})
             if "requestBody" in op:
                 errors["413"] = "本文が大きすぎる"
             for code, text in errors.items():
@@ -208,7 +251,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AuthFailed)
     async def _auth_failed(_: Request, exc: AuthFailed):
-        return problems.problem(exc.status, exc.detail, headers={"WWW-Authenticate": exc.challenge})
+        return problems.problem(exc.status, exc.detail, headers=exc.headers())
 
     original = app.openapi
 
