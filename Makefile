@@ -41,6 +41,7 @@ bench: venv
 	$(PY) bench/gaps.py
 	$(PY) bench/api.py
 	$(PY) bench/store.py
+	$(PY) bench/auth.py
 
 clean:
 	rm -rf $(VENV) data test-artifacts
