@@ -25,6 +25,7 @@ import secrets
 import sqlite3
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,7 +52,9 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 # once per key and process, and by every guess an attacker makes.
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 _CACHE_MAX = 1024
-_SCRYPT_SLOTS = threading.BoundedSemaphore(2)  # scrypt checks running at once, process-wide
+# scrypt runs on two dedicated threads, process-wide: at most two checks hash at once, and only
+# those two threads ever hold scrypt's 16 MiB (each thread keeps its own malloc arena).
+_SCRYPT_SLOTS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
 _DUMMY_SALT = secrets.token_bytes(16)  # an unknown id is checked against this, at the same cost
 _DUMMY_HASH = secrets.token_bytes(32)
 
@@ -96,8 +99,7 @@ class KeyInfo:
 
 
 def _hash(secret: str, salt: bytes) -> bytes:
-    with _SCRYPT_SLOTS:
-        return hashlib.scrypt(secret.encode("ascii"), salt=salt, **_SCRYPT)
+    return _SCRYPT_SLOTS.submit(hashlib.scrypt, secret.encode("ascii"), salt=salt, **_SCRYPT).result()
 
 
 def _insert(conn: sqlite3.Connection, role: str, name: str | None) -> tuple[str, KeyInfo]:
