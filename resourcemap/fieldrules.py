@@ -126,13 +126,21 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$")
 
 
-def _email(value: str) -> str | None:
-    _check_length(value, MAX_EMAIL, slack=4)
+def _contact(value: str, max_len: int) -> str | None:
+    """A contact field read the way people type it: NFKC (full-width digits, ＠), trimmed, checked; '' → None."""
+    _check_length(value, max_len, slack=4)
     v = unicodedata.normalize("NFKC", value).strip()
     if not v:
         return None
     _check_chars(v, False)
-    _check_length(v, MAX_EMAIL)
+    _check_length(v, max_len)
+    return v
+
+
+def _email(value: str) -> str | None:
+    v = _contact(value, MAX_EMAIL)
+    if v is None:
+        return None
     m = _EMAIL.match(v)
     if not m:
         raise ValueError(f"メールアドレスの形ではありません（{v[:60]!r}）。例: soudan@city.fuchu.tokyo.jp")
@@ -149,12 +157,10 @@ _SHORT = re.compile(r"^(#\d{4}|1\d{2})$")  # #8000 子ども医療電話相談, 
 def _phone(value: str) -> str | None:
     import phonenumbers
 
-    _check_length(value, MAX_PHONE, slack=4)
-    v = _DASHES.sub("-", unicodedata.normalize("NFKC", value)).strip()
-    if not v:
+    v = _contact(value, MAX_PHONE)
+    if v is None:
         return None
-    _check_chars(v, False)
-    _check_length(v, MAX_PHONE)
+    v = _DASHES.sub("-", v)
     ext = _EXTENSION.search(v)
     number = v[: ext.start()] if ext else v
     compact = re.sub(r"[\s\-()（）.]", "", number)
@@ -176,12 +182,9 @@ def _phone(value: str) -> str | None:
 
 
 def _url(value: str) -> str | None:
-    _check_length(value, MAX_URL, slack=4)
-    v = unicodedata.normalize("NFKC", value).strip()
-    if not v:
+    v = _contact(value, MAX_URL)
+    if v is None:
         return None
-    _check_chars(v, False)
-    _check_length(v, MAX_URL)
     if re.search(r"\s", v):
         raise ValueError("URL に空白は使えません（%20 と書くか、空白を除いてください）")
     try:
