@@ -22,11 +22,15 @@ run: venv
 	@if [ ! -f "$(DB)" ]; then $(VENV)/bin/resourcemap --db $(DB) init --seed all; fi
 	$(VENV)/bin/resourcemap --db $(DB) serve --host $(HOST) --port $(PORT)
 
-## system-deps: Debian packages the browser tests need (headless chromium)
+## system-deps: Debian packages the browser tests need (headless chromium) and the spreadsheet test (LibreOffice Calc)
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null) \
 	  || echo "warning: could not install chromium; browser tests will fail"; }
+	@command -v soffice >/dev/null 2>&1 || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	     libreoffice-calc-nogui >/dev/null) \
+	  || echo "warning: could not install LibreOffice; the spreadsheet test will fail"; }
 
 ## test: install, start the real servers the tests need on loopback, run everything, stop them
 test: venv system-deps
@@ -37,6 +41,7 @@ bench: venv
 	$(PY) bench/gaps.py
 	$(PY) bench/api.py
 	$(PY) bench/store.py
+	$(PY) bench/auth.py
 
 clean:
 	rm -rf $(VENV) data test-artifacts

@@ -133,9 +133,12 @@ class GapProperties(BaseModel):
     gap: bool
     gap_reason: str | None
     unlocated: int = Field(description="resources of this category in the city whose place is not registered")
-    unmet: int = Field(description="unmet needs the matcher counted here")
+    unmet: int = Field(description="unmet needs the matcher counted here; when `unmet_suppressed`, the least "
+                                   "the figure can be (small counts are not published below admin)")
     candidates: list[str]
     status: Literal["covered", "gap", "gap_unlocated", "low_access"]
+    unmet_suppressed: bool = Field(description="some counter in `unmet` is below the threshold and withheld")
+    unmet_label: str = Field(description="the unmet figure as shown: 「7」, 「3未満」 or a range 「6〜7」")
 
 
 class GapFeature(BaseModel):

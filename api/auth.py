@@ -8,8 +8,11 @@ used by ``Viewer``/``Editor``/``Admin`` in :mod:`api.deps`) then checks the role
 ring is the app's (:class:`api.state.AppState`); this module imports no route or dependency.
 
 Status codes (CONTRACT.md): 401 with ``WWW-Authenticate: Bearer`` when the key is missing,
-malformed, unknown or revoked; 403 when the key's role is too low. Keys are never logged:
-nothing here logs headers, and only the key's *name* travels on (audit actor).
+malformed, unknown or revoked; 403 when the key's role is too low; 429 with ``Retry-After``
+when a client has failed too many key checks (:mod:`api.ratelimit`) — a key verified before
+(in the key ring's cache) is accepted without consulting the limiter, so an attacker cannot
+lock its owner out. Keys are never logged: nothing here logs headers, and only the key's
+*name* travels on (audit actor).
 """
 from __future__ import annotations
 
@@ -19,12 +22,12 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from resourcemap.keys import KeyInfo, KeyRing, role_at_least
+from resourcemap.keys import KeyInfo, KeyRing, key_id, role_at_least
 
 from . import problems
 from .state import AppState, Caller
 
-__all__ = ["authenticate", "install", "Guard", "AuthFailed"]
+__all__ = ["authenticate", "check_key", "install", "Guard", "AuthFailed"]
 
 _REALM = 'Bearer realm="resourcemap"'
 _ROLE_LABEL = {"viewer": "閲覧 (viewer)", "editor": "編集 (editor)", "admin": "管理 (admin)"}
@@ -36,6 +39,45 @@ class AuthFailed(Exception):
     def __init__(self, status: int, detail: str, challenge: str) -> None:
         super().__init__(detail)
         self.status, self.detail, self.challenge = status, detail, challenge
+        self.retry_after: int | None = None
+
+    def headers(self) -> dict[str, str]:
+        out = {"WWW-Authenticate": self.challenge}
+        if self.retry_after is not None:
+            out["Retry-After"] = str(self.retry_after)
+        return out
+
+
+def _too_many(wait: int) -> AuthFailed:
+    exc = AuthFailed(429, f"API キーの確認に続けて失敗したため、しばらく受け付けません。{wait} 秒後に正しい鍵で"
+                          "再試行してください（鍵が分からない場合は管理者に再発行を依頼してください）。", _REALM)
+    exc.retry_after = wait
+    return exc
+
+
+async def check_key(state: AppState, client: str, token: str | None) -> KeyInfo:
+    """The live key behind *token*, else :class:`AuthFailed` (401, or 429 after too many failures).
+
+    A cached key costs one keyed hash and one indexed read; anything else one scrypt (off the
+    event loop), unless *client* (its address) has failed too often lately (``state.auth_limiter``).
+    """
+    ring = state.keyring
+    cached = ring.lookup_cached(token) if token else False
+    if cached:
+        return cached  # type: ignore[return-value]
+    if cached is None:  # revoked since it was cached
+        raise _bad_key()
+    if token is None:
+        raise _no_key()
+    gate, kid = state.auth_limiter, key_id(token)
+    wait = gate.retry_after(client, kid)
+    if wait:
+        raise _too_many(wait)
+    try:
+        return await run_in_threadpool(_resolve, ring, token)
+    except AuthFailed:
+        gate.failed(client, kid)
+        raise
 
 
 def _bearer(headers: Any) -> str | None:
@@ -94,17 +136,11 @@ class Guard:
         state: AppState = scope["app"].state.services
         if scope["path"].startswith("/v1/") or scope["path"] == "/v1":
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            ring = state.keyring
-            token = _bearer(headers)
+            client = (scope.get("client") or ("unknown", 0))[0]
             try:
-                cached = ring.lookup_cached(token) if token else False
-                info = cached if cached else None
-                if cached is False:  # not seen before: one scrypt, off the event loop
-                    info = await run_in_threadpool(_resolve, ring, token)
-                elif cached is None:
-                    raise _bad_key()
+                info = await check_key(state, client, _bearer(headers))
             except AuthFailed as exc:
-                await _send_problem(scope, receive, send, exc.status, exc.detail, {"WWW-Authenticate": exc.challenge})
+                await _send_problem(scope, receive, send, exc.status, exc.detail, exc.headers())
                 return
             scope.setdefault("state", {})["api_key"] = info
         limit = self.max_body_bytes or state.settings.max_body_bytes
@@ -188,7 +224,8 @@ def _document_errors(schema: dict) -> dict:
             errors = {"422": "入力が正しくありません"} if op.get("parameters") or "requestBody" in op else {}
             if path.startswith("/v1"):
                 op["security"] = [{"bearer": []}]
-                errors.update({"401": "API キーがない・無効", "403": "権限が足りない"})
+                errors.update({"401": "API キーがない・無効", "403": "権限が足りない",
+                               "429": "鍵の確認に続けて失敗した（Retry-After 秒後に再試行）"})
             if "requestBody" in op:
                 errors["413"] = "本文が大きすぎる"
             for code, text in errors.items():
@@ -203,7 +240,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AuthFailed)
     async def _auth_failed(_: Request, exc: AuthFailed):
-        return problems.problem(exc.status, exc.detail, headers={"WWW-Authenticate": exc.challenge})
+        return problems.problem(exc.status, exc.detail, headers=exc.headers())
 
     original = app.openapi
 

@@ -12,6 +12,7 @@ the start, not the first request that happens to need it. The services:
 ``keyring``            API keys (:class:`resourcemap.keys.KeyRing`)
 ``corrections``        the "report a problem" queue
 ``unmet``              the unmet-need counters the matcher adds to
+``auth_limiter``       failed key checks per client (:class:`api.ratelimit.FailureLimiter`)
 ``gaps_cache``,        results derived from the read model, kept for its current revision only
 ``network_cache``      (:class:`RevisionCache`)
 =====================  ====================================================================
@@ -31,6 +32,8 @@ from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.base import GraphStore
 from resourcemap.keys import KeyRing
 from resourcemap.match import UnmetLog
+
+from .ratelimit import FailureLimiter
 
 __all__ = ["AppState", "Caller", "RevisionCache"]
 
@@ -91,6 +94,7 @@ class AppState:
     keyring: KeyRing
     corrections: Corrections
     unmet: UnmetLog
+    auth_limiter: FailureLimiter
     gaps_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
     network_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=8))
 
@@ -105,7 +109,8 @@ class AppState:
         try:
             aux = AuxDB(settings.aux_db)
             return cls(settings=settings, store=store, readmodel=ReadModel(store), aux=aux, keyring=KeyRing(aux),
-                       corrections=Corrections(aux), unmet=UnmetLog(aux))
+                       corrections=Corrections(aux), unmet=UnmetLog(aux),
+                       auth_limiter=FailureLimiter(settings.auth_limits))
         except BaseException:  # a bad auxiliary file fails the start: close what was opened here
             if aux is not None:
                 aux.close()

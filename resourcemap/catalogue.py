@@ -7,14 +7,14 @@ CLI, the API and the importers all enforce the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from .cities import CITIES
 from .errors import ValidationFailed
 from .graph.stores.base import GraphStore, NodeQuery
-from .model import Edge, Node
+from .model import Edge, Node, parse_edge, parse_node
 
-__all__ = ["BuildReport", "build_catalogue", "check_location", "GEOGRAPHY_KINDS"]
+__all__ = ["BuildReport", "build_catalogue", "check_location", "rule_breaks", "RuleCheck", "GEOGRAPHY_KINDS"]
 
 #: What ``init --seed none`` keeps: the municipalities' geography, no resources.
 GEOGRAPHY_KINDS = frozenset({"municipality", "area"})
@@ -63,3 +63,56 @@ def build_catalogue(store: GraphStore, seed: str = "all", *, actor: str = "seed"
 
 def is_empty(store: GraphStore) -> bool:
     return not store.query_nodes(NodeQuery(limit=1, include_deleted=True))
+
+
+def _value_at(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def _record_breaks(entity: str, record: Node | Edge, parse: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
+    data = record.public_dict()
+    head = {"entity": entity, "id": record.id, "name": getattr(record, "name", None) or record.kind,
+            "deleted": record.deleted}
+    try:
+        fresh = parse(data)
+    except ValidationFailed as exc:
+        return [{**head, "severity": "error", "field": p["field"], "message": p["message"],
+                 "value": repr(_value_at(data, p["field"]))[:80]} for p in exc.errors]
+    before, after = record.content_dict(), fresh.content_dict()
+    return [{**head, "severity": "note", "field": k, "message": f"次の更新で {after[k]!r:.60} と書き直されます",
+             "value": repr(before.get(k))[:80]} for k in after if after[k] != before.get(k)]
+
+
+@dataclass
+class RuleCheck:
+    """What :func:`rule_breaks` read (``records``) and found (``items``)."""
+
+    records: int
+    items: list[dict[str, Any]]
+
+
+def rule_breaks(store: GraphStore) -> RuleCheck:
+    """Stored records (deleted ones too) that today's rules would not accept — one entry per field.
+
+    Why: a catalogue written before :mod:`resourcemap.fieldrules` may hold a value the rules now
+    refuse (an email without ``@``, a NUL, a ``javascript:`` URL). The stores still read such a
+    record (pages and exports keep working), but an edit of it must fix the value first. Each
+    entry is ``{entity, id, name, deleted, severity, field, message, value}``: severity
+    ``error`` breaks a rule; ``note`` is valid but not in canonical form (e.g. a phone number
+    written without hyphens), which the next update of the record rewrites.
+    """
+    out: list[dict[str, Any]] = []
+    nodes, edges = store.query_nodes(NodeQuery(include_deleted=True)), store.query_edges(include_deleted=True)
+    for node in nodes:
+        out += _record_breaks("node", node, parse_node)
+    for edge in edges:
+        out += _record_breaks("edge", edge, parse_edge)
+    return RuleCheck(records=len(nodes) + len(edges), items=out)

@@ -19,6 +19,11 @@ environment variable                    setting             default
 ``RESOURCEMAP_BOLT_DIALECT``            ``bolt.dialect``    detected from the server
 ``RESOURCEMAP_SEEDS``                   ``seeds_dir``       the repository's (or package's) seeds
 ``RESOURCEMAP_MAX_BODY``                ``max_body_bytes``  5 MiB
+``RESOURCEMAP_UNMET_MIN_COUNT``         ``unmet_min_count`` 3 (unmet-need counts below it are
+                                                            published as 「3未満」; 1 turns it off)
+``RESOURCEMAP_AUTH_FAILURES_PER_KEY``   ``auth_limits``     5 failed key checks per client and key
+``RESOURCEMAP_AUTH_FAILURES_PER_CLIENT``  ``.per_key`` …    id, 30 per client, in a window of
+``RESOURCEMAP_AUTH_WINDOW_S``                               60 s (then 429, :mod:`api.ratelimit`)
 ======================================  ==================  =====================================
 
 >>> s = load(db="/tmp/catalogue.db", environ={})
@@ -37,12 +42,15 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["Settings", "BoltOptions", "load", "normalise_store_url", "DEFAULT_DB", "DEFAULT_MAX_BODY"]
+__all__ = ["Settings", "BoltOptions", "AuthLimits", "load", "normalise_store_url", "DEFAULT_DB", "DEFAULT_MAX_BODY",
+           "DEFAULT_UNMET_MIN_COUNT"]
 
 #: The catalogue file when nothing else is said.
 DEFAULT_DB = "data/resourcemap.db"
 #: The largest request body the API reads (bytes).
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
+#: Unmet-need counts below this are suppressed for everyone but an admin (:mod:`resourcemap.match.disclosure`).
+DEFAULT_UNMET_MIN_COUNT = 3
 _BOLT_SCHEMES = ("bolt://", "neo4j://", "bolt+s://", "neo4j+s://", "bolt+ssc://", "neo4j+ssc://")
 
 
@@ -62,6 +70,18 @@ class BoltOptions:
 
 
 @dataclass(frozen=True)
+class AuthLimits:
+    """How many failed API-key checks the API takes before it answers 429 (:mod:`api.ratelimit`):
+    per client address and key id, per client address, in a sliding window; ``max_entries`` bounds
+    the memory of each table."""
+
+    per_key: int = 5
+    per_client: int = 30
+    window_s: float = 60.0
+    max_entries: int = 10_000
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a resourcemap process is configured with (see the module docstring)."""
 
@@ -72,6 +92,9 @@ class Settings:
     bolt: BoltOptions = BoltOptions()
     seeds_dir: Path | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
+    #: Below admin, unmet-need counts under this are published as 「N未満」 (1: nothing suppressed).
+    unmet_min_count: int = DEFAULT_UNMET_MIN_COUNT
+    auth_limits: AuthLimits = AuthLimits()
 
     def store_options(self, url: str | None = None) -> dict[str, Any]:
         """Options for opening *url* (default: this store): the Bolt credentials for a graph server."""
@@ -81,7 +104,11 @@ class Settings:
         """Environment variables that make :func:`load` in another process give these settings
         (``serve --workers N`` hands them to its worker processes this way, never through its own
         ``os.environ``)."""
-        env = {"RESOURCEMAP_STORE": self.store_url, "RESOURCEMAP_MAX_BODY": str(self.max_body_bytes)}
+        env = {"RESOURCEMAP_STORE": self.store_url, "RESOURCEMAP_MAX_BODY": str(self.max_body_bytes),
+               "RESOURCEMAP_UNMET_MIN_COUNT": str(self.unmet_min_count),
+               "RESOURCEMAP_AUTH_FAILURES_PER_KEY": str(self.auth_limits.per_key),
+               "RESOURCEMAP_AUTH_FAILURES_PER_CLIENT": str(self.auth_limits.per_client),
+               "RESOURCEMAP_AUTH_WINDOW_S": repr(self.auth_limits.window_s)}
         if not self.store_url.startswith("sqlite:///"):
             env["RESOURCEMAP_DB"] = self.aux_db
         for name, value in (("USER", self.bolt.user), ("PASSWORD", self.bolt.password),
@@ -109,14 +136,19 @@ def normalise_store_url(db: str | os.PathLike[str]) -> str:
     return s if "://" in s else f"sqlite:///{Path(s).resolve()}"
 
 
-def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _number(environ: Mapping[str, str], name: str, default: Any, *, what: str, least: float = 0,
+            kind: type = int) -> Any:
+    """The number in environment variable *name* (at least *least*), else *default*; a clear error otherwise."""
     raw = environ.get(name)
     if raw is None or not raw.strip():
         return default
     try:
-        return int(raw)
+        value = kind(raw)
     except ValueError:
-        raise InputError(f"環境変数 {name}={raw!r} は整数（バイト数）で指定してください。") from None
+        value = None
+    if value is None or value < least:
+        raise InputError(f"環境変数 {name}={raw!r} は{what}で指定してください（既定 {default}）。")
+    return value
 
 
 def load(*, db: str | os.PathLike[str] | None = None, aux_db: str | None = None,
@@ -138,7 +170,15 @@ def load(*, db: str | os.PathLike[str] | None = None, aux_db: str | None = None,
                             database=env.get("RESOURCEMAP_BOLT_DATABASE") or None,
                             dialect=env.get("RESOURCEMAP_BOLT_DIALECT") or None),
         "seeds_dir": Path(env["RESOURCEMAP_SEEDS"]) if env.get("RESOURCEMAP_SEEDS") else None,
-        "max_body_bytes": _int(env, "RESOURCEMAP_MAX_BODY", DEFAULT_MAX_BODY),
+        "max_body_bytes": _number(env, "RESOURCEMAP_MAX_BODY", DEFAULT_MAX_BODY, what="整数（バイト数）"),
+        "unmet_min_count": _number(env, "RESOURCEMAP_UNMET_MIN_COUNT", DEFAULT_UNMET_MIN_COUNT,
+                                   what="1 以上の整数", least=1),
+        "auth_limits": AuthLimits(
+            per_key=_number(env, "RESOURCEMAP_AUTH_FAILURES_PER_KEY", AuthLimits.per_key, what="1 以上の整数", least=1),
+            per_client=_number(env, "RESOURCEMAP_AUTH_FAILURES_PER_CLIENT", AuthLimits.per_client,
+                               what="1 以上の整数", least=1),
+            window_s=_number(env, "RESOURCEMAP_AUTH_WINDOW_S", AuthLimits.window_s, what="正の秒数", least=1e-3,
+                             kind=float)),
     }
     values.update(overrides)
     return Settings(store_url=url, aux_db=aux_db, **values)

@@ -5,7 +5,13 @@ secret — it names the row to check, so verification costs one scrypt, never a 
 is what ``keys list`` shows and ``keys revoke`` takes. The ``<secret>`` (256 random bits)
 is stored only as ``scrypt(secret, per-key salt)``. A verified key is remembered in memory
 under a keyed BLAKE2 digest (never the key itself) so each request costs one hash and one
-indexed read; that read also sees revocations made by other processes at once.
+indexed read; that read also sees revocations made by other processes at once. The cache is
+an LRU of at most :data:`_CACHE_MAX` keys.
+
+Rejection costs the same whether or not the id exists: an unknown (or revoked) id is hashed
+against a dummy salt and hash, so timing tells an attacker nothing about which ids exist. At
+most :data:`_SCRYPT_SLOTS` checks hash at once (each takes 16 MiB), so a flood of guesses
+cannot grow the server's memory; the API also limits failed checks (``api.ratelimit``).
 
 Keys live in the auxiliary tables (:class:`resourcemap.auxdb.AuxDB`, component ``keys``), so
 they work the same whichever store holds the catalogue. Nothing here logs a key.
@@ -18,6 +24,8 @@ import re
 import secrets
 import sqlite3
 import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,7 +33,7 @@ from .auxdb import AuxDB
 from .errors import InputError, NotFound
 from .model import now_utc
 
-__all__ = ["ROLES", "KeyInfo", "KeyRing", "role_at_least"]
+__all__ = ["ROLES", "KeyInfo", "KeyRing", "key_id", "role_at_least"]
 
 #: Roles in increasing order of power.
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
@@ -43,7 +51,18 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 # scrypt cost: ~30 ms per check on a small server; a verified key is cached, so this is paid
 # once per key and process, and by every guess an attacker makes.
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
-_CACHE_MAX = 4096
+_CACHE_MAX = 1024
+# scrypt runs on two dedicated threads, process-wide: at most two checks hash at once, and only
+# those two threads ever hold scrypt's 16 MiB (each thread keeps its own malloc arena).
+_SCRYPT_SLOTS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scrypt")
+_DUMMY_SALT = secrets.token_bytes(16)  # an unknown id is checked against this, at the same cost
+_DUMMY_HASH = secrets.token_bytes(32)
+
+
+def key_id(key: str) -> str:
+    """The (non-secret) id part of a key, or "" when *key* is not shaped like one."""
+    m = _KEY_RE.match(key)
+    return m["id"] if m else ""
 
 
 def role_at_least(role: str, required: str) -> bool:
@@ -70,7 +89,7 @@ class KeyInfo:
 
 
 def _hash(secret: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(secret.encode("ascii"), salt=salt, **_SCRYPT)
+    return _SCRYPT_SLOTS.submit(hashlib.scrypt, secret.encode("ascii"), salt=salt, **_SCRYPT).result()
 
 
 def _insert(conn: sqlite3.Connection, role: str, name: str | None) -> tuple[str, KeyInfo]:
@@ -89,7 +108,7 @@ class KeyRing:
         self.aux = aux if isinstance(aux, AuxDB) else AuxDB(aux)
         self.aux.ensure("keys", MIGRATIONS)
         self._pepper = secrets.token_bytes(32)  # keys the in-memory cache; never leaves the process
-        self._cache: dict[bytes, str] = {}
+        self._cache: OrderedDict[bytes, str] = OrderedDict()  # digest → key id, least recently used first
         self._lock = threading.Lock()
 
     # -- management -------------------------------------------------------------------------
@@ -139,7 +158,7 @@ class KeyRing:
                 conn.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                              (now_utc().isoformat(), info.id))
         with self._lock:
-            self._cache = {d: k for d, k in self._cache.items() if k != info.id}
+            self._cache = OrderedDict((d, k) for d, k in self._cache.items() if k != info.id)
         return self.get(info.id)
 
     # -- verification -----------------------------------------------------------------------
@@ -155,7 +174,11 @@ class KeyRing:
 
     def lookup_cached(self, key: str) -> KeyInfo | bool | None:
         """Fast path: the key's info if verified before, None if it was revoked since, False if unknown."""
-        key_id = self._cache.get(self._digest(key))
+        digest = self._digest(key)
+        with self._lock:
+            key_id = self._cache.get(digest)
+            if key_id is not None:
+                self._cache.move_to_end(digest)
         if key_id is None:
             return False
         info = self._active(key_id)
@@ -174,13 +197,17 @@ class KeyRing:
             return None
         row = self.aux.connection().execute(
             "SELECT salt, hash FROM api_keys WHERE id = ? AND revoked_at IS NULL", (m["id"],)).fetchone()
-        if row is None or not hmac.compare_digest(_hash(m["secret"], row["salt"]), row["hash"]):
+        salt, stored = (row["salt"], row["hash"]) if row is not None else (_DUMMY_SALT, _DUMMY_HASH)
+        if not hmac.compare_digest(_hash(m["secret"], salt), stored) or row is None:
             return None
         with self._lock:
-            if len(self._cache) >= _CACHE_MAX:
-                self._cache.clear()
             self._cache[self._digest(key)] = m["id"]
+            while len(self._cache) > _CACHE_MAX:
+                self._cache.popitem(last=False)
         return self._active(m["id"])
+
+    def cache_size(self) -> int:
+        return len(self._cache)
 
     def close(self) -> None:
         self.aux.close()

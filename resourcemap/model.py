@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from functools import cache, partial
 from types import UnionType
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import from_json
 
+from . import fieldrules
 from .errors import ValidationFailed
 
 __all__ = [
@@ -102,8 +103,17 @@ def new_id(kind: str) -> str:
     return f"{kind}-{uuid.uuid4().hex[:12]}"
 
 
+def _apply_field_rule(cls: Any, value: Any, info: ValidationInfo) -> Any:
+    """The field's rule from the model's ``field_rules`` table: each model applies its table with one
+    ``check_field_rules = field_validator(*table)(classmethod(_apply_field_rule))`` (pydantic reports
+    every failing field at once)."""
+    return value if info.field_name is None else cls.field_rules[info.field_name](value)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_assignment=False)
+    #: Field → rule of :mod:`resourcemap.fieldrules`, applied when a record is built (not when read back).
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = {}
 
 
 class _Entity(_Strict):
@@ -130,6 +140,8 @@ class Targets(_Strict):
     age_min: int | None = Field(None, ge=0, le=130)
     age_max: int | None = Field(None, ge=0, le=130)
     residents_only: bool = Field(False, description="市内在住・在勤者のみ")
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = fieldrules.TARGETS_FIELDS
+    check_field_rules = field_validator(*fieldrules.TARGETS_FIELDS)(classmethod(_apply_field_rule))
 
     @model_validator(mode="after")
     def _ages_ordered(self) -> Targets:
@@ -146,6 +158,8 @@ class Schedule(_Strict):
     opens_at: str | None = None
     closes_at: str | None = None
     description: str | None = None
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = fieldrules.SCHEDULE_FIELDS
+    check_field_rules = field_validator(*fieldrules.SCHEDULE_FIELDS)(classmethod(_apply_field_rule))
 
     @field_validator("opens_at", "closes_at")
     @classmethod
@@ -192,6 +206,9 @@ class Node(_Entity):
     level: str | None = None                      # area: 福祉エリア / 日常生活圏域 / 福祉圏域 / 市全域
     chome: list[str] = Field(default_factory=list)  # area: 町丁目 names that belong to it
     membership: Literal["document", "municipality", "provisional"] | None = None  # area: who said so
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = fieldrules.NODE_FIELDS
+    check_field_rules = field_validator(*fieldrules.NODE_FIELDS)(classmethod(_apply_field_rule))
+
     @field_validator("source")
     @classmethod
     def _source_shape(cls, v: str) -> str:
@@ -254,6 +271,9 @@ class Edge(_Entity):
     method: Method | None = None
     description: str | None = Field(None, max_length=2000)
     cite: str | None = Field(None, description="document#section the relationship comes from, or 'public'")
+    field_rules: ClassVar[Mapping[str, fieldrules.Rule]] = fieldrules.EDGE_FIELDS
+    check_field_rules = field_validator(*fieldrules.EDGE_FIELDS)(classmethod(_apply_field_rule))
+
     @field_validator("cite")
     @classmethod
     def _cite_shape(cls, v: str | None) -> str | None:

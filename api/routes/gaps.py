@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from resourcemap.gaps import GapOptions, analyse
 from resourcemap.gaps.export import feature_collection
+from resourcemap.keys import role_at_least
 
 from ..analysis_schemas import GapFeatureCollection
 from ..deps import ReadModelDep, StateDep, Viewer
@@ -32,7 +33,7 @@ _CACHE_SECONDS = 60
             response_class=GeoJSONResponse,
             responses={200: {"model": GapFeatureCollection,
                              "description": "GeoJSON FeatureCollection (one feature per unit × category)"}})
-def get_gaps(_: Viewer, state: StateDep, rm: ReadModelDep,
+def get_gaps(caller: Viewer, state: StateDep, rm: ReadModelDep,
              city: str = Query(..., description="municipality name or code (府中市, 13206)"),
              category: list[str] | None = Query(None, description="category id/label/synonym; repeat or "
                                                                    "comma-separate (default: the standard set)"),
@@ -40,7 +41,9 @@ def get_gaps(_: Viewer, state: StateDep, rm: ReadModelDep,
              threshold_m: float | None = Query(None, gt=0, le=50_000, description="walking reach for every category"),
              ) -> JSONResponse:
     options = GapOptions(categories=tuple(category or ()), unit=unit, threshold_m=threshold_m)
-    key = (int(time.monotonic() // _CACHE_SECONDS), city, options)
+    raw = role_at_least(caller.role, "admin")  # below admin, small unmet counts are suppressed
+    key = (int(time.monotonic() // _CACHE_SECONDS), city, options, raw)
     body = state.gaps_cache.get(rm.revision, key, lambda: feature_collection(
-        analyse(rm, city, options, aux_path=state.settings.aux_db)))
+        analyse(rm, city, options, aux_path=state.settings.aux_db,
+                unmet_min_count=None if raw else state.settings.unmet_min_count)))
     return GeoJSONResponse(body)

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from resourcemap.errors import InputError
-from resourcemap.io import MEDIA_TYPES, SUFFIXES, ImportFailed, export_bytes, import_file
+from resourcemap.io import MEDIA_TYPES, SUFFIXES, ImportFailed, export_file, import_file
 
 from ..catalogue_schemas import ImportReport
 from ..deps import Editor, StoreDep, Viewer
@@ -65,12 +65,38 @@ async def import_(request: Request, caller: Editor, store: StoreDep,
     return JSONResponse(report)
 
 
+#: Response headers of an export that left records out (HSDS only): how many, and which (ids and fields).
+SKIPPED_HEADER, PROBLEMS_HEADER = "X-Export-Skipped", "X-Export-Problems"
+_PROBLEMS_MAX = 1500  # header bytes; `resourcemap check` lists every problem
+
+
+def skipped_headers(skipped: list[dict]) -> dict[str, str]:
+    """Headers naming the records an export skipped (ASCII: node ids and field paths only)."""
+    if not skipped:
+        return {}
+    ids = list(dict.fromkeys(p["id"] for p in skipped))
+    text = "; ".join(f"{i} {','.join(sorted({p['field'] for p in skipped if p['id'] == i}))}" for i in ids)
+    text = text.encode("ascii", "replace").decode("ascii")
+    if len(text) > _PROBLEMS_MAX:
+        text = text[:_PROBLEMS_MAX].rsplit(";", 1)[0] + "; ..."
+    return {SKIPPED_HEADER: str(len(ids)), PROBLEMS_HEADER: text}
+
+
 @router.get("/v1/export", summary="Export the catalogue (GeoJSON, GeoPackage, CSV, HSDS 3.0 JSON)",
+            description="Stored records never make an export fail. An HSDS export leaves out a resource that "
+                        f"would not validate against HSDS 3.0 and names it in `{SKIPPED_HEADER}` (count) and "
+                        f"`{PROBLEMS_HEADER}` (`<node id> <fields>; …`); `resourcemap check` lists every such "
+                        "record with the rule it breaks.",
             responses={200: {"content": {m.split(";")[0]: {} for m in MEDIA_TYPES.values()},
-                             "description": "the file"}})
+                             "description": "the file",
+                             "headers": {SKIPPED_HEADER: {"schema": {"type": "integer"},
+                                                          "description": "resources left out (HSDS only)"},
+                                         PROBLEMS_HEADER: {"schema": {"type": "string"},
+                                                           "description": "their ids and fields"}}}})
 def export(_: Viewer, store: StoreDep, format: Literal["geojson", "gpkg", "csv", "hsds"] = "geojson",
            city: str | None = None, kind: str | None = None) -> Response:
-    data = export_bytes(store, format, city=city, kind=kind)
+    result = export_file(store, format, city=city, kind=kind)
     filename = f"resourcemap-r{store.revision()}{SUFFIXES[format]}"
-    return Response(data, media_type=MEDIA_TYPES[format],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(result.data, media_type=MEDIA_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             **skipped_headers(result.skipped)})

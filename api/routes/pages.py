@@ -3,13 +3,17 @@ the meeting report — the same renderers the CLI writes to files, served live.
 
 Why a cookie here: browsers cannot send ``Authorization`` headers on plain links, so the start
 page takes an API key once (POST /login) and keeps it in an HttpOnly, SameSite=Strict cookie;
-each page checks it with the same key ring and roles as the API (viewer or higher). The pages
+each page checks it the way the API checks a key (:func:`api.auth.check_key`: the key ring's
+cache, and the limiter of failed checks — a wrong key typed into the form counts like a wrong
+``Authorization`` header) and requires viewer or higher. The pages
 are not part of the JSON API (not in the OpenAPI document) and never embed the key. Every page
 is a template of ``resourcemap/templates/pages/`` (autoescaped: :mod:`resourcemap.render`).
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from resourcemap.cities import resolve_city
@@ -17,7 +21,8 @@ from resourcemap.errors import ResourcemapError
 from resourcemap.keys import role_at_least
 from resourcemap.render import render
 
-from ..deps import AppState, ReadModelDep, StateDep
+from ..auth import AuthFailed, check_key
+from ..deps import ReadModelDep, StateDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,15 +34,28 @@ def _page(template: str, title: str, status: int = 200, **context) -> HTMLRespon
     return HTMLResponse(render(f"pages/{template}", title=title, **context), status_code=status)
 
 
-def _signed_in(request: Request, state: AppState) -> bool:
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _signed_in(request: Request, state: StateDep) -> bool:
+    """Whether the cookie holds a live key of viewer or higher (checked by :func:`api.auth.check_key`)."""
     token = request.cookies.get(COOKIE)
-    info = state.keyring.verify(token) if token else None
-    return info is not None and role_at_least(info.role, "viewer")
+    if not token:
+        return False
+    try:
+        info = await check_key(state, _client(request), token)
+    except AuthFailed:
+        return False
+    return role_at_least(info.role, "viewer")
+
+
+SignedIn = Annotated[bool, Depends(_signed_in)]
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, state: StateDep) -> HTMLResponse:
-    if not _signed_in(request, state):
+def index(signed_in: SignedIn, state: StateDep) -> HTMLResponse:
+    if not signed_in:
         return _page("login.html", _HOME, message="")
     municipalities = [{"name": m.name, "code": m.city}
                       for m in sorted(state.readmodel.nodes(kind="municipality"), key=lambda n: n.city)]
@@ -45,10 +63,12 @@ def index(request: Request, state: StateDep) -> HTMLResponse:
 
 
 @router.post("/login")
-def login(request: Request, state: StateDep, key: str = Form(..., max_length=200)) -> HTMLResponse:
-    info = state.keyring.verify(key.strip())
-    if info is None:
-        return _page("login.html", "resourcemap", status=401, message="鍵が正しくないか、失効しています。")
+async def login(request: Request, state: StateDep, key: str = Form(..., max_length=200)) -> HTMLResponse:
+    try:
+        await check_key(state, _client(request), key.strip())
+    except AuthFailed as exc:
+        message = exc.detail if exc.status == 429 else "鍵が正しくないか、失効しています。"
+        return _page("login.html", "resourcemap", status=exc.status, message=message)
     resp = RedirectResponse("/", status_code=303)
     resp.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict", path="/")
     return resp  # type: ignore[return-value]
@@ -61,8 +81,8 @@ def logout() -> RedirectResponse:
     return resp
 
 
-def _guard(request: Request, state, city: str):
-    if not _signed_in(request, state):
+def _guard(signed_in: bool, city: str):
+    if not signed_in:
         return None, RedirectResponse("/", status_code=303)
     try:
         return resolve_city(city), None
@@ -71,34 +91,35 @@ def _guard(request: Request, state, city: str):
 
 
 @router.get("/pages/{city}/map", response_class=HTMLResponse)
-def gap_map(city: str, request: Request, state: StateDep, rm: ReadModelDep):
+def gap_map(city: str, signed_in: SignedIn, state: StateDep, rm: ReadModelDep):
     from resourcemap.gaps import analyse
     from resourcemap.gaps.mapview import render_map
 
-    c, refusal = _guard(request, state, city)
+    c, refusal = _guard(signed_in, city)
     if refusal is not None:
         return refusal
-    return HTMLResponse(render_map(analyse(rm, c.code, aux_path=state.settings.aux_db)))
+    return HTMLResponse(render_map(analyse(rm, c.code, aux_path=state.settings.aux_db,
+                                           unmet_min_count=state.settings.unmet_min_count)))
 
 
 @router.get("/pages/{city}/report", response_class=HTMLResponse)
-def report(city: str, request: Request, state: StateDep, rm: ReadModelDep):
+def report(city: str, signed_in: SignedIn, state: StateDep, rm: ReadModelDep):
     from resourcemap.gaps import analyse
     from resourcemap.gaps.report import render_report
     from resourcemap.network.views import gap_report_section
 
-    c, refusal = _guard(request, state, city)
+    c, refusal = _guard(signed_in, city)
     if refusal is not None:
         return refusal
-    result = analyse(rm, c.code, aux_path=state.settings.aux_db)
+    result = analyse(rm, c.code, aux_path=state.settings.aux_db, unmet_min_count=state.settings.unmet_min_count)
     return HTMLResponse(render_report(result, extra_sections=[gap_report_section(rm.graph)]))
 
 
 @router.get("/pages/{city}/network", response_class=HTMLResponse)
-def network(city: str, request: Request, state: StateDep, rm: ReadModelDep):
+def network(city: str, signed_in: SignedIn, rm: ReadModelDep):
     from resourcemap.network.views import network_data, network_html
 
-    c, refusal = _guard(request, state, city)
+    c, refusal = _guard(signed_in, city)
     if refusal is not None:
         return refusal
     return HTMLResponse(network_html(network_data(rm.graph, c.code)))
@@ -134,20 +155,20 @@ def _match_request(code: str, form: dict[str, str]) -> dict:
 
 
 @router.get("/pages/{city}/match", response_class=HTMLResponse)
-def match_form(city: str, request: Request, state: StateDep):
-    c, refusal = _guard(request, state, city)
+def match_form(city: str, signed_in: SignedIn):
+    c, refusal = _guard(signed_in, city)
     if refusal is not None:
         return refusal
     return _match_page(c.code, c.name, {})
 
 
 @router.post("/pages/{city}/match", response_class=HTMLResponse)
-async def match_submit(city: str, request: Request, state: StateDep, rm: ReadModelDep):
+async def match_submit(city: str, request: Request, signed_in: SignedIn, state: StateDep, rm: ReadModelDep):
     from pydantic import ValidationError
 
     from resourcemap.match import MatchRequest, match_household
 
-    c, refusal = _guard(request, state, city)
+    c, refusal = _guard(signed_in, city)
     if refusal is not None:
         return refusal
     form = {k: str(v)[:200] for k, v in (await request.form()).items()}

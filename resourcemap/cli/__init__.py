@@ -14,6 +14,7 @@ from types import ModuleType
 
 from ..errors import ResourcemapError, StoreError
 from . import (
+    cmd_check,
     cmd_export,
     cmd_gaps,
     cmd_import_,
@@ -32,7 +33,7 @@ __all__ = ["main", "COMMANDS", "emit", "Context"]
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (cmd_init, cmd_serve, cmd_nodes, cmd_keys, cmd_match, cmd_unmet, cmd_gaps,
-                                    cmd_network, cmd_import_, cmd_export, cmd_migrate)
+                                    cmd_network, cmd_import_, cmd_export, cmd_check, cmd_migrate)
 
 
 def _common() -> argparse.ArgumentParser:

@@ -24,6 +24,9 @@ def register(sub, common) -> None:
                    help="background tile URL template for map.html when used online (default: none, offline)")
     p.add_argument("--tiles-attribution", default="", help="attribution text for --tiles")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs (created)")
+    p.add_argument("--raw-unmet", action="store_true",
+                   help="show raw unmet-need counts, for an administrator only (default: counts below the "
+                        "threshold suppressed, as for every viewer; see docs/matching.md)")
     p.set_defaults(func=run)
 
 
@@ -41,7 +44,8 @@ def run(ctx) -> int:
     options = GapOptions(categories=tuple(a.category), unit=a.unit, threshold_m=a.threshold, weights=weights,
                          site_p=a.site, min_precision=a.min_precision)
     rm = ReadModel(ctx.store(), follow=False)
-    result = analyse(rm, a.city, options, aux_path=ctx.settings.aux_db)
+    result = analyse(rm, a.city, options, aux_path=ctx.settings.aux_db,
+                     unmet_min_count=None if a.raw_unmet else ctx.settings.unmet_min_count)
     tiles = (a.tiles, a.tiles_attribution) if a.tiles else None
     files = write_outputs(result, a.out, tiles=tiles, extra_sections=[gap_report_section(rm.graph)])
     gaps = result.table.groupby("category", sort=False)["gap"].agg(["sum", "size"])

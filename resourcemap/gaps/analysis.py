@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from ..cities import CITIES, City
+from ..config import DEFAULT_UNMET_MIN_COUNT
 from ..errors import InputError
 from ..geo import to_unit_xyz
 from ..geo._common import as_code
 from ..graph.readmodel import ReadModel
+from ..match.disclosure import Tally
 from ..model import RESOURCE_KINDS, Node
 from ..taxonomy import load_taxonomy
 from . import measures
@@ -41,7 +43,7 @@ from .siting import greedy_mclp
 from .units import UNIT_KINDS, Units, build_units
 from .unmet import UnmetCount, read_unmet
 
-__all__ = ["GapOptions", "AreaSet", "CategoryInfo", "GapResult", "analyse", "area_set"]
+__all__ = ["GapOptions", "AreaSet", "CategoryInfo", "GapResult", "analyse", "area_set", "unmet_tally"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,12 @@ class GapResult:
     freshness: dict[str, Any]
     generated_at: datetime
     revision: int
+    #: Counts below this were suppressed (None: raw counts, for an admin).
+    unmet_threshold: int | None = None
+
+    def unmet_label(self, tally: Tally) -> str:
+        """An unmet figure as shown: exact, 「3未満」 or a range (:mod:`resourcemap.match.disclosure`)."""
+        return tally.label(self.unmet_threshold) if self.unmet_threshold else str(tally.exact)
 
     def category(self, cid: str) -> CategoryInfo:
         return next(c for c in self.categories if c.id == cid)
@@ -110,6 +118,13 @@ class GapResult:
         geo = self.units.frame[["unit_id", "geometry"]]
         gdf = self.table.merge(geo, on="unit_id", how="left", sort=False)
         return gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326")
+
+
+def unmet_tally(row: Mapping[str, Any]) -> Tally:
+    """The unmet figure of one table row: ``unmet`` is the least it can be, ``unmet_hidden`` the
+    number of suppressed counters in it (0: ``unmet`` is exact)."""
+    hidden = int(row["unmet_hidden"])
+    return Tally(exact=int(row["unmet"]) - hidden, hidden=hidden)
 
 
 # ------------------------------------------------------------------------------------------ checks
@@ -259,24 +274,32 @@ def _freshness(rm: ReadModel, code: str, unmet: list[UnmetCount]) -> dict[str, A
     }
 
 
-def _unmet_by_unit(unmet: list[UnmetCount], units: Units, wanted: set[str]) -> np.ndarray:
+def _unmet_by_unit(unmet: list[UnmetCount], units: Units, wanted: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: the sum of the exact counts, and how many suppressed counters fall in it."""
     town_unit: dict[str, int] = {}
     for u, members in enumerate(units.members):
         for t in members:
             town_unit.setdefault(t, u)
     area_unit = {aid: u for u, aid in enumerate(units.frame["unit_id"])} if units.kind == "area" else {}
-    out = np.zeros(len(units), dtype=np.int64)
+    exact = np.zeros(len(units), dtype=np.int64)
+    hidden = np.zeros(len(units), dtype=np.int64)
     for c in unmet:
         if c.category not in wanted:
             continue
         if c.chome and c.chome in town_unit:
-            out[town_unit[c.chome]] += c.count
+            u = town_unit[c.chome]
         elif c.area_id and c.area_id in area_unit:
-            out[area_unit[c.area_id]] += c.count
-    return out
+            u = area_unit[c.area_id]
+        else:
+            continue
+        if c.count is None:
+            hidden[u] += 1
+        else:
+            exact[u] += c.count
+    return exact, hidden
 
 
-def _rows(units: Units, info: CategoryInfo, m: _Measured, unmet: np.ndarray, unlocated: int,
+def _rows(units: Units, info: CategoryInfo, m: _Measured, unmet: tuple[np.ndarray, np.ndarray], unlocated: int,
           cands: dict[int, list[Candidate]], area_names: Mapping[str, str]) -> pd.DataFrame:
     f = units.frame
     return pd.DataFrame({
@@ -287,7 +310,7 @@ def _rows(units: Units, info: CategoryInfo, m: _Measured, unmet: np.ndarray, unl
         "nearest_m": np.where(np.isfinite(m.nearest_m), np.round(m.nearest_m, 1), np.nan),
         "nearest_id": m.nearest_id, "count_within": m.count, "share_covered": np.round(m.share, 4),
         "demand": f["demand"].to_numpy(), "access": m.access, "gap": m.gap.astype(bool), "gap_reason": m.reason,
-        "unlocated": unlocated, "unmet": unmet,
+        "unlocated": unlocated, "unmet": unmet[0] + unmet[1], "unmet_hidden": unmet[1],
         "candidates": [[c.id for c in cands.get(i, [])] for i in range(len(f))],
         "lat": f["lat"].to_numpy(), "lng": f["lng"].to_numpy(),
     })
@@ -307,8 +330,13 @@ def _siting(info: CategoryInfo, chome: Units, sites: SiteIndex, p: int,
 
 
 def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
-            aux_path: str | None = None) -> GapResult:
+            aux_path: str | None = None, unmet_min_count: int | None = DEFAULT_UNMET_MIN_COUNT) -> GapResult:
     """Measure every (unit, category) of *city* and find candidates for its gaps.
+
+    Unmet-need counts below *unmet_min_count* (``Settings.unmet_min_count``) are suppressed;
+    ``None`` shows raw counts (an admin's view): ``table["unmet"]`` is then the least the figure can be and
+    ``table["unmet_hidden"]`` the number of suppressed counters in it (see
+    :meth:`GapResult.unmet_label`).
 
     Raises :class:`InputError` for an unknown unit/category/threshold and
     :class:`~resourcemap.errors.NotFound` for a municipality that is not packaged.
@@ -319,7 +347,7 @@ def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
     units = build_units(code, options.unit, areas.membership, areas.names, options.weights)
     chome = units if options.unit == "chome" else build_units(code, "chome", areas.membership, areas.names,
                                                               options.weights)
-    unmet = read_unmet(aux_path, code)
+    unmet = read_unmet(aux_path, code, min_count=unmet_min_count)
     nearby = _nearby_resources(rm, code, options.search_cap_m)
     sites = SiteIndex(rm, code, options.min_precision)
     coverage = Coverage(rm, code, chome.town)
@@ -357,5 +385,6 @@ def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
     return GapResult(city=CITIES[code], options=options, units=units, table=table, chome_units=chome,
                      chome_table=chome_table, categories=infos, candidates=all_cands, areas=areas, unmet=unmet,
                      freshness=_freshness(rm, code, unmet),
-                     generated_at=datetime.now(UTC).replace(microsecond=0), revision=rm.revision)
+                     generated_at=datetime.now(UTC).replace(microsecond=0), revision=rm.revision,
+                     unmet_threshold=unmet_min_count)
 

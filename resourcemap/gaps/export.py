@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
-from .analysis import GapResult
+from .analysis import GapResult, unmet_tally
 
 __all__ = ["status_of", "json_safe", "geometry_json", "feature_collection", "write_geojson", "write_gpkg", "write_csv",
            "resources_frame", "candidates_frame"]
@@ -70,6 +70,8 @@ def feature_collection(result: GapResult, *, ndigits: int = 6) -> dict[str, Any]
     for row in result.table.to_dict("records"):
         props = {k: json_safe(row[k]) for k in _PROPS}
         props["status"] = status_of(row)
+        props["unmet_suppressed"] = bool(row["unmet_hidden"])  # then `unmet` is the least it can be
+        props["unmet_label"] = result.unmet_label(unmet_tally(row))
         feats.append({"type": "Feature", "id": f"{row['unit_id']}|{row['category']}",
                       "geometry": geoms.get(row["unit_id"]), "properties": props})
     return {"type": "FeatureCollection", "features": feats,
@@ -136,6 +138,10 @@ def write_gpkg(result: GapResult, path: str | Path) -> Path:
 
 def write_csv(result: GapResult, path: str | Path) -> Path:
     """The gap table (no geometry; ``lat``/``lng`` of each unit's representative point)."""
+    from ..io.fields import spreadsheet_text
+
     path = Path(path)
-    _flat(result.table).to_csv(path, index=False, encoding="utf-8-sig")
+    # every text cell (whatever its column's dtype): quoted when a spreadsheet would run it as a formula (OWASP)
+    frame = _flat(result.table).map(lambda v: spreadsheet_text(v) if isinstance(v, str) else v)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
     return path

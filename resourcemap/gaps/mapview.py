@@ -25,7 +25,7 @@ from typing import Any
 
 from ..geo import boundary
 from ..render import Markup, render
-from .analysis import GapResult
+from .analysis import GapResult, unmet_tally
 from .export import geometry_json, json_safe, status_of
 
 __all__ = ["render_map", "write_map", "STATUS_STYLE", "leaflet_assets"]
@@ -74,7 +74,7 @@ def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]
                     cand_nodes.setdefault(c.id, {"id": c.id, "name": c.name, "kind": c.kind, "lat": c.lat,
                                                  "lng": c.lng, "reason": c.reason, "precision": c.precision})
             rows.append({"s": status_of(rec), "n": json_safe(rec["nearest_m"]), "c": int(rec["count_within"]),
-                         "sh": json_safe(rec["share_covered"]), "u": int(rec["unmet"]),
+                         "sh": json_safe(rec["share_covered"]), "u": result.unmet_label(unmet_tally(rec)) if rec["unmet"] else "",
                          "k": [f"{c.name}（{c.reason}）" for c in cands]})
         cats.append({
             "id": info.id, "label": info.label, "threshold": info.threshold_m, "measure": info.measure,

@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..match.disclosure import Tally
 from ..render import Section, render
 from ..taxonomy import load_taxonomy
-from .analysis import GapResult
+from .analysis import GapResult, unmet_tally
 from .candidates import Candidate
 from .export import status_of
 
@@ -120,12 +121,17 @@ def _share(v: float) -> dict[str, str]:
     return {"pct": _pct(v), "colour": _cell_colour(v)}
 
 
-def _unmet_by_category(result: GapResult) -> dict[str, int]:
-    """Unmet-need counts summed per category, as the matcher recorded them."""
-    tot: dict[str, int] = {}
+def _unmet_by_category(result: GapResult) -> dict[str, Tally]:
+    """Unmet-need counts per category (of the published counters: suppressed ones stay ranges)."""
+    tot: dict[str, Tally] = {}
     for u in result.unmet:
-        tot[u.category] = tot.get(u.category, 0) + u.count
+        tot[u.category] = tot.get(u.category, Tally()).add(u.count)
     return tot
+
+
+def _unmet_of(frame: pd.DataFrame) -> Tally:
+    """The unmet figure of some table rows (summed as :func:`~resourcemap.gaps.analysis.unmet_tally` reads one)."""
+    return unmet_tally({"unmet": frame["unmet"].sum(), "unmet_hidden": frame["unmet_hidden"].sum()})
 
 
 def _findings(result: GapResult) -> list[dict[str, str]]:
@@ -153,9 +159,9 @@ def _findings(result: GapResult) -> list[dict[str, str]]:
         out.append({"strong": "", "text": "所在地が市全域としか分からず到達範囲を測れない資源：" + "、".join(unl)
                     + "。所在地（町丁目）を登録すると空白の判定が正確になります。"})
     if result.unmet:
-        best = sorted(_unmet_by_category(result).items(), key=lambda kv: -kv[1])[:3]
+        best = sorted(_unmet_by_category(result).items(), key=lambda kv: (-kv[1].low, kv[0]))[:3]
         out.append({"strong": "", "text": "マッチングで見つからなかった相談が多い分類："
-                                          + "、".join(f"{c} {k}件" for c, k in best) + "。"})
+                                          + "、".join(f"{c} {result.unmet_label(k)}件" for c, k in best) + "。"})
     return out
 
 
@@ -171,7 +177,7 @@ def _category_rows(result: GapResult, summary: pd.DataFrame) -> list[dict]:
                      "reach": "担当エリア" if info.measure == "coverage" else f"{info.threshold_m:.0f} m",
                      "resources": len(info.resources), "unlocated": len(info.unlocated),
                      "share": _share(float(city_share[info.id])), "gaps": f"{int(sub['gap'].sum())}/{len(sub)}",
-                     "unmet": sum(k for c, k in unmet_tot.items() if c in wanted)})
+                     "unmet": result.unmet_label(sum((k for c, k in unmet_tot.items() if c in wanted), Tally()))})
     return rows
 
 
@@ -198,7 +204,7 @@ def _category_gap_rows(result: GapResult, summary: pd.DataFrame) -> list[dict]:
         cands = category_candidates(result, info.id)
         rows.append({
             "label": info.label, "unlocated": len(info.unlocated), "gaps": f"{n_gap}/{len(sub)}",
-            "worst_areas": _worst_areas(summary, info.id), "unmet": int(sub["unmet"].sum()),
+            "worst_areas": _worst_areas(summary, info.id), "unmet": result.unmet_label(_unmet_of(sub)),
             "sites": [{"name": c.name, "reason": c.reason, "units": k} for c, k in cands if c.basis != "coordinator"][:4],
             "coordinators": "、".join([c.name for c, _ in cands if c.basis == "coordinator"][:3]),
         })
@@ -217,7 +223,7 @@ def _gap_rows(result: GapResult) -> list[dict]:
         rows.append({
             "rank": k, "category": r["category_label"], "unit": r["unit_name"], "area": r.get("area_name") or "",
             "status": _STATUS_TEXT[status_of(r)], "nearest": "担当者なし" if r["measure"] == "coverage" else near,
-            "unmet": r["unmet"],
+            "unmet": result.unmet_label(unmet_tally(r)),
             "candidates": [{"name": c.name, "reason": c.reason,
                             "distance": round(c.distance_m) if c.distance_m is not None else None} for c in cands],
         })
@@ -225,11 +231,13 @@ def _gap_rows(result: GapResult) -> list[dict]:
 
 
 def _unmet_rows(result: GapResult) -> list[dict]:
-    agg: dict[tuple[str, str], int] = {}
+    """Unmet counts per (category, place), of the published counters (suppressed ones stay 「3未満」 or ranges)."""
+    agg: dict[tuple[str, str], Tally] = {}
     for u in result.unmet:
         place = u.chome or result.areas.names.get(u.area_id or "", u.area_id or "市全域")
-        agg[(u.category, place)] = agg.get((u.category, place), 0) + u.count
-    return [{"category": c, "place": p, "count": k} for (c, p), k in sorted(agg.items(), key=lambda kv: (-kv[1], kv[0]))]
+        agg[(u.category, place)] = agg.get((u.category, place), Tally()).add(u.count)
+    return [{"category": c, "place": p, "count": result.unmet_label(k)}
+            for (c, p), k in sorted(agg.items(), key=lambda kv: (-kv[1].low, kv[0]))]
 
 
 def _siting_rows(result: GapResult) -> list[dict]:

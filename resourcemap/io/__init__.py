@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from ..graph.stores.base import GraphStore
-from .export import MEDIA_TYPES, SUFFIXES, export_bytes, write_export
+from .export import MEDIA_TYPES, SUFFIXES, Export, export_bytes, export_file, write_export
 from .plan import ImportFailed, ImportPlan, Progress, apply_plan, plan_import
 from .readers import read_records
 
 __all__ = ["import_file", "ImportFailed", "ImportPlan", "plan_import", "apply_plan", "read_records",
-           "export_bytes", "write_export", "MEDIA_TYPES", "SUFFIXES"]
+           "Export", "export_file", "export_bytes", "write_export", "MEDIA_TYPES", "SUFFIXES"]
 
 
 def import_file(store: GraphStore, data: bytes, *, name: str = "upload", fmt: Literal["auto", "csv", "geojson", "hsds"] = "auto",

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,10 +20,10 @@ from ..errors import InputError
 from ..freshness import staleness
 from ..graph.stores.base import GraphStore, NodeQuery
 from ..model import NODE_KINDS, Node
-from .fields import FIELDS, format_cell, header_label
+from .fields import FIELDS, TEXT_KINDS, format_cell, header_label, spreadsheet_text
 
-__all__ = ["ExportFormat", "MEDIA_TYPES", "SUFFIXES", "GPKG_LAYER", "GPKG_CRS", "export_nodes", "export_bytes",
-           "write_export", "to_csv", "to_geojson", "to_gpkg"]
+__all__ = ["ExportFormat", "MEDIA_TYPES", "SUFFIXES", "GPKG_LAYER", "GPKG_CRS", "Export", "export_nodes",
+           "export_file", "export_bytes", "write_export", "to_csv", "to_geojson", "to_gpkg"]
 
 ExportFormat = Literal["geojson", "gpkg", "csv", "hsds"]
 MEDIA_TYPES: dict[str, str] = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
@@ -52,12 +53,18 @@ def _value(node: Node, name: str) -> Any:
     return value
 
 
+def _csv_cell(f: Any, value: Any) -> str:
+    cell = format_cell(f, value)
+    return spreadsheet_text(cell) if f.kind in TEXT_KINDS else cell
+
+
 def to_csv(nodes: list[Node]) -> bytes:
+    """The spreadsheet: text cells that a spreadsheet would run as a formula are quoted (OWASP)."""
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([header_label(f) for f in _COLUMNS])
     for n in nodes:
-        w.writerow([format_cell(f, _value(n, f.name)) for f in _COLUMNS])
+        w.writerow([_csv_cell(f, _value(n, f.name)) for f in _COLUMNS])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -93,28 +100,44 @@ def to_gpkg(nodes: list[Node], path: str | Path) -> None:
     frame.to_file(path, layer=GPKG_LAYER, driver="GPKG", engine="pyogrio")
 
 
-def export_bytes(store: GraphStore, fmt: str, *, city: str | None = None, kind: str | None = None) -> bytes:
-    """The export file's content in *fmt*."""
+@dataclass
+class Export:
+    """An export file's content, and the records left out because they would not validate
+    against the format's schema (only HSDS has one): ``{id, name, field, message}`` each."""
+
+    data: bytes
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+def export_file(store: GraphStore, fmt: str, *, city: str | None = None, kind: str | None = None) -> Export:
+    """The export in *fmt*. Never fails on stored data: see :attr:`Export.skipped`."""
     if fmt not in MEDIA_TYPES:
         raise InputError(f"形式 {fmt!r} には対応していません（geojson, gpkg, csv, hsds）。")
     if fmt == "hsds":
         from .hsds import export_hsds
 
-        return json.dumps(export_hsds(store, city=city), ensure_ascii=False, indent=1).encode("utf-8")
+        skipped: list[dict[str, Any]] = []
+        services = export_hsds(store, city=city, skipped=skipped)
+        return Export(json.dumps(services, ensure_ascii=False, indent=1).encode("utf-8"), skipped)
     nodes = export_nodes(store, city=city, kind=kind)
     if fmt == "csv":
-        return to_csv(nodes)
+        return Export(to_csv(nodes))
     if fmt == "geojson":
-        return to_geojson(nodes)
+        return Export(to_geojson(nodes))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "export.gpkg"
         to_gpkg(nodes, out)
-        return out.read_bytes()
+        return Export(out.read_bytes())
 
 
-def write_export(store: GraphStore, fmt: str, out: str | Path, **filters: Any) -> int:
-    """Write the export to *out*; returns its size in bytes."""
-    data = export_bytes(store, fmt, **filters)
+def export_bytes(store: GraphStore, fmt: str, *, city: str | None = None, kind: str | None = None) -> bytes:
+    """The export file's content in *fmt* (records skipped by :func:`export_file` are logged)."""
+    return export_file(store, fmt, city=city, kind=kind).data
+
+
+def write_export(store: GraphStore, fmt: str, out: str | Path, **filters: Any) -> Export:
+    """Write the export to *out*; returns what was written and what was skipped."""
+    result = export_file(store, fmt, **filters)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_bytes(data)
-    return len(data)
+    Path(out).write_bytes(result.data)
+    return result

@@ -21,8 +21,8 @@ from ..cities import resolve_city
 from ..errors import ResourcemapError
 from ..model import NODE_KINDS, PROGRAM_CODES
 
-__all__ = ["Field", "FIELDS", "BY_NAME", "OUTPUT_ONLY", "canonical_header", "parse_cell", "format_cell",
-           "header_label", "parse_schedules", "format_schedules"]
+__all__ = ["Field", "FIELDS", "BY_NAME", "OUTPUT_ONLY", "TEXT_KINDS", "canonical_header", "parse_cell", "format_cell",
+           "header_label", "parse_schedules", "format_schedules", "spreadsheet_text", "from_spreadsheet_text"]
 
 Kind = Literal["str", "int", "float", "bool", "date", "list", "kind", "status", "city", "program",
                "categories", "bunya", "schedules", "version"]
@@ -238,6 +238,30 @@ def format_cell(field: Field, value: Any) -> str:
     if field.kind == "bool":
         return "true" if value else "false"
     return str(value)
+
+
+# -- spreadsheets -----------------------------------------------------------------------------
+#: Cell kinds written as text (the others are numbers or true/false, which a spreadsheet reads as such).
+TEXT_KINDS = frozenset({"str", "date", "list", "kind", "status", "city", "program", "categories", "bunya",
+                        "schedules"})
+# A text cell that a spreadsheet would read as a formula (OWASP "CSV injection": = + - @, tab, CR,
+# also after leading spaces and in full width), or that already starts with the quote we add.
+_FORMULA_LIKE = re.compile(r"^(?:'|[\t\r]|\s*[=+\-@＝＋－＠])")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text cell as a spreadsheet must show it — never run it: a leading ``'`` before a cell that
+    would start a formula (``=SUM(…)``, ``+81…``, ``-…``, ``@…``), as OWASP recommends.
+
+    Only text cells are quoted (numbers such as ``-1.5`` stay numbers); a cell that itself
+    starts with ``'`` gets a second one, so :func:`from_spreadsheet_text` restores every value.
+    """
+    return "'" + text if _FORMULA_LIKE.match(text) else text
+
+
+def from_spreadsheet_text(cell: str) -> str:
+    """Undo :func:`spreadsheet_text` when reading a CSV cell back (export → import loses nothing)."""
+    return cell[1:] if cell.startswith("'") and _FORMULA_LIKE.match(cell[1:]) else cell
 
 
 # -- schedules ------------------------------------------------------------------------------

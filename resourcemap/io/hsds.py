@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import uuid
 from collections import defaultdict
 from functools import lru_cache
@@ -38,6 +39,8 @@ from .records import Record, RecordSet, load_json
 
 __all__ = ["NAMESPACE", "CATEGORY_TAXONOMY", "BUNYA_TAXONOMY", "schema", "validate_services", "export_hsds",
            "service_of", "read_hsds"]
+
+log = logging.getLogger("resourcemap.export")
 
 #: UUIDv5 namespace of resourcemap's HSDS ids (fixed forever: ids must stay stable).
 NAMESPACE = uuid.UUID("0d6c1f43-3a8e-5b8e-9f3e-7a2c5e1b9d40")
@@ -225,8 +228,15 @@ def service_of(n: Node, by_id: dict[str, Node], incoming: dict[str, list[Edge]],
     return svc
 
 
-def export_hsds(store: GraphStore, *, city: str | None = None, validate: bool = True) -> list[dict[str, Any]]:
-    """The catalogue's resources as a JSON list of HSDS 3.0 service objects, ordered by node id."""
+def export_hsds(store: GraphStore, *, city: str | None = None, validate: bool = True,
+                skipped: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The catalogue's resources as a JSON list of HSDS 3.0 service objects, ordered by node id.
+
+    Stored data never makes the export fail: a service that does not validate against the
+    official schema (a value stored before :mod:`resourcemap.fieldrules` existed, such as an
+    email without ``@``) is left out, logged, and described in *skipped* as
+    ``{id, name, field, message}`` — ``resourcemap check`` lists such records for fixing.
+    """
     code = resolve_city(city).code if city else None
     nodes = store.query_nodes(NodeQuery())
     by_id = {n.id: n for n in nodes}
@@ -235,13 +245,20 @@ def export_hsds(store: GraphStore, *, city: str | None = None, validate: bool = 
     for e in store.query_edges():
         incoming[e.target].append(e)
         outgoing[e.source].append(e)
-    services = [service_of(n, by_id, incoming, outgoing) for n in nodes
-                if n.kind in RESOURCE_KINDS and (code is None or n.city == code)]
-    if validate:
-        problems = validate_services(services)
-        if problems:  # a bug in the mapping, not the user's input
-            raise ResourcemapError(f"HSDS export does not validate: {problems[:3]}")
-    return services
+    resources = [n for n in nodes if n.kind in RESOURCE_KINDS and (code is None or n.city == code)]
+    services = [service_of(n, by_id, incoming, outgoing) for n in resources]
+    if not validate:
+        return services
+    bad: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for p in validate_services(services):
+        bad[p["row"]].append(p)
+    for row, problems in bad.items():
+        node = resources[row - 1]
+        for p in problems:
+            log.warning("HSDS export: skipped node %s (%s: %s)", node.id, p["column"], p["message"][:200])
+            if skipped is not None:
+                skipped.append({"id": node.id, "name": node.name, "field": p["column"], "message": p["message"]})
+    return [svc for i, svc in enumerate(services, start=1) if i not in bad]
 
 
 # -- import ---------------------------------------------------------------------------------

@@ -10,6 +10,13 @@ same node meanwhile the batch fails with 412 instead of overwriting their change
 How a row finds its node: by ``id`` when given, else by (市区町村, 種別, 名称) among live
 nodes, else it is new. Columns present in the file replace the node's values (an empty
 cell clears a field); columns absent leave them alone.
+
+Duplicates: a row without an ``id`` that repeats the 名称 and 所在地 (same 市区町村, compared
+after :func:`~resourcemap.textnorm.normalize`) of an earlier row of the same file is an error —
+the dry run reports it and the real run writes nothing — since two rows would otherwise
+create two nodes for one resource. When it would create a node with the 名称 and 所在地 of a
+live node of another 種別, the row carries a warning (dry run and real run alike) naming that
+node, and is created: the same name at the same address may be a different resource.
 """
 from __future__ import annotations
 
@@ -198,12 +205,20 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, 
 
 
 # -- planning -------------------------------------------------------------------------------
+def _place_key(node: Node) -> tuple[str, str, str]:
+    """(市区町村, 名称, 所在地) as compared for duplicates."""
+    return node.city, normalize(node.name), normalize(node.address or "")
+
+
 class _Current:
     """The catalogue the plan is made against: every node (deleted too) and the natural keys of live ones."""
 
     def __init__(self, store: GraphStore) -> None:
         self.nodes = {n.id: n for n in store.query_nodes(NodeQuery(include_deleted=True))}
-        self.by_key: dict[tuple[str | None, str | None, str], str] = {(n.city, n.kind, normalize(n.name)): n.id for n in self.nodes.values() if not n.deleted}
+        live = [n for n in self.nodes.values() if not n.deleted]
+        self.by_key: dict[tuple[str | None, str | None, str], str] = {(n.city, n.kind, normalize(n.name)): n.id
+                                                                       for n in live}
+        self.by_place = {_place_key(n): n for n in live}
 
     def live(self, node_id: str | None) -> bool:
         return node_id is not None and node_id in self.nodes and not self.nodes[node_id].deleted
@@ -281,6 +296,7 @@ def plan_import(store: GraphStore, records: RecordSet) -> ImportPlan:
         return None if n is None or n.deleted else n
 
     _resolve_area_names(rows, planned, cur.nodes)
+    _flag_duplicates(rows, cur)
     for row in rows:
         _decide(row, plan, lookup)
     live_edges: set[tuple[str, str, str]] = {(e.kind, e.source, e.target) for e in store.query_edges()}
@@ -289,6 +305,27 @@ def plan_import(store: GraphStore, records: RecordSet) -> ImportPlan:
     plan.rows = [r.report for r in rows]
     plan.creates.sort(key=lambda n: n.kind != "area")  # areas first: nodes naming them in area_id find them
     return plan
+
+
+def _flag_duplicates(rows: list[_Row], cur: _Current) -> None:
+    """Rows without an id that repeat the 名称+所在地 of an earlier row (error) or of a live node of another kind (warning)."""
+    first: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        if row.node is None or row.rec.stub:
+            continue
+        key = _place_key(row.node)
+        if row.typed.get("id"):
+            first.setdefault(key, row.rec.row)
+            continue
+        if key in first:
+            row.error("name", f"{first[key]} 行目と名称・所在地が同じです。同じ資源なら 1 行にまとめ、別の資源なら "
+                              "ID 列で区別してください")
+            continue
+        first[key] = row.rec.row
+        twin = cur.by_place.get(key)
+        if row.current is None and twin is not None:
+            row.report.warnings.append(f"カタログの {twin.id}（{twin.kind}）と名称・所在地が同じです。同じ資源なら "
+                                       f"ID 列に {twin.id} と書いて更新にしてください（このままでは別の資源として作成します）")
 
 
 def _resolve_area_names(rows: list[_Row], planned: dict[str, Node], existing: dict[str, Node]) -> None:

@@ -17,7 +17,7 @@ from pathlib import PurePath
 from typing import Any, Literal
 
 from ..errors import InputError
-from .fields import OUTPUT_ONLY, canonical_header
+from .fields import OUTPUT_ONLY, canonical_header, from_spreadsheet_text
 
 __all__ = ["Record", "RecordSet", "Format", "detect_format", "read_csv", "read_geojson",
            "decode_text", "load_json"]
@@ -120,7 +120,7 @@ def read_csv(data: bytes, name: str = "upload.csv") -> RecordSet:
         for h, n, cell in zip(headers, names, cells):
             if n is None or n in OUTPUT_ONLY:
                 continue
-            values[n], columns[n] = cell, h
+            values[n], columns[n] = from_spreadsheet_text(cell), h
         records.append(Record(row=i, values=values, columns=columns))
     return RecordSet(label=name, format="csv", records=records, errors=errors)
 

@@ -23,6 +23,7 @@ import networkx as nx
 
 from ..cities import resolve_city
 from ..errors import NotFound
+from ..io.fields import spreadsheet_text
 from ..render import Markup, Section, render
 from . import analysis as an
 
@@ -227,7 +228,7 @@ def write_tables(data: dict[str, Any], out_dir: str | Path) -> list[Path]:
             fields = list(rows[0]) if rows else ["(none)"]
             w = csv.DictWriter(fh, fieldnames=fields)
             w.writeheader()
-            w.writerows(rows)
+            w.writerows({k: spreadsheet_text(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows)
         written.append(path)
     return written
 

@@ -38,11 +38,12 @@ def make_keys(db: Path, roles=ROLES) -> dict[str, str]:
         ring.close()
 
 
-def build_app(db: Path):
+def build_app(db: Path, **settings):
+    """The app over catalogue *db* (*settings*: other :class:`~resourcemap.config.Settings` fields)."""
     from api.app import create_app
     from resourcemap.config import Settings
 
-    return create_app(Settings(store_url=f"sqlite:///{db}", aux_db=str(db)))
+    return create_app(Settings(store_url=f"sqlite:///{db}", aux_db=str(db), **settings))
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ def test_create_read_patch_delete_restore(api):
     node = r.json()
     assert node["source"] == "api:editor" and node["staleness"] == 1.0 and node["verified_days_ago"] is None
     url = f"/v1/nodes/{node['id']}"
-    assert c.patch(url, json={"phone": "042-000-0000"}, headers=ed).status_code == 428
-    assert c.patch(url, json={"phone": "042-000-0000"}, headers={**ed, "If-Match": '"9"'}).status_code == 412
-    assert c.patch(url, json={"phone": "042-000-0000"}, headers={**ed, "If-Match": "garbage"}).status_code == 412
-    r = c.patch(url, json={"phone": "042-000-0000"}, headers={**ed, "If-Match": '"1"'})
-    assert r.status_code == 200 and r.headers["etag"] == '"2"' and r.json()["phone"] == "042-000-0000"
+    assert c.patch(url, json={"phone": "042-360-0000"}, headers=ed).status_code == 428
+    assert c.patch(url, json={"phone": "042-360-0000"}, headers={**ed, "If-Match": '"9"'}).status_code == 412
+    assert c.patch(url, json={"phone": "042-360-0000"}, headers={**ed, "If-Match": "garbage"}).status_code == 412
+    r = c.patch(url, json={"phone": "042-360-0000"}, headers={**ed, "If-Match": '"1"'})
+    assert r.status_code == 200 and r.headers["etag"] == '"2"' and r.json()["phone"] == "042-360-0000"
     r = c.delete(url, headers={**ed, "If-Match": '"2"'})
     assert r.status_code == 200 and r.json()["deleted"] is True
     assert c.get(url, headers=api.auth("viewer")).status_code == 404

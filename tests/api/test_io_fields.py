@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from resourcemap.fieldrules import bad_chars
 from resourcemap.io.fields import BY_NAME, canonical_header, format_cell, parse_cell, parse_schedules
 from resourcemap.model import Schedule
 
@@ -13,7 +14,8 @@ _DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 byday = st.lists(st.tuples(st.sampled_from(["", "1", "2", "3", "4", "-1"]), st.sampled_from(_DAYS)),
                  min_size=1, max_size=3).map(lambda xs: ",".join(n + d for n, d in xs))
 hhmm = st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: f"{t[0]:02d}:{t[1]:02d}")
-text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20).map(str.strip)
+text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20).map(str.strip).filter(
+    lambda s: not bad_chars(s))  # any description the field rules accept
 schedule = st.builds(Schedule, freq=st.sampled_from(["WEEKLY", "MONTHLY", "DAILY", None]), byday=st.none() | byday,
                      opens_at=st.none() | hhmm, closes_at=st.none() | hhmm, description=st.none() | text)
 

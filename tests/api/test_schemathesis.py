@@ -17,7 +17,9 @@ from tests.conftest import copy_catalogue
 
 from .conftest import build_app, make_keys
 
-EXAMPLES_PER_OPERATION = 12  # × ~30 operations ≈ 350 requests in all
+EXAMPLES_PER_OPERATION = 24  # × ~30 operations ≈ 700 requests
+STATEFUL_EXAMPLES, STATEFUL_STEPS = 30, 12  # stateful runs: ≈ 350 more requests, in create → … → restore chains
+MIN_CASES = 1000  # what the two runs together must send (issue 15)
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,9 @@ def admin_key(catalogue) -> str:
 
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance, checks.response_headers_conformance]
+
+
+SENT: dict[str, int] = {"operations": 0, "stateful": 0}
 
 
 def test_api_conforms_to_its_openapi(catalogue, admin_key):
@@ -77,6 +82,7 @@ def test_api_conforms_to_its_openapi(catalogue, admin_key):
                           suppress_health_check=list(HealthCheck))
                 def fuzz(case, data):
                     aim(case, data)
+                    SENT["operations"] += 1
                     case.call_and_validate(headers=headers, checks=CHECKS)
 
                 try:
@@ -86,3 +92,88 @@ def test_api_conforms_to_its_openapi(catalogue, admin_key):
     finally:
         store.close()
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+
+
+def _op_id(doc: dict, method: str, path: str) -> str:
+    return doc["paths"][path][method]["operationId"]
+
+
+def _link_lifecycle(doc: dict) -> None:
+    """OpenAPI links for a node's life: create → read/patch → delete → restore, each carrying the
+    id and the ETag the next step needs as ``If-Match`` (the document itself has no links)."""
+    node = "/v1/nodes/{node_id}"
+
+    def to(method: str, path: str) -> dict:
+        return {"operationId": _op_id(doc, method, path),
+                "parameters": {"path.node_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"}}
+
+    steps = {("post", "/v1/nodes", "201"): [("patch", node), ("get", node), ("delete", node)],
+             ("patch", node, "200"): [("patch", node), ("delete", node), ("get", node)],
+             ("delete", node, "200"): [("post", node + "/restore"), ("get", node)],
+             ("post", node + "/restore", "200"): [("patch", node), ("delete", node)]}
+    for (method, path, status), targets in steps.items():
+        resp = doc["paths"][path][method]["responses"].setdefault(status, {"description": "ok"})
+        resp["links"] = {f"{m.upper()}{p.replace('/', '_').replace('{', '').replace('}', '')}": to(m, p)
+                         for m, p in targets}
+
+
+def _creatable(doc: dict) -> None:
+    """Narrow the create body of the stateful runs to what can succeed (a known city, no placement,
+    known categories) so chains get past creation; the per-operation fuzz keeps the full body."""
+    from resourcemap.cities import CITIES
+    from resourcemap.taxonomy import load_taxonomy
+
+    props = doc["components"]["schemas"]["NodeCreate"]["properties"]
+    props["city"] = {"type": "string", "enum": sorted(CITIES)}
+    props["categories"] = {"type": "array", "maxItems": 3, "items": {"enum": sorted(c.id for c in load_taxonomy())}}
+    for name in ("id", "lat", "lng", "location_precision", "area_id", "source", "pref", "url", "email", "phone"):
+        props.pop(name, None)
+    props["kind"] = {"type": "string", "enum": ["agency", "hub", "place", "subsidy_group"]}
+
+
+def test_stateful_lifecycles_conform(catalogue, admin_key):
+    """Schemathesis' state machine follows the links: nodes are created, patched, deleted and
+    restored in random orders with generated bodies; every response passes the checks, none is 5xx.
+    (Schemathesis also probes the security scheme with wrong keys: the failure limiter, tested in
+    test_key_checks.py, is set out of the way so those probes do not turn the run into 429s.)"""
+    from fastapi.testclient import TestClient
+    from hypothesis import settings as hsettings
+
+    from resourcemap.config import AuthLimits
+
+    app = build_app(catalogue, auth_limits=AuthLimits(per_key=100_000_000, per_client=100_000_000))
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    statuses: dict[int, int] = {}
+    with TestClient(app):
+        schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+        _link_lifecycle(schema.raw_schema)
+        _creatable(schema.raw_schema)
+        machine = schema.as_state_machine()
+
+        class Lifecycle(machine):  # type: ignore[misc, valid-type]
+            def before_call(self, case):  # the admin key, never a generated Authorization header
+                case.headers = {**{k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"},
+                                **headers}
+
+            def get_call_kwargs(self, case):
+                return {"headers": headers}
+
+            def validate_response(self, response, case, additional_checks=None, **kwargs):
+                SENT["stateful"] += 1
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                case.validate_response(response, checks=CHECKS, headers=headers)
+
+        Lifecycle.run(settings=hsettings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=STATEFUL_STEPS,
+                                         deadline=None, derandomize=True, database=None,
+                                         suppress_health_check=list(HealthCheck)))
+    assert not any(code >= 500 for code in statuses), statuses
+    assert statuses.get(201, 0) and statuses.get(200, 0), str(sorted(statuses.items()))  # chains got past creation
+    print(f"stateful: {SENT['stateful']} requests, statuses {dict(sorted(statuses.items()))}")
+
+
+def test_fuzzing_sent_at_least_a_thousand_cases():
+    """Runs after the two fuzz tests above (same module, file order): together ≥ 1,000 requests."""
+    if not SENT["operations"] or not SENT["stateful"]:
+        pytest.skip("run with the two fuzz tests of this module")
+    print(f"fuzz cases: {SENT['operations']} per-operation + {SENT['stateful']} stateful")
+    assert SENT["operations"] + SENT["stateful"] >= MIN_CASES, SENT

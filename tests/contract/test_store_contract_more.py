@@ -13,7 +13,7 @@ import pytest
 from resourcemap import editing
 from resourcemap.errors import IntegrityError, NotFound, ValidationFailed
 from resourcemap.graph.stores.base import NodeQuery
-from resourcemap.model import Edge, Node, Schedule, Targets
+from resourcemap.model import Edge, Targets, stored_node
 
 from .test_store_contract import FUCHU, agency, place, update
 
@@ -27,12 +27,15 @@ def _midpoint(i: int) -> tuple[float, float]:
 
 
 def test_text_numbers_and_nested_fields_round_trip_exactly(store):
+    """The store holds any text exactly — also a name with a line break or tab, which the field rules
+    refuse today but a catalogue written before them may hold (built here as the store reads it)."""
     lat, lng = _midpoint(4)
-    node = Node(id="p-x", kind="place", name=TRICKY[:200], description=TRICKY * 20, city="13206", lat=lat, lng=lng,
-                location_precision="exact", categories=["ibasho", "kayoi"], source="public", capacity=12,
-                accepting_new=False, verified_at="2025-04-01", url="https://example.jp/a?b='c'",
-                targets=Targets(fields=["高齢", "子ども"], age_min=3, age_max=99, residents_only=True),
-                schedules=[Schedule(byday="MO,2TU", opens_at="09:30", closes_at="16:00", description=TRICKY)])
+    node = stored_node(dict(
+        id="p-x", kind="place", name=TRICKY[:200], description=TRICKY * 20, city="13206", lat=lat, lng=lng,
+        location_precision="exact", categories=["ibasho", "kayoi"], source="public", capacity=12,
+        accepting_new=False, verified_at="2025-04-01", url="https://example.jp/a?b='c'",
+        targets=Targets(fields=["高齢", "子ども"], age_min=3, age_max=99, residents_only=True).model_dump(),
+        schedules=[dict(byday="MO,2TU", opens_at="09:30", closes_at="16:00", description=TRICKY)]))
     created = store.create_node(node)
     got = store.get_node("p-x")
     assert got.public_dict() == created.public_dict()
@@ -43,12 +46,12 @@ def test_text_numbers_and_nested_fields_round_trip_exactly(store):
 
 def test_update_can_clear_fields(store):
     store.create_node(place("p1", 2, description="説明", url="https://example.jp", email="a@example.jp",
-                            phone="042-000-0000", capacity=5))
+                            phone="042-360-0000", capacity=5))
     n = update(store, "p1", {"description": None, "email": None, "capacity": None}, expected_version=1)
     got = store.get_node("p1")
     assert got.public_dict() == n.public_dict()
     assert (got.description, got.email, got.capacity) == (None, None, None)
-    assert (got.url, got.phone, got.name) == ("https://example.jp", "042-000-0000", "場所p1")
+    assert (got.url, got.phone, got.name) == ("https://example.jp", "042-360-0000", "場所p1")
 
 
 def test_edge_update_moves_its_ends(store):

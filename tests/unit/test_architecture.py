@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("resourcemap.errors", "resourcemap.textnorm", "resourcemap.config", "resourcemap.sqlitedb",
                     "resourcemap.cities", "resourcemap.taxonomy", "resourcemap.model", "resourcemap.geo",
-                    "resourcemap.auxdb", "resourcemap.keys", "resourcemap.render")),
+                    "resourcemap.auxdb", "resourcemap.keys", "resourcemap.render", "resourcemap.fieldrules")),
     ("graph", ("resourcemap.graph",)),
     ("catalogue", ("resourcemap.catalogue", "resourcemap.seeds", "resourcemap.editing", "resourcemap.queries",
                    "resourcemap.io", "resourcemap.corrections", "resourcemap.freshness")),

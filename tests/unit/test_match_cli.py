@@ -22,10 +22,13 @@ def test_match_json_human_and_unmet(seeded_copy, capsys):
     assert "■ ニーズ「介護予防」→ 通いの場・介護予防" in human and "理由:" in human and "■ 支援チーム" in human
     assert "5-1" not in human  # the 番地 is dropped
 
-    assert main(["--db", db, "unmet", "--city", "府中", "--json"]) == 0
+    assert main(["--db", db, "unmet", "--city", "府中", "--json", "--raw"]) == 0  # an administrator's view
     rows = json.loads(capsys.readouterr().out)
     young = [r for r in rows if r["category"] == "childcare.young_carer"]
     assert young and young[0]["count"] == 2 and young[0]["age_band"] == "80-89"  # two runs above
+    assert main(["--db", db, "unmet", "--city", "府中", "--json"]) == 0  # anyone else's: 2 is below 3
+    young = [r for r in json.loads(capsys.readouterr().out) if r["category"] == "childcare.young_carer"]
+    assert young and young[0]["count"] is None and young[0]["suppressed"] and young[0]["label"] == "3未満"
     assert main(["--db", db, "unmet", "--city", "府中"]) == 0
     assert "ヤングケアラー支援" in capsys.readouterr().out
 
