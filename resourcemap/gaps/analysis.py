@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..cities import CITIES, City
+from ..queries import readmodel_city
 from ..errors import InputError
 from ..geo import to_unit_xyz
 from ..geo._common import as_code
@@ -311,7 +312,7 @@ def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
     Raises :class:`InputError` for an unknown unit/category/threshold and
     :class:`~resourcemap.errors.NotFound` for a municipality that is not packaged.
     """
-    code, cats = _check(city, options)
+    code, cats = _check(readmodel_city(rm, city), options)
     tax = load_taxonomy()
     areas = area_set(rm, code)
     units = build_units(code, options.unit, areas.membership, areas.names, options.weights)
