@@ -24,7 +24,8 @@ from importlib import resources
 from .errors import InputError, NotFound
 from .textnorm import normalize
 
-__all__ = ["City", "CITIES", "SEED_CITIES", "AmbiguousCity", "resolve_city", "city_candidates", "RETIRED_CODES"]
+__all__ = ["City", "CITIES", "SEED_CITIES", "AmbiguousCity", "resolve_city", "city_candidates", "wards_of",
+           "RETIRED_CODES"]
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,12 @@ class _SeedCities(Mapping[str, City]):
 
 #: The municipalities with a plan seed (``seeds/<slug>.yaml``): 府中市, 入間市, 甲州市, 武蔵村山市, 福生市.
 SEED_CITIES: Mapping[str, City] = _SeedCities()
+
+
+@lru_cache(maxsize=None)
+def wards_of(code: str) -> tuple[City, ...]:
+    """The wards of a 政令市 as a whole (01100 → 01101 …), in code order; () for any other code."""
+    return tuple(c for c in CITIES.values() if c.parent == code)
 
 
 def _keys(city: City) -> set[str]:

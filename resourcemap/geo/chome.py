@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..cities import CITIES
+from ..cities import CITIES, wards_of
 from ..errors import GeocodeError
 from ..textnorm import kanji_to_int, normalize
 from ._common import as_code, city_name, close_names, read_data_text, read_national
@@ -133,7 +133,7 @@ def _national(code: str) -> tuple[tuple[Chome, ...], tuple[str, ...]]:
         return tuple(points), tuple(unplaced)
     points, unplaced = [], []
     city = CITIES[code]
-    for ward in (w for w in CITIES.values() if w.parent == code):
+    for ward in wards_of(code):
         p, u = _parse(code, read_national(f"points/{ward.code}.csv") or "town,koaza,lat,lng\n",
                       prefix=ward.name.removeprefix(city.name))
         points += p

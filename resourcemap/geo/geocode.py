@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from ..cities import CITIES, SEED_CITIES
+from ..cities import CITIES, SEED_CITIES, wards_of
 from ..errors import GeocodeError
 from ..textnorm import int_to_kanji, kanji_to_int, normalize
 from ._common import as_code, city_name, close_names
@@ -53,6 +53,8 @@ _KANJI_NUM = "〇一二三四五六七八九十"
 _WITH_CHOME = re.compile(rf"^(?P<base>.+?)(?P<num>[0-9]+|[{_KANJI_NUM}]+)丁目?(?P<rest>.*)$")
 # <town><n> or <town><n>-<…> / <n>番… / <n>の…: n is the 丁目 if the town has it, else a 番地.
 _WITH_NUMBER = re.compile(r"^(?P<base>.+?)(?P<num>[0-9]+)(?P<rest>(?:[-‐‑‒–—―−－ーの番号].*)?)$")
+# 北1条西 (札幌市, 旭川市 …): the 条 number, written in kanji by the data.
+_JO_NUMBER = re.compile(r"([0-9]+)(?=条)")
 # <town><kanji n> at the very end (白糸台三).
 _KANJI_TAIL = re.compile(rf"^(?P<base>.+?)(?P<num>[{_KANJI_NUM}]+)$")
 
@@ -136,7 +138,11 @@ class _Parsed:
 
 
 def _parse(name: str, prefix: str) -> _Parsed:
-    """Normalise once; list the <town><number> readings (丁目 written, arabic number, kanji tail)."""
+    """Normalise once; list the <town><number> readings (丁目 written, arabic number, kanji tail).
+
+    Numbers before 条 are written in kanji first, as the data does (札幌市の北1条西 → 北一条西).
+    """
+    name = _JO_NUMBER.sub(lambda m: int_to_kanji(int(m.group(1))) if 0 < int(m.group(1)) < 100 else m.group(1), name)
     readings = []
     for pattern, explicit in ((_WITH_CHOME, True), (_WITH_NUMBER, False), (_KANJI_TAIL, False)):
         m = pattern.match(name)
@@ -283,6 +289,15 @@ def _targets(text: str, code: str | None, scope: tuple[str, ...]) -> tuple[list[
     return [_Target(c, s, prefix) for c in codes], pref
 
 
+def _with_wards(t: _Target) -> list[_Target]:
+    """A whole 政令市 read without a ward (札幌市北一条西二丁目) is also read in each of its wards."""
+    city = CITIES[t.code]
+    wards = [w.name.removeprefix(city.name) for w in wards_of(t.code)]
+    if not wards or any(t.rest.startswith(w) for w in wards):
+        return [t]
+    return [t, *(_Target(t.code, w + t.rest, t.prefix) for w in wards)]
+
+
 def _drop_whole_cities(hits: list[GeocodeResult]) -> list[GeocodeResult]:
     """A ward and its whole 政令市 found at the same point are one answer: keep the ward."""
     wards = {(CITIES[h.city].parent, h.lat, h.lng) for h in hits if CITIES[h.city].parent}
@@ -304,6 +319,7 @@ def geocode(text: str, city: str | None = None, *, scope: Iterable[str] | None =
     code = as_code(city) if city is not None else None
     within = tuple(as_code(c) for c in scope) if scope is not None else tuple(SEED_CITIES)
     targets, pref = _targets(text, code, within)
+    targets = [w for t in targets for w in _with_wards(t)]
     if not any(t.rest for t in targets):
         where = city_name(targets[0].code) if len({t.code for t in targets}) == 1 else (pref or "")
         raise GeocodeError(f"「{where}」には町丁目名がありません。町丁目（例: 白糸台三丁目）まで指定するか、市の代表点を使ってください。",
