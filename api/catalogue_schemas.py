@@ -28,15 +28,19 @@ def _delegate(bound: Any) -> Any:
     return check
 
 
-def _without_store_fields(model: type[BaseModel], name: str, optional: set[str]) -> type[BaseModel]:
+def _without_store_fields(model: type[BaseModel], name: str, optional: set[str],
+                          replace: dict[str, Any] | None = None) -> type[BaseModel]:
     """*model* minus the store-managed fields, with its field validators (so a body's field
-    problems — an unknown category beside a bad program code — are all reported at once)."""
+    problems — an unknown category beside a bad program code — are all reported at once).
+    *replace* gives fields a different request shape (type, Field)."""
     fields: dict[str, Any] = {}
     for fname, info in model.model_fields.items():
         if fname in READ_ONLY:
             continue
         info = copy(info)
-        if fname in optional:
+        if replace and fname in replace:
+            fields[fname] = replace[fname]
+        elif fname in optional:
             fields[fname] = (info.annotation | None, Field(None, description=info.description))
         else:
             fields[fname] = (info.annotation, info)
@@ -48,7 +52,9 @@ def _without_store_fields(model: type[BaseModel], name: str, optional: set[str])
 
 
 #: POST /v1/nodes: a Node without version/timestamps; ``source`` defaults to ``api:<key name>``.
-NodeCreate = _without_store_fields(Node, "NodeCreate", {"source"})
+NodeCreate = _without_store_fields(Node, "NodeCreate", {"source"}, replace={"city": (str, Field(
+    min_length=1, max_length=40, description="全国地方公共団体コード (5 digits) or the municipality's name "
+                                             "(府中市, 東京都府中市), read against the catalogue's municipalities"))})
 #: POST /v1/edges.
 EdgeCreate = _without_store_fields(Edge, "EdgeCreate", set())
 

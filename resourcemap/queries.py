@@ -18,7 +18,7 @@ from .taxonomy import load_taxonomy
 if TYPE_CHECKING:
     from .graph.readmodel import ReadModel
 
-__all__ = ["list_nodes", "expand_category", "held_city", "catalogue_cities", "catalogue_city", "readmodel_cities",
+__all__ = ["list_nodes", "expand_category", "held_city", "catalogue_cities", "catalogue_city", "body_city", "readmodel_cities",
            "readmodel_city"]
 
 
@@ -43,6 +43,17 @@ def catalogue_cities(store: GraphStore) -> list[str]:
 def catalogue_city(store: GraphStore, text: str) -> str:
     """:func:`held_city` over a store."""
     return held_city(text, catalogue_cities(store), lambda c: bool(store.query_nodes(NodeQuery(city=c, limit=1))))
+
+
+def body_city(store: GraphStore, text: str) -> str:
+    """The code of the municipality a request body names (code or name, read against the catalogue's).
+
+    An unknown name is bad input (:class:`InputError`, 422), not a missing page.
+    """
+    try:
+        return resolve_city(text, among=catalogue_cities(store)).code
+    except NotFound as exc:
+        raise InputError(exc.detail) from None
 
 
 def readmodel_cities(rm: ReadModel) -> list[str]:

@@ -17,7 +17,7 @@ from resourcemap import editing
 from resourcemap.errors import InputError
 from resourcemap.freshness import freshness
 from resourcemap.model import Node, NodePatch
-from resourcemap.queries import list_nodes
+from resourcemap.queries import body_city, list_nodes
 
 from ..catalogue_schemas import NodeCreate, NodeOut, NodePage
 from ..concurrency import expected_version, versioned
@@ -94,7 +94,9 @@ def get_nodes(_: Viewer, store: StoreDep,
 @router.post("/v1/nodes", status_code=201, summary="Create a node (editor)",
              responses={201: {"model": NodeOut, "description": "created; `ETag` and `Location` headers"}})
 def create_node(body: NodeCreate, caller: Editor, store: StoreDep) -> JSONResponse:  # type: ignore[valid-type]
-    node = editing.create_node(store, body.model_dump(mode="json", exclude_unset=True), actor=caller.name)
+    data = body.model_dump(mode="json", exclude_unset=True)
+    data["city"] = body_city(store, data["city"])
+    node = editing.create_node(store, data, actor=caller.name)
     return _one(node, 201, f"/v1/nodes/{node.id}")
 
 
