@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from .cities import resolve_city
-from .errors import InputError, NotFound
+from .errors import InputError, NotFound, ValidationFailed
 from .graph.stores.base import GraphStore, NodeQuery
 from .model import NODE_KINDS, Node
 from .taxonomy import load_taxonomy
@@ -48,12 +48,13 @@ def catalogue_city(store: GraphStore, text: str) -> str:
 def body_city(store: GraphStore, text: str) -> str:
     """The code of the municipality a request body names (code or name, read against the catalogue's).
 
-    An unknown name is bad input (:class:`InputError`, 422), not a missing page.
+    An unknown or shared name is bad input (:class:`ValidationFailed` on field ``city``, 422), not a
+    missing page.
     """
     try:
         return resolve_city(text, among=catalogue_cities(store)).code
-    except NotFound as exc:
-        raise InputError(exc.detail) from None
+    except (NotFound, InputError) as exc:
+        raise ValidationFailed(exc.detail, errors=[{"field": "city", "message": exc.detail}]) from None
 
 
 def readmodel_cities(rm: ReadModel) -> list[str]:

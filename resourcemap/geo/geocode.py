@@ -319,6 +319,7 @@ def geocode(text: str, city: str | None = None, *, scope: Iterable[str] | None =
     code = as_code(city) if city is not None else None
     within = tuple(as_code(c) for c in scope) if scope is not None else tuple(SEED_CITIES)
     targets, pref = _targets(text, code, within)
+    rest = targets[0].rest  # as typed (before a ward is tried in front of it)
     targets = [w for t in targets for w in _with_wards(t)]
     if not any(t.rest for t in targets):
         where = city_name(targets[0].code) if len({t.code for t in targets}) == 1 else (pref or "")
@@ -340,7 +341,6 @@ def geocode(text: str, city: str | None = None, *, scope: Iterable[str] | None =
     hits = _drop_whole_cities(hits)
     if len(hits) == 1:
         return hits[0]
-    rest = max((t.rest for t in targets), key=len)
     shown = _without_house_number(rest)
     if hits:
         several_prefs = len({CITIES[h.city].pref for h in hits}) > 1
