@@ -184,16 +184,10 @@ def _split_dots(code: str, part: str) -> list[str]:
 
 
 def _token(code: str, token: str, carried: str) -> tuple[list[str], str]:
+    """One token → its 町丁目 and its town. A table holds no 番地, so 長岡2-3 is a range here."""
     number = _NUMBER_ONLY.match(token)
     if number and carried:  # 白糸台1・2丁目 → the 2 is 白糸台二丁目
         return _one(code, f"{carried}{number.group('n')}丁目")
-    try:
-        return _one(code, token)
-    except GeocodeError:
-        pass
-    whole = _WHOLE_TOWN.match(token)
-    if whole:
-        return _units_of_town(code, whole.group("base")), whole.group("base")
     rng = _RANGE.match(token)
     if rng:
         base = rng.group("base") or carried
@@ -204,7 +198,13 @@ def _token(code: str, token: str, carried: str) -> tuple[list[str], str]:
                 got, base_name = _one(code, f"{base}{n}丁目")
                 towns += got
             return towns, base_name
-    return _one(code, token)  # raises with the geocoder's candidates
+    try:
+        return _one(code, token)
+    except GeocodeError:
+        whole = _WHOLE_TOWN.match(token)
+        if not whole:
+            raise
+    return _units_of_town(code, whole.group("base")), whole.group("base")
 
 
 # -- planning -----------------------------------------------------------------------------------
