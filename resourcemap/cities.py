@@ -73,7 +73,7 @@ class AmbiguousCity(InputError):
 
 
 def _read_registry() -> dict[str, City]:
-    text = resources.files("resourcemap.geo").joinpath("data", "municipalities.csv").read_text(encoding="utf-8")
+    text = resources.files("resourcemap").joinpath("geo", "data", "municipalities.csv").read_text(encoding="utf-8")
     out: dict[str, City] = {}
     for r in csv.DictReader(io.StringIO(text, newline="")):
         out[r["code"]] = City(

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import MultiPoint, Point
@@ -27,6 +27,9 @@ from ._common import as_code, city_name
 from .boundaries import boundary_projected, prepared, projected, to_wgs84, transformer
 from .chome import Chome, _unit_index, _units_of, chome_by_name, mean_point, resolve_town, town_key
 from .distance import haversine_m
+
+if TYPE_CHECKING:  # geopandas costs ~1.5 s to import: only chome_cells needs it, so it loads there
+    import geopandas as gpd
 
 __all__ = ["chome_cells", "assign_membership", "area_polygons", "area_point", "GRID_M"]
 
@@ -77,6 +80,8 @@ def chome_cells(city: str) -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=None)
 def _cells_wgs84(code: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     units, cells = _cells_projected(code)
     return gpd.GeoDataFrame(
         {"town": [c.town for c in units], "lat": [c.lat for c in units], "lng": [c.lng for c in units]},

@@ -177,8 +177,12 @@ def _by_base(code: str, idx: _CityIndex, key: str, used: str) -> GeocodeResult |
 def _numbered(code: str, idx: _CityIndex, r: _Numbered) -> GeocodeResult | _Miss | None:
     entries = idx.by_base.get(r.key)
     if not entries:
-        return None
-    if r.explicit_oaza:  # 大字X123: the number is a 番地
+        if r.explicit_chome:
+            return None
+        # a 大字 + 小字 followed by a 番地 (東浦町大字緒川明治7-9): the 小字 row's own point
+        c = idx.by_name.get(r.key) or idx.by_name.get(OAZA + r.key)
+        return GeocodeResult(code, c.town, c.lat, c.lng, "chome", r.without_number, c.base) if c else None
+    if r.explicit_oaza and not r.explicit_chome:  # 大字X123: the number is a 番地 (大字X四丁目: a 丁目, 弘前市)
         return _hit(code, entries[None], r.without_number) if None in entries else None
     if r.number in entries:
         return _hit(code, entries[r.number], r.with_number)
