@@ -11,7 +11,6 @@ from threading import Lock
 
 from fastapi import APIRouter, Query
 
-from resourcemap.graph.analysis import city_code
 from resourcemap.graph.netview import network_data
 
 from ..deps import ReadModelDep, StateDep, Viewer
@@ -31,7 +30,7 @@ def get_network(_: Viewer, state: StateDep, rm: ReadModelDep,
     betweenness and component; ``edges``: the catalogue edges that count as "works with";
     ``metrics``: components, articulation points, bridges, betweenness, coordinator load,
     uncovered areas, the area×分野 / area×pillar coverage and referral chains (docs/network.md)."""
-    key = (rm.revision, city_code(city), level)
+    key = (rm.revision, city, level)  # the name as given: it is read against this catalogue in network_data
     cache: OrderedDict = state.extras.setdefault("network_cache", OrderedDict())
     with _lock:
         data = cache.get(key)

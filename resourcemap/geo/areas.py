@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import GeocodeError, InputError
 from ._common import as_code, city_name
-from .boundaries import boundary_projected, prepared, projected, to_wgs84, transformer
+from .boundaries import boundary, boundary_projected, prepared, projected, to_wgs84, transformer
 from .chome import Chome, _unit_index, _units_of, chome_by_name, mean_point, resolve_town, town_key
 from .distance import haversine_m
 
@@ -227,7 +227,9 @@ def _area_point(code: str, towns: tuple[str, ...]) -> tuple[float, float]:
     if poly.is_empty:
         raise InputError(f"{city_name(code)}の{'、'.join(towns)}は代表点が境界の外にあり、区域の点を決められません。",
                          city=code)
-    if poly.covers(Point(lng, lat)):
+    bnd = boundary(code)  # the cells were snapped to a 1 mm grid: a point on their edge may lie 1 mm outside it
+    if poly.covers(Point(lng, lat)) and bnd.covers(Point(lng, lat)):
         return (lat, lng)
-    p = poly.representative_point()
+    core = shapely.intersection(poly, bnd)
+    p = (poly if core.is_empty else core).representative_point()
     return (p.y, p.x)

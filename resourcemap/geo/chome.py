@@ -75,9 +75,9 @@ class Chome:
 def split_town(town: str) -> tuple[str, int | None]:
     """Split a 町丁目 name into (base, 丁目 number): 白糸台三丁目 → (白糸台, 3); 大字宮寺 → (宮寺, None)."""
     m = _CHOME_SUFFIX.match(town)
-    if m:
-        return m.group("base").removeprefix(OAZA), kanji_to_int(m.group("num"))
-    return town.removeprefix(OAZA), None
+    if m:  # (a town called 大字 itself — 八潮市大字二丁目 — keeps it)
+        return m.group("base").removeprefix(OAZA) or m.group("base"), kanji_to_int(m.group("num"))
+    return town.removeprefix(OAZA) or town, None
 
 
 def town_key(name: str) -> str:
