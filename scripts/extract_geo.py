@@ -10,10 +10,11 @@ time. This script writes, reproducibly (a test re-runs it and compares):
 * ``municipalities.csv`` — the national registry: every municipality, 特別区, 政令市の区 and
   政令市 as a whole (code, 都道府県, name, 郡, kind, parent city, JGD2011 plane rectangular zone,
   町丁目 count, bounding box), from 国土数値情報 N03 (2021) and the 町丁目 points;
-* ``japan.zip`` — per municipality, ``points/<code>.csv`` (its rows of
+* ``japan/<pref>.zip`` — one zip per prefecture (01–47) holding, per municipality, ``points/<code>.csv`` (its rows of
   ``jp_chome_points.csv.gz``: town, koaza, lat, lng, text unchanged, source order) and
   ``boundaries/<code>.geojson`` (its N03 geometry from ``opendata/national/boundaries``, 1 %
-  simplified). One member per municipality so that the package reads only the one it needs;
+  simplified). One member per municipality and a small zip per prefecture, so that the package opens
+  one small directory and reads only the members it needs;
 * ``NOTICE.md`` — the licence/attribution lines the shared READMEs ask to carry.
 
 Run from the repository root (idempotent)::
@@ -69,9 +70,9 @@ release (and therefore its exact terms) is not stated upstream.
 
 > 出典：「国土数値情報（行政区域データ）」（国土交通省）を加工して作成（niiyz/JapanCityGeoJson 経由）
 
-## municipalities.csv and japan.zip (all of Japan)
+## municipalities.csv and japan/<pref>.zip (all of Japan)
 
-`japan.zip` holds, per municipality, `points/<code>.csv` — its rows of the Geolonia 住所データ
+`japan/<pref>.zip` (one per prefecture, 01–47) holds, per municipality, `points/<code>.csv` — its rows of the Geolonia 住所データ
 extract above (columns town, koaza, lat, lng; values unchanged, source order; rows without
 coordinates kept with empty lat/lng) — and `boundaries/<code>.geojson` — its geometry from
 国土数値情報 行政区域データ N03 (2021-01-01), 1 % simplified by smartnews-smri/japan-topography
@@ -235,7 +236,7 @@ def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def build_national(points_src: Path, boundaries_dir: Path, dest: Path) -> dict[str, int]:
-    """Write ``municipalities.csv`` and ``japan.zip``; return counts for the log."""
+    """Write ``municipalities.csv`` and ``japan/<pref>.zip``; return counts for the log."""
     import shapely
     from shapely.geometry import shape
 
@@ -277,12 +278,15 @@ def build_national(points_src: Path, boundaries_dir: Path, dest: Path) -> dict[s
     if unplaced:
         raise SystemExit(f"町丁目 rows for codes without a boundary: {unplaced}")
     (dest / "municipalities.csv").write_text(_csv_text(REGISTRY_COLUMNS, registry), encoding="utf-8", newline="")
-    with zipfile.ZipFile(dest / "japan.zip", "w") as zf:
-        for name in sorted(members):
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, members[name].encode("utf-8"), compresslevel=9)
+    folder = dest / "japan"
+    folder.mkdir(exist_ok=True)
+    for pref in sorted({name.split("/")[1][:2] for name in members}):
+        with zipfile.ZipFile(folder / f"{pref}.zip", "w") as zf:
+            for name in sorted(n for n in members if n.split("/")[1].startswith(pref)):
+                info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, members[name].encode("utf-8"), compresslevel=9)
     return {"municipalities": len(registry), "members": len(members),
             "points": sum(len(v) for v in rows.values())}
 

@@ -3,8 +3,9 @@
 Why: every public function accepts a city as a code ("13206") or a name ("府中市"), and the
 package data is read through :mod:`importlib.resources` only, so an installed wheel never
 touches the shared source files (or any path outside the package) at run time. The national
-geography is one zip archive with a member per municipality (``points/<code>.csv``,
-``boundaries/<code>.geojson``): reading one municipality decompresses only its own members.
+geography is one zip archive per prefecture with members per municipality (``points/<code>.csv``,
+``boundaries/<code>.geojson``): reading one municipality opens its prefecture's small directory and
+decompresses only its own members.
 """
 from __future__ import annotations
 
@@ -49,17 +50,22 @@ def read_data_text(*parts: str) -> str:
     return node.read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
-def _national_zip() -> zipfile.ZipFile:
-    return zipfile.ZipFile(resources.files("resourcemap.geo").joinpath("data", "japan.zip").open("rb"))
+@lru_cache(maxsize=None)
+def _national_zip(pref: str) -> zipfile.ZipFile:
+    return zipfile.ZipFile(resources.files("resourcemap.geo").joinpath("data", "japan", f"{pref}.zip").open("rb"))
 
 
-def read_national(member: str) -> str | None:
-    """Text of one member of the national archive (``points/13101.csv``), None when it has no such member."""
-    with _ZIP_LOCK:  # one shared file handle: reads must not interleave
-        zf = _national_zip()
+def read_national(folder: str, code: str) -> str | None:
+    """One municipality's member of the national archive (``points`` CSV or ``boundaries`` GeoJSON text).
+
+    The archive is one zip per prefecture (``data/japan/13.zip``), so a first read opens a small
+    directory. None when the municipality has no such member (no 町丁目 rows).
+    """
+    suffix = "csv" if folder == "points" else "geojson"
+    with _ZIP_LOCK:  # one shared file handle per prefecture: reads must not interleave
+        zf = _national_zip(code[:2])
         try:
-            return zf.read(member).decode("utf-8")
+            return zf.read(f"{folder}/{code}.{suffix}").decode("utf-8")
         except KeyError:
             return None
 

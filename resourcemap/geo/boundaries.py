@@ -49,7 +49,7 @@ def _boundary(code: str) -> BaseGeometry:
         data = json.loads(read_data_text("boundaries", f"{code}.geojson"))
         parts = [shapely.make_valid(shape(f["geometry"])) for f in data["features"]]
     else:
-        text = read_national(f"boundaries/{code}.geojson")
+        text = read_national("boundaries", code)
         if text is None:  # the registry and the archive are built together: this is a packaging bug
             raise RuntimeError(f"the national archive has no boundary for {code}")
         parts = [shapely.make_valid(shape(json.loads(text)))]

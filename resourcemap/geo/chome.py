@@ -1,7 +1,7 @@
 """町丁目/大字 representative points of any municipality of Japan (real data, packaged).
 
 Where the rows come from: the five seed municipalities from ``data/chome_points.csv`` (as
-before), every other one from its member of the national archive (``data/japan.zip``), read on
+before), every other one from its member of the national archive (``data/japan/<pref>.zip``), read on
 first use and cached per municipality. A 政令市 as a whole (横浜市 14100) is made of its wards'
 rows with each town prefixed by its ward (鶴見区朝日町一丁目), because town names repeat across
 wards and addresses of the whole city are written that way (横浜市鶴見区朝日町一丁目).
@@ -127,14 +127,14 @@ def _seed_rows() -> tuple[Chome, ...]:
 @lru_cache(maxsize=None)
 def _national(code: str) -> tuple[tuple[Chome, ...], tuple[str, ...]]:
     """One municipality's rows from the national archive (a whole 政令市: its wards', prefixed)."""
-    text = read_national(f"points/{code}.csv")
+    text = read_national("points", code)
     if text is not None:
         points, unplaced = _parse(code, text)
         return tuple(points), tuple(unplaced)
     points, unplaced = [], []
     city = CITIES[code]
     for ward in wards_of(code):
-        p, u = _parse(code, read_national(f"points/{ward.code}.csv") or "town,koaza,lat,lng\n",
+        p, u = _parse(code, read_national("points", ward.code) or "town,koaza,lat,lng\n",
                       prefix=ward.name.removeprefix(city.name))
         points += p
         unplaced += u
