@@ -37,6 +37,7 @@ bench: venv
 	$(PY) bench/gaps.py
 	$(PY) bench/api.py
 	$(PY) bench/store.py
+	$(PY) bench/geo_national.py
 
 clean:
 	rm -rf $(VENV) data test-artifacts

@@ -1,4 +1,4 @@
-"""Offline 町丁目 geocoder for the five seed municipalities.
+"""Offline 町丁目 geocoder for every municipality of Japan.
 
 Why offline and only to 町丁目: addresses come from households (privacy: the 番地/号 after the
 丁目 must never be stored or logged) and from seed files; a 町丁目 point is the finest precision
@@ -15,9 +15,16 @@ Resolution, per candidate city: (1) the whole name is a 町丁目 → that point
 ``chome``; a town/base name with one 町丁目 → that point; with several 丁目 (白糸台, 高倉 =
 大字高倉 + 高倉一〜五丁目) → mean of their points, precision ``town``; (2) ``<town><n>丁目…`` →
 the n-th 丁目; (3) ``<town><n>`` / ``<town><n>-…`` → the n-th 丁目 when the town has one,
-otherwise the number is a 番地 of a 大字 and the 大字's point is used. When no city is known
-and a name exists in several cities (本町一丁目: 府中市 and 武蔵村山市) the call fails and
-asks for the city.
+otherwise the number is a 番地 of a 大字 (or of a 大字 + 小字) and that point is used. When no
+city is known and a name exists in several cities of the scope (本町一丁目: 府中市 and
+武蔵村山市) the call fails and asks for the city.
+
+Which municipalities: one written in the text is found anywhere in Japan (with its 郡 or not,
+a ward, or a whole 政令市 — 横浜市鶴見区… reads as the ward, and as 横浜市 14100 with
+``city="14100"``; 札幌市北1条西… is also tried in each ward, and 条 numbers may be digits); a
+name shared by municipalities (府中市) is tried in each, and the one holding the 町丁目 answers.
+Without a municipality in the text or *city*, the *scope* (a catalogue's municipalities; the
+five seeds by default) is searched. Each municipality's data is read on first use.
 """
 from __future__ import annotations
 
@@ -323,21 +330,21 @@ def geocode(text: str, city: str | None = None, *, scope: Iterable[str] | None =
     code = as_code(city) if city is not None else None
     within = tuple(as_code(c) for c in scope) if scope is not None else tuple(SEED_CITIES)
     targets, pref = _targets(text, code, within)
-    rest = targets[0].rest  # as typed (before a ward is tried in front of it)
-    targets = [w for t in targets for w in _with_wards(t)]
     if not any(t.rest for t in targets):
         where = city_name(targets[0].code) if len({t.code for t in targets}) == 1 else (pref or "")
         raise GeocodeError(f"「{where}」には町丁目名がありません。町丁目（例: 白糸台三丁目）まで指定するか、市の代表点を使ってください。",
                            candidates=[], city=code)
+    rest = targets[0].rest  # as typed (before a ward is tried in front of it)
+    targets = [w for t in targets if t.rest for w in _with_wards(t)]
 
     hits: list[GeocodeResult] = []
     misses: list[_Miss] = []
     parsed: dict[tuple[str, str], _Parsed] = {}
     for t in targets:
-        if not t.rest:
-            continue
-        p = parsed.get((t.rest, t.prefix)) or parsed.setdefault((t.rest, t.prefix), _parse(t.rest, t.prefix))
-        r = _lookup(t.code, p, t.prefix)
+        key = (t.rest, t.prefix)
+        if key not in parsed:
+            parsed[key] = _parse(t.rest, t.prefix)
+        r = _lookup(t.code, parsed[key], t.prefix)
         if isinstance(r, GeocodeResult):
             hits.append(r)
         elif r is not None:
