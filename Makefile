@@ -42,6 +42,7 @@ bench: venv
 	$(PY) bench/api.py
 	$(PY) bench/store.py
 	$(PY) bench/auth.py
+	$(PY) bench/geo_national.py
 
 clean:
 	rm -rf $(VENV) data test-artifacts

@@ -277,11 +277,10 @@ def _city_of(svc: dict[str, Any], loc: dict[str, Any]) -> str | None:
         return str(svc["jp_city_code"])
     lat, lng = loc.get("latitude"), loc.get("longitude")
     if isinstance(lat, (int, float)) and isinstance(lng, (int, float)):
-        from ..geo import contains
+        from ..geo.boundaries import municipalities_at
 
-        for code in CITIES:
-            if contains(code, lat, lng):
-                return code
+        found = municipalities_at(lat, lng)
+        return found[0] if found else None
     return None
 
 
