@@ -88,6 +88,8 @@ EDGE_RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 _SOURCE_RE = re.compile(r"^(public|(00[0-4]_[0-9a-f]{16}\.txt)(#.+)?|import:.+|api:.+)$")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+#: A dataset id in ``external_ids`` (``gsi-evacuation``, ``mhlw-care``, ``std-facilities`` …).
+_DATASET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 def now_utc() -> datetime:
@@ -174,6 +176,10 @@ class Node(_Entity):
     phone: str | None = None
     schedules: list[Schedule] = Field(default_factory=list)
     capacity: int | None = Field(None, ge=0)
+    accessibility: list[str] = Field(default_factory=list,
+                                     description="HSDS location accessibility: バリアフリー情報, one item each")
+    external_ids: dict[str, str] = Field(default_factory=dict,
+                                         description="HSDS identifiers: {dataset id: the publisher's id of this site}")
     accepting_new: bool | None = None
     count: int | None = Field(None, ge=1, description="how many sites/people a node stands for when the document gives only a number")
     verified_at: date | None = None
@@ -194,6 +200,16 @@ class Node(_Entity):
         if not _SOURCE_RE.match(v):
             raise ValueError("source must be 'public', '<document file>#<section>' (e.g. "
                              "'004_50451f3a80e1843a.txt#2(4)'), 'import:<file>' or 'api:<key name>'")
+        return v
+
+    @field_validator("external_ids")
+    @classmethod
+    def _external_id_shape(cls, v: dict[str, str]) -> dict[str, str]:
+        for dataset, pid in v.items():
+            if not _DATASET_RE.match(dataset):
+                raise ValueError(f"external_ids のデータセット名 {dataset!r} は英小文字・数字・. _ - で書いてください")
+            if not pid or len(pid) > 200 or not pid.isprintable():
+                raise ValueError(f"external_ids[{dataset!r}] は 1〜200 文字の識別子にしてください")
         return v
 
     @field_validator("categories")

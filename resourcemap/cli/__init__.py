@@ -18,7 +18,7 @@ __all__ = ["main", "COMMANDS", "emit", "Context"]
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS: list[str] = ["init", "serve", "nodes", "keys", "match", "unmet", "gaps", "network", "import_",
-                       "export", "migrate"]
+                       "sources", "links", "export", "migrate"]
 
 
 class Context:
@@ -27,6 +27,7 @@ class Context:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self._store = None
+        self._aux = None
 
     @property
     def json(self) -> bool:
@@ -44,9 +45,20 @@ class Context:
             self._store = open_store(self.store_url(), create=create)
         return self._store
 
+    def aux(self):
+        """The auxiliary tables beside the catalogue (keys, unmet counts, the open-data registry)."""
+        if self._aux is None:
+            from ..auxdb import AuxDB
+            from ..keys import aux_path
+
+            self._aux = AuxDB(aux_path(self.store_url()))
+        return self._aux
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+        if self._aux is not None:
+            self._aux.close()
 
 
 def emit(ctx: Context, data: Any, human: Callable[[Any], str] | str | None = None) -> None:

@@ -1,4 +1,11 @@
-"""``resourcemap init``: create the catalogue from the seed files."""
+"""``resourcemap init``: create the catalogue from the seed files and the open data shipped with them.
+
+``--seed all`` (and ``make run``) builds the five plans *and* loads their shipped open-data extracts
+(国土地理院 shelters, the five-city 介護事業所 extract), linked to the plans' nodes
+(:func:`resourcemap.opendata.load_seed_open_data`); ``--no-open-data`` builds the plans alone;
+``--with-open-data`` also imports the national files shipped in the package for every municipality
+built (:func:`resourcemap.opendata.import_open_data_for`).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,6 +18,11 @@ def register(sub, common) -> None:
                        description="Create the catalogue. --seed none creates only the municipalities' geography.")
     p.add_argument("--seed", default="all", help="all | <city name or code> | none (default: all)")
     p.add_argument("--force", action="store_true", help="replace an existing catalogue")
+    p.add_argument("--no-open-data", action="store_true",
+                   help="only the plans: skip the open-data extracts shipped for the seed municipalities")
+    p.add_argument("--with-open-data", action="store_true",
+                   help="also import the national open data shipped in the package (国土地理院 shelters, MHLW 介護施設) "
+                        "for every municipality built")
     p.set_defaults(func=run)
 
 
@@ -34,7 +46,44 @@ def run(ctx) -> int:
         if clear is None:
             raise InputError("このストアは --force による置き換えに対応していません。")
         clear()
+    from ..opendata import Registry
+
+    registry = Registry(ctx.aux())
+    registry.clear()
     report = build_catalogue(store, ctx.args.seed)
-    emit(ctx, {"nodes": report.nodes, "edges": report.edges, "cities": report.cities, "store": url},
-         lambda d: f"カタログを作成しました: ノード {d['nodes']} 件、エッジ {d['edges']} 件（{', '.join(d['cities'])}）")
+    summary = {"nodes": report.nodes, "edges": report.edges, "cities": report.cities, "store": url}
+    if ctx.args.seed != "none" and not ctx.args.no_open_data:
+        summary["open_data"] = open_data_summary(load_seed_open_data_for(store, registry, report.cities,
+                                                                           national=ctx.args.with_open_data))
+    emit(ctx, summary, _human)
     return 0
+
+
+def load_seed_open_data_for(store, registry, cities: list[str], *, national: bool) -> dict[str, list[dict]]:
+    """The shipped extracts of the seed municipalities, then (``national``) the national files for every city."""
+    from ..opendata import import_open_data_for, load_seed_open_data
+
+    reports = load_seed_open_data(store, registry, cities)
+    if national:
+        for code in cities:
+            reports.setdefault(code, []).extend(import_open_data_for(store, code, registry=registry))
+    return reports
+
+
+def open_data_summary(reports: dict[str, list[dict]]) -> dict[str, dict[str, int]]:
+    """Per city: sites added, plan nodes linked, rows with errors left out, links proposed (from the import reports)."""
+    out = {}
+    for code, items in reports.items():
+        out[code] = {"added": sum(r["added"] for r in items), "linked": sum(r["linked"] for r in items),
+                     "errors": sum(len(r["errors"]) for r in items),
+                     "proposed": sum(r["links"].get("proposed", 0) for r in items)}
+    return out
+
+
+def _human(d: dict) -> str:
+    lines = [f"カタログを作成しました: ノード {d['nodes']} 件、エッジ {d['edges']} 件（{', '.join(d['cities'])}）"]
+    for code, s in (d.get("open_data") or {}).items():
+        lines.append(f"  公開データ {code}: 施設 {s['added']} 件を追加、計画のノード {s['linked']} 件に位置・連絡先を付与、"
+                     f"確認待ちのリンク提案 {s['proposed']} 件、除いた行 {s['errors']} 件"
+                     "（resourcemap sources / resourcemap links）")
+    return "\n".join(lines)
