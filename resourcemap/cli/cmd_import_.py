@@ -20,7 +20,9 @@ def register(sub, common) -> None:
                        description="Import a spreadsheet (CSV, Japanese headers accepted), GeoJSON or HSDS 3.0 JSON, "
                                    "or a publisher's open-data file (--format gsi-shelters, mhlw-care, std-*). "
                                    "All or nothing: any error and nothing is written (unless --skip-errors).")
-    p.add_argument("file", help="the file to import (.gz / .xz compressed files are read as they are)")
+    p.add_argument("file", nargs="+", help="the file to import (.gz / .xz compressed files are read as they are); "
+                                          "open data: several files of one format are imported together in one "
+                                          "transaction (e.g. the GSI 指定避難所 and 指定緊急避難場所 lists)")
     p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     p.add_argument("--format", default="auto", choices=list(IMPORTERS),
                    help="file format (default: auto = CSV / GeoJSON / HSDS by content)")
@@ -30,7 +32,7 @@ def register(sub, common) -> None:
     p.add_argument("--skip-errors", action="store_true",
                    help="open data: write the rows without errors and report the others")
     p.add_argument("--actor", default=None, help="name recorded in the audit log (default: cli:<user>; open data: "
-                                                 "import:<dataset>@<date>)")
+                                                 "import:<dataset>@<date> (<name>))")
     p.add_argument("--progress", action="store_true", help="print 'writing N/TOTAL' to stderr while writing")
     p.set_defaults(func=run)
 
@@ -61,11 +63,11 @@ def _row(value) -> str:
 def _human_open_data(r: dict) -> str:
     head = ("取り込みの確認（書き込みはしていません）" if r["dry_run"] else "取り込みました") + \
         f": {r['file']}（{r['dataset']}, {r['date'] or '日付不明'}, {r['scope']}）— 新規 {r['added']}、" \
-        f"計画のノードと結合 {r['linked']}、更新 {r['changed']}、変更なし {r['unchanged']}、休止 {r['inactivated']}、" \
+        f"計画のノードと結合 {r['linked']}、他の公開データの施設と同一 {r['matched']}、更新 {r['changed']}、変更なし {r['unchanged']}、休止 {r['inactivated']}、" \
         f"エラー {len(r['errors'])}（読んだ行 {r['rows_read']}、対象外の市区町村 {r['outside']}）"
     lines = [head]
-    for what, label in (("added", "新規"), ("linked", "結合"), ("changed", "更新"), ("inactivated", "休止"),
-                        ("unlinked", "解除")):
+    for what, label in (("added", "新規"), ("linked", "結合"), ("matched", "同一"), ("changed", "更新"),
+                        ("inactivated", "休止"), ("unlinked", "解除")):
         for d in r["diff"].get(what, [])[:20]:
             fields = ", ".join(d.get("fields", {}))
             lines.append(f"  {_row(d.get('row'))} {label:<4} {d['id']} {d['name']} {fields}".rstrip())
@@ -91,19 +93,23 @@ def run(ctx) -> int:
     from . import emit
 
     a = ctx.args
-    path = Path(a.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path} を読めません: {exc.strerror}") from None
+    files = []
+    for name in a.file:
+        path = Path(name)
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            raise InputError(f"{path} を読めません: {exc.strerror}") from None
     open_data = IMPORTERS[a.format] is not IMPORTERS["auto"]
+    if len(files) > 1 and not open_data:
+        raise InputError("複数のファイルを一度に取り込めるのは公開データの形式（--format gsi-shelters など）だけです。")
     if not open_data and (a.city or a.pref or a.date or a.skip_errors):
         raise InputError("--city / --pref / --date / --skip-errors は公開データの形式（--format gsi-shelters など）で使います。")
     try:
         as_of = date.fromisoformat(a.date) if a.date else None
     except ValueError:
         raise InputError(f"--date {a.date!r} は YYYY-MM-DD で指定してください。") from None
-    actor = a.actor or (None if open_data else f"cli:{getpass.getuser()}")
+    actor = a.actor or f"cli:{getpass.getuser()}"
 
     def progress(done: int, total: int) -> None:
         if done == 1 or done == total or done % 100 == 0:
@@ -117,8 +123,8 @@ def run(ctx) -> int:
     options = ImportOptions(city=a.city, pref=a.pref, as_of=as_of, skip_errors=a.skip_errors, registry=registry,
                             progress=progress if a.progress else None)
     try:
-        report = run_import(ctx.store(), data, a.format, name=path.name, dry_run=a.dry_run, actor=actor,  # type: ignore[arg-type]
-                            options=options)
+        report = run_import(ctx.store(), files[0][1] if len(files) == 1 else files, a.format,  # type: ignore[arg-type]
+                            name=files[0][0], dry_run=a.dry_run, actor=actor, options=options)
     except ImportFailed as exc:
         emit(ctx, exc.report, _human)
         raise

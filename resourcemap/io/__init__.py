@@ -63,7 +63,7 @@ def _catalogue_file(store: GraphStore, data: bytes, *, fmt: str, name: str, dry_
                        progress=options.progress)
 
 
-def _open_data(store: GraphStore, data: bytes, *, fmt: str, name: str, dry_run: bool, actor: str,
+def _open_data(store: GraphStore, data: bytes | list[tuple[str, bytes]], *, fmt: str, name: str, dry_run: bool, actor: str,
                options: ImportOptions) -> dict[str, Any]:
     from ..opendata import import_open_data
 
@@ -81,10 +81,12 @@ IMPORTERS: dict[str, Importer] = {
 }
 
 
-def run_import(store: GraphStore, data: bytes, fmt: str, *, name: str, dry_run: bool, actor: str,
-               options: ImportOptions = ImportOptions()) -> dict[str, Any]:
+def run_import(store: GraphStore, data: bytes | list[tuple[str, bytes]], fmt: str, *, name: str, dry_run: bool,
+               actor: str | None, options: ImportOptions = ImportOptions()) -> dict[str, Any]:
     """Import *data* in format *fmt* (a key of :data:`IMPORTERS`); every report carries
-    ``added``, ``changed``, ``unchanged``, ``inactivated`` and ``errors`` ({row, column, message})."""
+    ``added``, ``changed``, ``unchanged``, ``inactivated`` and ``errors`` ({row, column, message}).
+
+    Open-data formats also take a list of ``(name, bytes)`` files imported together."""
     importer = IMPORTERS.get(fmt)
     if importer is None:
         raise InputError(f"形式 {fmt!r} には対応していません（{', '.join(IMPORTERS)}）。")

@@ -115,7 +115,7 @@ def _read_csv(text: str, name: str, scope: Scope) -> ReadResult:
                          ("lng", ("lng", "経度"))):
         i = table.column(*names)
         if i is None:
-            sink.error(1, names[-1], f"必須の列「{names[-1]}」がありません")
+            sink.missing(1, names[-1], f"必須の列「{names[-1]}」がありません")
         else:
             cols[field] = i
     if sink.result.errors:

@@ -10,7 +10,8 @@ is :mod:`.merge`'s one rule.
 
 Steps, each reporting by row and column: the reader (:data:`READERS`) → municipality and point
 checks (every point must lie in its municipality's boundary; one vectorised test per city) →
-per city, the plan (added / changed / linked / unchanged / inactivated) → in ONE store
+per city, the plan (added; changed; linked — bound to a plan's node; matched — bound to a site another
+dataset created; unchanged; inactivated) → in ONE store
 transaction, every city's writes, recorded in the change log as ``import:<dataset>@<date>``.
 A dry run makes the same plan and writes nothing. Any error and nothing is written, unless
 ``skip_errors``: then the rows with errors are left out — except a row whose only fault is its
@@ -44,7 +45,7 @@ from .gsi import read_gsi
 from .mapping import load_datasets
 from .merge import changes_for, controlling, owner_of, schedules_json, source_of
 from .mhlw import read_mhlw_care
-from .names import AUTO, name_keys, score, within_reach
+from .names import name_keys, within_reach
 from .rows import Problem, ReadResult, Scope, SiteRow
 from .standard import SPECS, read_standard
 
@@ -135,9 +136,10 @@ class ImportResult:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("added", "changed", "linked", "unchanged", "inactivated", "unlinked", "skipped"), 0))
+        ("added", "changed", "linked", "matched", "unchanged", "inactivated", "unlinked", "skipped"), 0))
     diff: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     cities: set[str] = field(default_factory=set)
+    error_rows: set[int] = field(default_factory=set)
     revision: int | None = None
     links: dict[str, Any] = field(default_factory=dict)
 
@@ -148,6 +150,7 @@ class ImportResult:
 
     def row_error(self, row: int, column: str | None, message: str) -> None:
         self.errors.append({"row": row, "column": column, "message": message})
+        self.error_rows.add(row)
 
     @property
     def ok(self) -> bool:
@@ -158,7 +161,8 @@ class ImportResult:
         return {"format": self.format, "dataset": self.dataset, "file": self.file, "scope": self.scope,
                 "date": self.as_of, "date_basis": self.date_basis, "dry_run": self.dry_run, "ok": self.ok,
                 "added": c["added"], "changed": c["changed"], "unchanged": c["unchanged"],
-                "inactivated": c["inactivated"], "linked": c["linked"], "unlinked": c["unlinked"],
+                "inactivated": c["inactivated"], "linked": c["linked"], "matched": c["matched"],
+                "unlinked": c["unlinked"],
                 "skipped": c["skipped"], "rows_read": self.rows_read, "outside": self.outside,
                 "cities": sorted(self.cities), "errors": self.errors, "warnings": self.warnings[:DIFF_LIMIT],
                 "warnings_total": len(self.warnings), "diff": {k: v for k, v in self.diff.items() if v},
@@ -248,13 +252,33 @@ def _site_fields(row: SiteRow) -> dict[str, Any]:
     return {k: v for k, v in row.fields.items() if k not in ("alternate_name", "description")}
 
 
-class _Planner:
-    """Plans (and, when writing, applies) one municipality after another."""
+@dataclass
+class _CityState:
+    """One municipality while it is planned: its nodes as they will be, the creates and the merged updates."""
 
-    def __init__(self, store: GraphStore, dataset: str, result: ImportResult, *, actor: str,
-                 scope_key_of: Callable[[str], str | None] | None, scope_keys: frozenset[str] | None,
-                 present: set[str]) -> None:
-        self.store, self.dataset, self.result, self.actor = store, dataset, result, actor
+    nodes: dict[str, Node]                                   # existing nodes (deleted too), updates applied
+    creates: dict[str, Node] = field(default_factory=dict)   # new nodes, in order
+    updates: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)  # id → (changes, base version)
+
+    def all_nodes(self) -> list[Node]:
+        return [*self.nodes.values(), *self.creates.values()]
+
+    def change(self, node: Node, changes: dict[str, Any], merged: Node) -> None:
+        """Record *changes* to *node* (a create is rewritten; an existing node's updates accumulate)."""
+        if node.id in self.creates:
+            self.creates[node.id] = merged
+            return
+        before, version = self.updates.get(node.id, ({}, node.version))
+        self.updates[node.id] = ({**before, **changes}, version)
+        self.nodes[node.id] = merged.model_copy(update={"version": node.version, "deleted": node.deleted})
+
+
+class _Planner:
+    """Plans one dataset (one file), municipality after municipality, into the shared :class:`_CityState`."""
+
+    def __init__(self, dataset: str, result: ImportResult, *, scope_key_of: Callable[[str], str | None] | None,
+                 scope_keys: frozenset[str] | None, present: set[str]) -> None:
+        self.dataset, self.result = dataset, result
         self.scope_key_of, self.scope_keys, self.present = scope_key_of, scope_keys, present
 
     def _model_errors(self, row: SiteRow, exc: ValidationFailed) -> None:
@@ -262,12 +286,10 @@ class _Planner:
             key = p["field"].split(".")[0]
             self.result.row_error(row.row, row.columns.get(key, key), p["message"])
 
-    def plan_city(self, city: str, rows: list[SiteRow]) -> tuple[list[Node], list[tuple[str, dict[str, Any], int]]]:
-        """(nodes to create, updates as (id, changes, version)) for *city*; the report is filled as it goes."""
+    def plan_city(self, city: str, rows: list[SiteRow], state: _CityState) -> None:
+        """Decide each row of *city* against *state*; the report is filled as it goes."""
         dataset, result = self.dataset, self.result
-        index = _CityIndex(self.store.query_nodes(NodeQuery(city=city, include_deleted=True)), dataset)
-        creates: list[Node] = []
-        updates: list[tuple[str, dict[str, Any], int]] = []
+        index = _CityIndex(state.all_nodes(), dataset)
         claimed: dict[str, int] = {}
         matches = self._bindings(rows, index)
         for row in rows:
@@ -291,58 +313,61 @@ class _Planner:
                 except ValidationFailed as exc:
                     self._model_errors(row, exc)
                     continue
-                creates.append(created)
+                state.creates[created.id] = created
                 result.note("added", {**entry, "id": created.id})
                 continue
             claimed[node.id] = row.row
             first = dataset not in node.external_ids
             try:
                 changes = changes_for(node, dataset, row.pid, _site_fields(row), owned=_owned(row))
-                if changes:
-                    parse_node({**node.content_dict(), **changes})
-            except (ValidationFailed, ValueError) as exc:
-                if isinstance(exc, ValidationFailed):
-                    self._model_errors(row, exc)
-                else:
-                    result.row_error(row.row, None, str(exc))
+                merged = parse_node({**node.content_dict(), **changes}) if changes else node
+            except ValidationFailed as exc:
+                self._model_errors(row, exc)
                 continue
             if owner_of(node) == dataset and row.rule.kind != node.kind:
                 result.warnings.append({"row": row.row, "column": None, "message":
                                         f"{node.id} の種別が {node.kind} から {row.rule.kind} に変わりましたが、"
                                         "種別は変えられないためそのままです"})
             if changes:
-                updates.append((node.id, changes, node.version))
                 before = node.content_dict()
-                result.note("linked" if first else "changed",
-                            {**entry, "id": node.id, "fields": {k: {"before": before.get(k), "after": v}
-                                                                for k, v in changes.items()}})
+                state.change(node, changes, merged)
+                what = ("linked" if owner_of(node) is None else "matched") if first else "changed"
+                result.note(what, {**entry, "id": node.id, "fields": {k: {"before": before.get(k), "after": v}
+                                                                     for k, v in changes.items()}})
             else:
                 result.note("unchanged", {**entry, "id": node.id})
-        self._gone(index, claimed, updates)
-        return creates, updates
+        self._gone(state, claimed)
 
     def _bindings(self, rows: list[SiteRow], index: _CityIndex) -> dict[int, Node]:
-        """New rows that name an existing node unambiguously (one exact match, each way) → that node."""
+        """New rows that name an existing node unambiguously (one exact match, each way) → that node.
+
+        Only equal name keys bind (:data:`~.names.AUTO`): a dictionary look-up per row, so a national
+        file stays linear; closer reading of near-misses is the linker's (:mod:`.linker`).
+        """
         cands = index.candidates()
         if not cands:
             return {}
+        by_key: dict[str, list[Node]] = defaultdict(list)
+        for n, keys in cands:
+            for k in keys:
+                by_key[k].append(n)
         hits: dict[int, list[Node]] = {}
         for row in rows:
             if index.bound(row.pid) is not None:
                 continue
-            keys = name_keys(row.name, row.city)
-            hits[row.row] = [n for n, nkeys in cands if score(keys, nkeys)[0] >= AUTO
-                             and within_reach(n, row.fields.get("lat"), row.fields.get("lng"))]
+            found = {n.id: n for k in name_keys(row.name, row.city) for n in by_key.get(k, ())}
+            hits[row.row] = [n for n in found.values()
+                             if within_reach(n, row.fields.get("lat"), row.fields.get("lng"))]
         rows_per_node: dict[str, int] = defaultdict(int)
-        for found in hits.values():
-            for n in found:
+        for found_nodes in hits.values():
+            for n in found_nodes:
                 rows_per_node[n.id] += 1
-        return {r: found[0] for r, found in hits.items() if len(found) == 1 and rows_per_node[found[0].id] == 1}
+        return {r: f[0] for r, f in hits.items() if len(f) == 1 and rows_per_node[f[0].id] == 1}
 
-    def _gone(self, index: _CityIndex, claimed: dict[str, int], updates: list[tuple[str, dict[str, Any], int]]) -> None:
+    def _gone(self, state: _CityState, claimed: dict[str, int]) -> None:
         """Nodes bound to this dataset whose ids the file no longer lists: owned → inactive, others → unbound."""
         dataset = self.dataset
-        for node in index.nodes:
+        for node in list(state.nodes.values()):
             pid = node.external_ids.get(dataset)
             if not pid or node.deleted or node.id in claimed:
                 continue
@@ -354,90 +379,131 @@ class _Planner:
                 continue  # a service type this file does not cover
             if owner_of(node) == dataset:
                 if node.status != "inactive":
-                    updates.append((node.id, {"status": "inactive"}, node.version))
+                    state.change(node, {"status": "inactive"}, node.model_copy(update={"status": "inactive"}))
                     self.result.note("inactivated", {"id": node.id, "name": node.name})
             else:
                 ids = {k: v for k, v in node.external_ids.items() if k != dataset}
-                updates.append((node.id, {"external_ids": ids}, node.version))
+                state.change(node, {"external_ids": ids}, node.model_copy(update={"external_ids": ids}))
                 self.result.note("unlinked", {"id": node.id, "name": node.name})
-
-    def apply(self, creates: list[Node], updates: list[tuple[str, dict[str, Any], int]]) -> None:
-        if creates:
-            self.store.bulk_load(creates, [], actor=self.actor)
-        for node_id, changes, version in updates:
-            self.store.update_node(node_id, changes, expected_version=version, actor=self.actor)
 
 
 def _mhlw_scope_key(pid: str) -> str | None:
     return pid.rsplit(":", 1)[1] if ":" in pid else None
 
 
-def import_open_data(store: GraphStore, data: bytes, fmt: str, *, name: str = "upload", city: str | None = None,
-                     pref: str | None = None, as_of: date | None = None, dry_run: bool = True,
-                     skip_errors: bool = False, actor: str | None = None, geography: Geography | None = None,
-                     registry: Any = None, link: bool = True) -> dict[str, Any]:
-    """Import one publisher's file of format *fmt* (:data:`FORMATS`); returns the report (:meth:`ImportResult.as_dict`).
+def _apply(store: GraphStore, state: _CityState, actor: str) -> None:
+    if state.creates:
+        store.bulk_load(state.creates.values(), [], actor=actor)
+    for node_id, (changes, version) in state.updates.items():
+        store.update_node(node_id, changes, expected_version=version, actor=actor)
 
-    *city*/*pref* restrict the import (a code or a name; default: every municipality in the file);
-    *as_of* is the data's date (default: from the file name, else unknown — the import date is
-    then recorded instead). Raises :class:`~resourcemap.io.plan.ImportFailed` (with the report)
-    when a real run has errors and *skip_errors* is off: then nothing was written. *registry*
+
+def _combined(results: list[ImportResult]) -> dict[str, Any]:
+    """One report for several files: the counts summed, the problems with their file, each file's own report."""
+    if len(results) == 1:
+        return results[0].as_dict()
+    parts = [r.as_dict() for r in results]
+    out = {**parts[0], "file": " + ".join(r.file for r in results), "dataset": "+".join(r.dataset for r in results),
+           "files": parts}
+    for key in ("added", "changed", "unchanged", "inactivated", "linked", "matched", "unlinked", "skipped",
+                "rows_read", "outside", "warnings_total"):
+        out[key] = sum(p[key] for p in parts)
+    out["errors"] = [{**e, "file": p["file"]} for p in parts for e in p["errors"]]
+    out["warnings"] = [{**w, "file": p["file"]} for p in parts for w in p["warnings"]][:DIFF_LIMIT]
+    out["ok"] = all(p["ok"] for p in parts)
+    out["cities"] = sorted({c for p in parts for c in p["cities"]})
+    out["diff"] = {}
+    out["links"] = results[-1].links
+    return out
+
+
+def import_open_data(store: GraphStore, data: bytes | list[tuple[str, bytes]], fmt: str, *, name: str = "upload",
+                     city: str | None = None, pref: str | None = None, as_of: date | None = None,
+                     dry_run: bool = True, skip_errors: bool = False, actor: str | None = None,
+                     geography: Geography | None = None, registry: Any = None, link: bool = True) -> dict[str, Any]:
+    """Import a publisher's file of format *fmt* (:data:`FORMATS`); returns the report (:meth:`ImportResult.as_dict`).
+
+    *data* is the file's bytes (named *name*), or a list of ``(name, bytes)`` files of the same format
+    imported together in ONE transaction — 国土地理院's 指定避難所 and 指定緊急避難場所 lists, whose shared
+    sites are then created once with both ids. *city*/*pref* restrict the import (a code or a name;
+    default: every municipality in the file); *as_of* is the data's date (default: from the file
+    name, else unknown — the import date is then recorded instead). The change log records the
+    writes as ``import:<dataset>@<date>``, followed by `` (<actor>)`` when *actor* (who ran the
+    import) is given. Raises :class:`~resourcemap.io.plan.ImportFailed` (with the report) when a
+    real run has errors and *skip_errors* is off: then nothing was written. *registry*
     (:class:`~.registry.Registry`) records the import and receives the linker's proposals.
     """
     if fmt not in READERS:
         raise InputError(f"形式 {fmt!r} には対応していません（{', '.join(FORMATS)}）。")
+    files = [(name, bytes(data))] if isinstance(data, (bytes, bytearray)) else list(data)
     scope = parse_scope(city, pref)
-    read = READERS[fmt](data, name, scope)
-    as_of = as_of or read.date_hint or date_from_name(name)
-    basis = "publisher" if as_of else "imported"
-    when = (as_of or now_utc().date()).isoformat()
-    result = ImportResult(format=fmt, dataset=read.dataset, file=name, scope=scope.describe(),
-                          as_of=as_of.isoformat() if as_of else None, date_basis=basis, dry_run=dry_run,
-                          rows_read=read.rows_read, outside=read.outside, errors=list(read.errors),
-                          warnings=list(read.warnings))
-    actor = actor or f"import:{read.dataset}@{when}"
-    by_city: dict[str, list[SiteRow]] = defaultdict(list)
-    for r in read.rows:
-        by_city[r.city].append(r)
-    if scope.city is not None and not by_city and read.rows_read and not read.errors:
-        result.errors.append({"row": None, "column": None,
-                              "message": f"このファイルには市区町村 {scope.city} の行がありません。ファイルと --city を確認してください"})
     geography = geography or PackagedGeography()
-    for code in list(by_city):
-        by_city[code] = _check_places(by_city[code], code, geography, result)
-    planner = _Planner(store, read.dataset, result, actor=actor, scope_key_of=_mhlw_scope_key if fmt == "mhlw-care" else None,
-                       scope_keys=read.scope_keys, present=set(read.present))
-    writing = not dry_run and (skip_errors or not result.errors)
+    reads = [READERS[fmt](d, n, scope) for n, d in files]
+    datasets = [r.dataset for r in reads]
+    if len(set(datasets)) != len(datasets):
+        raise InputError(f"同じデータセット（{', '.join(datasets)}）のファイルを一度に取り込むことはできません。")
+    results: list[ImportResult] = []
+    planners: list[_Planner] = []
+    by_city: dict[str, list[list[SiteRow]]] = defaultdict(lambda: [[] for _ in reads])
+    for k, ((fname, _), read) in enumerate(zip(files, reads)):
+        when_date = as_of or read.date_hint or date_from_name(fname)
+        result = ImportResult(format=fmt, dataset=read.dataset, file=fname, scope=scope.describe(),
+                              as_of=when_date.isoformat() if when_date else None,
+                              date_basis="publisher" if when_date else "imported", dry_run=dry_run,
+                              rows_read=read.rows_read, outside=read.outside, errors=list(read.errors),
+                              warnings=list(read.warnings), error_rows=set(read.error_rows))
+        rows_of: dict[str, list[SiteRow]] = defaultdict(list)
+        for r in read.rows:
+            rows_of[r.city].append(r)
+        if scope.city is not None and not rows_of and read.rows_read and not read.errors:
+            result.errors.append({"row": None, "column": None, "message":
+                                  f"このファイルには市区町村 {scope.city} の行がありません。ファイルと --city を確認してください"})
+        for code, rows in rows_of.items():
+            by_city[code][k] = _check_places(rows, code, geography, result)
+        results.append(result)
+        planners.append(_Planner(read.dataset, result, scope_key_of=_mhlw_scope_key if fmt == "mhlw-care" else None,
+                                 scope_keys=read.scope_keys, present=set(read.present)))
+    when = results[0].as_of or now_utc().date().isoformat()
+    actor = f"import:{'+'.join(datasets)}@{when}" + (f" ({actor})" if actor else "")
+    failed = lambda: any(r.errors for r in results)  # noqa: E731
+    writing = not dry_run and (skip_errors or not failed())
+    linkable: set[str] = set()
     with store.batch() if writing else nullcontext():
         for code in sorted(by_city):
-            if not by_city[code]:
-                continue
-            result.cities.add(code)
-            creates, updates = planner.plan_city(code, by_city[code])
-            if writing and (skip_errors or not result.errors):
-                planner.apply(creates, updates)
-        placed_badly = {r.row for rows in by_city.values() for r in rows if r.point_error}
-        result.counts["skipped"] = len({e["row"] for e in result.errors if e["row"] is not None} - placed_badly)
-        if not dry_run and result.errors and not skip_errors:
-            raise ImportFailed(f"{name}: {len(result.errors)} 件のエラーがあるため取り込みませんでした。"
-                               "直して取り込み直すか、--skip-errors でエラーの行だけを除いて取り込んでください。",
-                               result.as_dict())
+            state = _CityState({n.id: n for n in store.query_nodes(NodeQuery(city=code, include_deleted=True))})
+            if any(owner_of(n) is None and not n.deleted for n in state.nodes.values()):
+                linkable.add(code)
+            for planner, rows in zip(planners, by_city[code]):
+                if rows:
+                    planner.result.cities.add(code)
+                    planner.plan_city(code, rows, state)
+            if writing and (skip_errors or not failed()):
+                _apply(store, state, actor)
+        for result, rows_per_city in zip(results, zip(*by_city.values()) if by_city else [[] for _ in reads]):
+            placed_badly = {r.row for rows in rows_per_city for r in rows if r.point_error}
+            result.counts["skipped"] = len(result.error_rows - placed_badly)
+        if not dry_run and failed() and not skip_errors:
+            report = _combined(results)
+            raise ImportFailed(f"{report['file']}: {len(report['errors'])} 件のエラーがあるため取り込みませんでした。"
+                               "直して取り込み直すか、--skip-errors でエラーの行だけを除いて取り込んでください。", report)
     if writing:
-        result.revision = store.revision()
-        if registry is not None:
-            registry.record_import(dataset=read.dataset, scope=scope.describe(), cities=result.cities,
-                                   as_of=result.as_of, date_basis=basis, file=name,
-                                   sha256=hashlib.sha256(data).hexdigest(), rows_read=read.rows_read,
-                                   rows_in_scope=read.rows_read - read.outside, counts=dict(result.counts),
-                                   actor=actor, revision=result.revision)
-            if link:
-                from .linker import link_city
+        revision = store.revision()
+        for (fname, d), read, result in zip(files, reads, results):
+            result.revision = revision
+            if registry is not None:
+                registry.record_import(dataset=read.dataset, scope=scope.describe(), cities=result.cities,
+                                       as_of=result.as_of, date_basis=result.date_basis, file=fname,
+                                       sha256=hashlib.sha256(d).hexdigest(), rows_read=read.rows_read,
+                                       rows_in_scope=read.rows_read - read.outside, counts=dict(result.counts),
+                                       actor=actor, revision=revision)
+        if registry is not None and link:
+            from .linker import link_city
 
-                for code in sorted(result.cities):
-                    summary = link_city(store, registry, code)
-                    for k, v in summary.items():
-                        result.links[k] = result.links.get(k, 0) + v
-    return result.as_dict()
+            cities = set().union(*(r.cities for r in results))
+            for code in sorted(cities & linkable):
+                for k, v in link_city(store, registry, code).items():
+                    results[-1].links[k] = results[-1].links.get(k, 0) + v
+    return _combined(results)
 
 
 def dataset_ids() -> Iterable[str]:

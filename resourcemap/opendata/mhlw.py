@@ -54,9 +54,9 @@ def _records(data: bytes, name: str, sink: RowSink) -> tuple[dict[str, tuple[Any
             raise InputError(f"{name} の JSON が読めません（{exc.msg}, 行 {exc.lineno}）。") from None
         items = [x for x in items if isinstance(x, dict)]
         keys = {k for x in items[:50] for k in x}
-        return COLUMNS.resolve_keys(keys, sink.error), enumerate(items, start=1), True
+        return COLUMNS.resolve_keys(keys, sink.missing), enumerate(items, start=1), True
     table = Table(read_text(raw), name)
-    return COLUMNS.resolve(table, sink.error), table.rows(), False
+    return COLUMNS.resolve(table, sink.missing), table.rows(), False
 
 
 def read_mhlw_care(data: bytes, name: str, scope: Scope) -> ReadResult:

@@ -43,7 +43,9 @@ _OWNER = re.compile(r"^(社会福祉法人|医療法人|特定非営利活動法
 def name_keys(name: str, city: str | None = None) -> frozenset[str]:
     """The keys a name is compared by: normalised, without 〇〇市立/法人 prefixes, without an aside in brackets."""
     base = _ASIDE.sub("", name)
-    keys = {normalize(name), normalize(base)}
+    keys = {normalize(name)}
+    if base != name:
+        keys.add(normalize(base))
     prefixes = []
     if city in CITIES:
         c = CITIES[city]

@@ -70,6 +70,7 @@ class ReadResult:
     scope_keys: frozenset[str] | None = None  # the service codes the file covers (None: every row counts)
     date_hint: date | None = None
     present: set[str] = field(default_factory=set)  # every id the file lists, rows with errors included
+    error_rows: set[int] = field(default_factory=set)  # data rows with an error (left out, or placed without a point)
 
 
 class RowSink:
@@ -81,8 +82,15 @@ class RowSink:
         self._seen: dict[str, int] = {}
         self._repairs: dict[str, int] = {}
 
-    def error(self, row: int | None, column: str | None, message: str) -> None:
+    def error(self, row: int | None, column: str | None, message: str, *, header: bool = False) -> None:
+        """A problem of a data *row* (or, with *header*, of the file's header row: a missing column)."""
         self.result.errors.append({"row": row, "column": column, "message": message})
+        if row is not None and not header:
+            self.result.error_rows.add(row)
+
+    def missing(self, row: int, column: str, message: str) -> None:
+        """A required column is missing (reported on the header row)."""
+        self.error(row, column, message, header=True)
 
     def warn(self, row: int | None, column: str | None, message: str) -> None:
         self.result.warnings.append({"row": row, "column": column, "message": message})

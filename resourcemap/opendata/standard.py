@@ -107,11 +107,11 @@ def read_standard(fmt: str, data: bytes, name: str, scope: Scope) -> ReadResult:
     spec = SPECS[fmt]
     sink = RowSink(fmt, fmt, scope)
     table = Table(data, name)
-    cols = spec.columns.resolve(table, sink.error)
+    cols = spec.columns.resolve(table, sink.missing)
     if "id" not in cols and "no" not in cols:
-        sink.error(1, "NO", "NO か ID の列が必要です（取り込みを繰り返すとき同じ施設を見分けるため）")
+        sink.missing(1, "NO", "NO か ID の列が必要です（取り込みを繰り返すとき同じ施設を見分けるため）")
     if "code" not in cols and scope.city is None:
-        sink.error(1, "都道府県コード又は市区町村コード", "市区町村コードの列がありません。--city で市区町村を指定してください")
+        sink.missing(1, "都道府県コード又は市区町村コード", "市区町村コードの列がありません。--city で市区町村を指定してください")
     essential = {"name", "address"} | ({"type"} if fmt in ("std-care", "std-medical") else set())
     if any(e["row"] == 1 and e["column"] in {spec.columns.names[f][0] for f in essential} for e in sink.result.errors) \
             or ("id" not in cols and "no" not in cols) or ("code" not in cols and scope.city is None):

@@ -106,6 +106,11 @@ class Listeners:
                     self._items.remove(listener)
         return unsubscribe
 
+    @property
+    def active(self) -> bool:
+        """Whether anyone listens (a bulk write may skip building change objects nobody reads)."""
+        return bool(self._items)
+
     def notify(self, changes: list[Change]) -> None:
         """Call every listener with the changes of one committed transaction (none: no call)."""
         if not changes:
