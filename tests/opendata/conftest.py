@@ -34,18 +34,3 @@ def registry(tmp_path):
     aux = AuxDB(tmp_path / "c.db")
     yield Registry(aux)
     aux.close()
-
-
-@pytest.fixture
-def plans_store(seeded_copy):
-    """A private copy of the five plans (no open data yet)."""
-    store = SQLiteStore(seeded_copy)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def plans_registry(seeded_copy):
-    aux = AuxDB(seeded_copy)
-    yield Registry(aux)
-    aux.close()
