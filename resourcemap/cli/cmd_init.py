@@ -53,8 +53,8 @@ def run(ctx) -> int:
     report = build_catalogue(store, ctx.args.seed)
     summary = {"nodes": report.nodes, "edges": report.edges, "cities": report.cities, "store": url}
     if ctx.args.seed != "none" and not ctx.args.no_open_data:
-        summary["open_data"] = open_data_summary(load_seed_open_data_for(store, registry, report.cities,
-                                                                           national=ctx.args.with_open_data))
+        reports = load_seed_open_data_for(store, registry, report.cities, national=ctx.args.with_open_data)
+        summary["open_data"] = open_data_summary(store, registry, reports)
     emit(ctx, summary, _human)
     return 0
 
@@ -70,20 +70,18 @@ def load_seed_open_data_for(store, registry, cities: list[str], *, national: boo
     return reports
 
 
-def open_data_summary(reports: dict[str, list[dict]]) -> dict[str, dict[str, int]]:
-    """Per city: sites added, plan nodes linked, rows with errors left out, links proposed (from the import reports)."""
-    out = {}
-    for code, items in reports.items():
-        out[code] = {"added": sum(r["added"] for r in items), "linked": sum(r["linked"] for r in items),
-                     "errors": sum(len(r["errors"]) for r in items),
-                     "proposed": sum(r["links"].get("proposed", 0) for r in items)}
-    return out
+def open_data_summary(store, registry, reports: dict[str, list[dict]]) -> dict[str, dict[str, int]]:
+    """Per city: sites imported, plan nodes linked to a site, links waiting for review, rows reported with errors."""
+    from ..opendata import figures
+
+    counts = figures(store, registry, sorted(reports))
+    return {code: {**counts[code], "errors": sum(len(r["errors"]) for r in items)} for code, items in reports.items()}
 
 
 def _human(d: dict) -> str:
     lines = [f"カタログを作成しました: ノード {d['nodes']} 件、エッジ {d['edges']} 件（{', '.join(d['cities'])}）"]
     for code, s in (d.get("open_data") or {}).items():
-        lines.append(f"  公開データ {code}: 施設 {s['added']} 件を追加、計画のノード {s['linked']} 件に位置・連絡先を付与、"
-                     f"確認待ちのリンク提案 {s['proposed']} 件、除いた行 {s['errors']} 件"
-                     "（resourcemap sources / resourcemap links）")
+        lines.append(f"  公開データ {code}: 施設 {s['sites_imported']} 件、住所・位置を得た計画のノード "
+                     f"{s['plan_nodes_linked']} 件、確認待ちのリンク提案 {s['links_proposed']} 件、"
+                     f"エラーとして報告した行 {s['errors']} 件（resourcemap sources / resourcemap links）")
     return "\n".join(lines)

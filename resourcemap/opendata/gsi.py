@@ -48,9 +48,12 @@ def read_gsi(data: bytes, name: str, scope: Scope) -> ReadResult:
     return _read_csv(read_text(raw), name, scope)
 
 
+_MARKED = frozenset({"1", "○", "〇", 1})
+
+
 def _description(dataset: str, values: dict[str, Any]) -> str:
     if dataset == "gsi-emergency":
-        hazards = [h for h in HAZARDS if str(values.get(h) or "").strip() in ("1", "○", "〇")]
+        hazards = [h for h in HAZARDS if values.get(h) in _MARKED]
         return "指定緊急避難場所" + (f"（対象とする災害: {'・'.join(hazards)}）" if hazards else "")
     who = str(values.get("受入対象者") or "").strip()
     return "指定避難所" + (f"（受入対象者: {who}）" if who else "")

@@ -29,7 +29,7 @@ from collections import defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Callable, Iterable, Protocol
 
 import numpy as np
@@ -241,11 +241,16 @@ def _node_id(dataset: str, city: str, pid: str, taken: set[str]) -> str:
     return node_id
 
 
+@lru_cache(maxsize=64)
+def _targets(fields: tuple[str, ...]) -> dict[str, Any]:
+    return Targets(fields=list(fields)).model_dump(mode="json")  # type: ignore[arg-type]
+
+
 def _owned(row: SiteRow) -> dict[str, Any]:
     """The owner-only fields as the row states them, in the node's JSON form."""
     return {"name": row.name, "alternate_name": row.fields.get("alternate_name"),
             "description": row.fields.get("description"), "categories": list(row.categories),
-            "targets": Targets(fields=list(row.rule.fields)).model_dump(mode="json")}  # type: ignore[arg-type]
+            "targets": dict(_targets(row.rule.fields))}
 
 
 def _site_fields(row: SiteRow) -> dict[str, Any]:
@@ -456,8 +461,10 @@ def import_open_data(store: GraphStore, data: bytes | list[tuple[str, bytes]], f
         for r in read.rows:
             rows_of[r.city].append(r)
         if scope.city is not None and not rows_of and read.rows_read and not read.errors:
-            result.errors.append({"row": None, "column": None, "message":
-                                  f"このファイルには市区町村 {scope.city} の行がありません。ファイルと --city を確認してください"})
+            # nothing of the city here (a national list without it, or the wrong file): nothing changes
+            result.warnings.append({"row": None, "column": None, "message":
+                                    f"このファイルには市区町村 {scope.city} の行がありません（何も変更しません）。"
+                                    "ファイルと --city を確認してください"})
         for code, rows in rows_of.items():
             by_city[code][k] = _check_places(rows, code, geography, result)
         results.append(result)

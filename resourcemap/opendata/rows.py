@@ -185,7 +185,7 @@ class RowSink:
         if "lat" not in raw and "lng" not in raw:
             return False
         (lat_raw, lat_col), (lng_raw, lng_col) = raw.get("lat", (None, "緯度")), raw.get("lng", (None, "経度"))
-        column = f"{lat_col}/{lng_col}"
+        column = lat_col if lat_col == lng_col else f"{lat_col}/{lng_col}"
         try:
             lat, lng = clean.number(lat_raw), clean.number(lng_raw)
         except ValueError:

@@ -67,11 +67,15 @@ def national_files() -> list[ShippedFile]:
 
 def _load(store: GraphStore, registry: Registry | None, city: str, files: list[ShippedFile],
           actor: str | None) -> list[dict[str, Any]]:
+    """Import *files* for *city*: the GSI lists together (shared sites created once), the others one by one."""
     reports = []
-    for f in files:
-        reports.append(import_open_data(store, f.read(), f.format, name=f.path.rsplit("/", 1)[-1], city=city,
-                                        as_of=f.as_of, dry_run=False, skip_errors=True, actor=actor,
-                                        registry=registry))
+    gsi = [f for f in files if f.format == "gsi-shelters"]
+    batches = ([gsi] if gsi else []) + [[f] for f in files if f.format != "gsi-shelters"]
+    for batch in batches:
+        data = [(f.path.rsplit("/", 1)[-1], f.read()) for f in batch]
+        reports.append(import_open_data(store, data if len(data) > 1 else data[0][1], batch[0].format,
+                                        name=data[0][0], city=city, as_of=batch[0].as_of, dry_run=False,
+                                        skip_errors=True, actor=actor, registry=registry))
     return reports
 
 

@@ -118,7 +118,8 @@ def test_a_changed_file_is_exactly_its_changes_in_the_diff_and_the_change_log(ge
 def test_a_file_of_another_city_or_without_a_usable_column_is_refused(geo_store):
     rows = _clean_rows()
     report = _std(geo_store, csv_bytes(rows), city="11225")
-    assert report["outside"] == 6 and "11225 の行がありません" in report["errors"][0]["message"]
+    assert report["outside"] == 6 and report["added"] == 0 and report["ok"]
+    assert "11225 の行がありません" in report["warnings"][0]["message"]
     no_id = csv_bytes(rows, [c for c in FACILITY_COLUMNS if c != "NO"])
     assert _problems(_std(geo_store, no_id)) == [(1, "NO")]
     no_code = csv_bytes(rows, [c for c in FACILITY_COLUMNS if c != "都道府県コード又は市区町村コード"])
