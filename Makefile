@@ -37,6 +37,7 @@ bench: venv
 	$(PY) bench/gaps.py
 	$(PY) bench/api.py
 	$(PY) bench/store.py
+	$(PY) bench/opendata.py
 
 clean:
 	rm -rf $(VENV) data test-artifacts
