@@ -177,7 +177,16 @@ def section(results: list[dict], geo_note: str) -> str:
     lines += ["", "Target: import within 3× of the plain load, peak memory < 1 GiB. Sites written is fewer than rows: "
               "a place listed in both files (or twice in one, as a 福祉避難所 designation) is one site, and rows with "
               f"errors (points outside their municipality, unknown codes) are left out "
-              f"({', '.join(str(r['errors']) for r in results)} errors reported).", "<!-- opendata:end -->"]
+              f"({', '.join(str(r['errors']) for r in results)} errors reported).", "",
+              "One prefecture meets the target: both sides spend most of their time decompressing and parsing the "
+              "two national files. All of Japan does not: under a profiler the import's time splits into reading and "
+              "mapping the rows (≈ ¼), building each node and validating it with the model — `parse_node`, the same "
+              "checks as every API write, ≈ 35 µs a node here — (≈ ⅓), writing nodes, their category index and "
+              "one change-log entry each, with the store's indexes, in one transaction (≈ ¼), and finding the sites "
+              "the two lists share (≈ ⅙). A raw load does none of that per row; skipping the model's validation "
+              "would break the rule that every write is validated once at the boundary, so the gap is reported, "
+              "not hidden. Peak memory stays well under 1 GiB (one municipality planned at a time).",
+              "<!-- opendata:end -->"]
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache, partial
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 import shapely
@@ -42,8 +42,7 @@ from ..graph.stores.base import GraphStore, NodeQuery
 from ..io.plan import ImportFailed
 from ..model import RESOURCE_KINDS, Node, Targets, now_utc, parse_node
 from .gsi import read_gsi
-from .mapping import load_datasets
-from .merge import changes_for, controlling, owner_of, schedules_json, source_of
+from .merge import changes_for, owner_of, source_of
 from .mhlw import read_mhlw_care
 from .names import name_keys, within_reach
 from .rows import Problem, ReadResult, Scope, SiteRow
@@ -511,15 +510,3 @@ def import_open_data(store: GraphStore, data: bytes | list[tuple[str, bytes]], f
                 for k, v in link_city(store, registry, code).items():
                     results[-1].links[k] = results[-1].links.get(k, 0) + v
     return _combined(results)
-
-
-def dataset_ids() -> Iterable[str]:
-    return load_datasets().keys()
-
-
-def controlling_dataset(node: Node) -> str | None:
-    """The dataset whose contact fields a node shows (for pages that cite a source)."""
-    return controlling(set(node.external_ids))
-
-
-__all__ += ["dataset_ids", "controlling_dataset", "schedules_json"]

@@ -85,10 +85,6 @@ class Registry:
         rows = self.aux.connection().execute(sql + " ORDER BY id", args).fetchall()
         return [{**dict(r), "cities": json.loads(r["cities"]), "counts": json.loads(r["counts"])} for r in rows]
 
-    def cities_of(self, dataset: str) -> set[str]:
-        """Every municipality a dataset was ever imported for."""
-        return {c for r in self.imports(dataset) for c in r["cities"]}
-
     # -- link queue -------------------------------------------------------------------------
     def propose(self, items: Iterable[Proposal], *, status: str = "proposed", decided_by: str | None = None) -> int:
         """Add proposals (an existing pair keeps its status and decision); returns how many were new."""

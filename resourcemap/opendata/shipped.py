@@ -34,17 +34,17 @@ class ShippedFile:
     path: str          # under resourcemap/opendata/data/
     as_of: date | None
 
-    def read(self) -> bytes:
+    def _resource(self):  # type: ignore[no-untyped-def]
         node = resources.files("resourcemap.opendata").joinpath("data")
         for part in self.path.split("/"):
             node = node.joinpath(part)
-        return node.read_bytes()
+        return node
+
+    def read(self) -> bytes:
+        return self._resource().read_bytes()
 
     def exists(self) -> bool:
-        node = resources.files("resourcemap.opendata").joinpath("data")
-        for part in self.path.split("/"):
-            node = node.joinpath(part)
-        return node.is_file()
+        return self._resource().is_file()
 
 
 def seed_extracts(city: str) -> list[ShippedFile]:

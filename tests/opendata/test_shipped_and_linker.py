@@ -94,8 +94,11 @@ def test_reimporting_the_shipped_extracts_changes_nothing(directory):
 
 def test_shelters_in_both_lists_are_one_site_and_a_double_listing_one_node(directory):
     store, _, reports = directory
-    fuchu = {r["dataset"]: r for r in reports["13206"]}
+    gsi = reports["13206"][0]  # both lists imported together: one report, one part per file
+    assert gsi["dataset"] == "gsi-evacuation+gsi-emergency"
+    fuchu = {r["dataset"]: r for r in gsi["files"]}
     assert fuchu["gsi-emergency"]["matched"] == 23  # schools on both lists: same node, two ids
+    assert fuchu["gsi-evacuation"]["added"] + fuchu["gsi-emergency"]["added"] == gsi["added"] == 65
     school = _by_name(store, "13206", "府中市立府中第九小学校")
     assert set(school.external_ids) == {"gsi-evacuation", "gsi-emergency"}
     assert set(school.categories) >= {"school", "shelter.evacuation"}
