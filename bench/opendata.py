@@ -182,7 +182,7 @@ def section(results: list[dict], geo_note: str) -> str:
               "two national files. All of Japan does not: under a profiler the import's time splits into reading and "
               "mapping the rows (≈ ¼), building each node and validating it with the model — `parse_node`, the same "
               "checks as every API write, ≈ 35 µs a node here — (≈ ⅓), writing nodes, their category index and "
-              "one change-log entry each, with the store's indexes, in one transaction (≈ ¼), and finding the sites "
+              "one change-log entry each, with the store's indexes, in one transaction (≈ ⅕), and finding the sites "
               "the two lists share (≈ ⅙). A raw load does none of that per row; skipping the model's validation "
               "would break the rule that every write is validated once at the boundary, so the gap is reported, "
               "not hidden. Peak memory stays well under 1 GiB (one municipality planned at a time).",
