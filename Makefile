@@ -43,6 +43,7 @@ bench: venv
 	$(PY) bench/store.py
 	$(PY) bench/auth.py
 	$(PY) bench/geo_national.py
+	$(PY) bench/opendata.py
 
 clean:
 	rm -rf $(VENV) data test-artifacts

@@ -17,14 +17,15 @@ from resourcemap import __version__
 from resourcemap.config import Settings, load
 
 from . import auth, openapi, problems
-from .routes import audit, corrections, edges, gaps, io, keys, match, meta, network, nodes, pages
+from .routes import audit, corrections, edges, gaps, io, keys, match, meta, network, nodes, opendata, pages
 from .state import AppState
 
 log = logging.getLogger("resourcemap.api")
 
 #: Every router of the app, in the order their routes are matched and documented.
 ROUTERS: tuple[APIRouter, ...] = (meta.router, nodes.router, corrections.router, edges.router, match.router,
-                                  gaps.router, network.router, audit.router, io.router, keys.router, pages.router)
+                                  gaps.router, network.router, audit.router, io.router, opendata.router, keys.router,
+                                  pages.router)
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:

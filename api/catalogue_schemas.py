@@ -146,12 +146,19 @@ class CorrectionResolve(BaseModel):
 
 
 class ImportReport(BaseModel):
+    """Every import's report; catalogue files add ``summary``/``rows``, open-data files ``diff``, ``warnings``,
+    ``linked``, ``date`` … (docs/opendata.md)."""
+
     file: str
     format: str
     dry_run: bool
     ok: bool
-    summary: dict[str, int]
+    added: int
+    changed: int
+    unchanged: int
+    inactivated: int
     errors: list[dict[str, Any]]
-    rows: list[dict[str, Any]]
+    summary: dict[str, int] | None = None
+    rows: list[dict[str, Any]] | None = None
     revision: int | None = None
 

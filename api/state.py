@@ -13,6 +13,7 @@ the start, not the first request that happens to need it. The services:
 ``corrections``        the "report a problem" queue
 ``unmet``              the unmet-need counters the matcher adds to
 ``auth_limiter``       failed key checks per client (:class:`api.ratelimit.FailureLimiter`)
+``opendata``           the open-data import log and link review queue (:class:`resourcemap.opendata.Registry`)
 ``gaps_cache``,        results derived from the read model, kept for its current revision only
 ``network_cache``      (:class:`RevisionCache`)
 =====================  ====================================================================
@@ -32,6 +33,7 @@ from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.base import GraphStore
 from resourcemap.keys import KeyRing
 from resourcemap.match import UnmetLog
+from resourcemap.opendata import Registry
 
 from .ratelimit import FailureLimiter
 
@@ -95,6 +97,7 @@ class AppState:
     corrections: Corrections
     unmet: UnmetLog
     auth_limiter: FailureLimiter
+    opendata: Registry
     gaps_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
     network_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=8))
 
@@ -110,7 +113,7 @@ class AppState:
             aux = AuxDB(settings.aux_db)
             return cls(settings=settings, store=store, readmodel=ReadModel(store), aux=aux, keyring=KeyRing(aux),
                        corrections=Corrections(aux), unmet=UnmetLog(aux),
-                       auth_limiter=FailureLimiter(settings.auth_limits))
+                       auth_limiter=FailureLimiter(settings.auth_limits), opendata=Registry(aux))
         except BaseException:  # a bad auxiliary file fails the start: close what was opened here
             if aux is not None:
                 aux.close()

@@ -337,7 +337,7 @@ def import_areas(store: GraphStore, data: bytes, *, name: str = "upload", city: 
     from ..queries import catalogue_city
 
     if not city:
-        raise InputError("区域表の取り込みには --city（市区町村コード）が必要です。")
+        raise InputError("区域表の取り込みには市区町村（コードか名前: コマンドでは --city、API では city）が必要です。")
     code = catalogue_city(store, city)
     plan = plan_areas(store, code, data, name=name)
     if plan.ok and not dry_run:

@@ -6,7 +6,10 @@ HSDS ``service`` with, nested, its ``organization`` (the node that operates/runs
 commissions/subsidizes it, or the agency itself), its ``program`` (the 事業 it implements),
 its ``service_at_locations`` → ``location`` (point and public address), ``schedules``
 (iCal fields), ``service_areas`` (the 福祉エリア) and ``attributes`` linking
-``taxonomy_term`` s (resourcemap categories and 対象分野).
+``taxonomy_term`` s (resourcemap categories and 対象分野). A site imported from public open data
+carries its ids there too (taxonomy ``resourcemap:external_id``: the term is the dataset, the
+attribute's ``value`` the publisher's id) and, on its location, the highest-priority one as
+``external_identifier``/``external_identifier_type`` and its バリアフリー情報 as ``accessibility``.
 
 The Japanese profile rides along as additional properties, which HSDS allows:
 ``jp_node_id``, ``jp_kind``, ``jp_city_code``, ``jp_source``, ``jp_program_code``
@@ -37,7 +40,7 @@ from ..model import RESOURCE_KINDS, Edge, Node
 from ..taxonomy import load_taxonomy
 from .records import Record, RecordSet, load_json
 
-__all__ = ["NAMESPACE", "CATEGORY_TAXONOMY", "BUNYA_TAXONOMY", "schema", "validate_services", "export_hsds",
+__all__ = ["NAMESPACE", "CATEGORY_TAXONOMY", "BUNYA_TAXONOMY", "EXTERNAL_ID_TAXONOMY", "schema", "validate_services", "export_hsds",
            "service_of", "read_hsds"]
 
 log = logging.getLogger("resourcemap.export")
@@ -46,6 +49,8 @@ log = logging.getLogger("resourcemap.export")
 NAMESPACE = uuid.UUID("0d6c1f43-3a8e-5b8e-9f3e-7a2c5e1b9d40")
 CATEGORY_TAXONOMY = "resourcemap:category"
 BUNYA_TAXONOMY = "resourcemap:bunya"
+#: A site's ids in public datasets (``external_ids``): term code = dataset id, attribute value = the publisher's id.
+EXTERNAL_ID_TAXONOMY = "resourcemap:external_id"
 _ORG_EDGES = ("operates", "runs", "commissions", "subsidizes")
 _ORG_KINDS = frozenset({"agency", "department", "municipality", "subsidy_group"})
 _STATUS_OUT = {"active": "active", "inactive": "inactive", "defunct": "defunct", "planned": "inactive"}
@@ -151,13 +156,21 @@ def _program(n: Node, by_id: dict[str, Node], outgoing: dict[str, list[Edge]]) -
 
 
 def _location(n: Node, sid: str) -> list[dict[str, Any]]:
-    if not n.located and not n.address:
+    if not n.located and not n.address and not n.accessibility:
         return []
     lid = _uid("location", n.id)
     loc: dict[str, Any] = {"id": lid, "location_type": "physical", "name": n.name,
                            "location_precision": n.location_precision}
     if n.located:
         loc["latitude"], loc["longitude"] = n.lat, n.lng
+    if n.external_ids:
+        from ..opendata.merge import controlling
+
+        primary = controlling(set(n.external_ids)) or sorted(n.external_ids)[0]
+        loc["external_identifier"], loc["external_identifier_type"] = n.external_ids[primary], primary
+    if n.accessibility:
+        loc["accessibility"] = [{"id": _uid("accessibility", f"{n.id}:{i}"), "location_id": lid, "description": a}
+                                for i, a in enumerate(n.accessibility)]
     if n.address:
         city = CITIES.get(n.city)
         loc["addresses"] = [{"id": _uid("address", n.id), "location_id": lid, "address_1": n.address,
@@ -213,6 +226,8 @@ def service_of(n: Node, by_id: dict[str, Node], incoming: dict[str, list[Edge]],
     attrs = [_term(CATEGORY_TAXONOMY, c, tax.categories[c].label, tax.categories[c].parent, sid, "service_category")
              for c in n.categories if c in tax.categories]
     attrs += [_term(BUNYA_TAXONOMY, f, f, None, sid, "eligibility") for f in n.targets.fields]
+    attrs += [{**_term(EXTERNAL_ID_TAXONOMY, d, d, None, sid, "external_identifier"), "value": pid}
+              for d, pid in sorted(n.external_ids.items())]
     if attrs:
         svc["attributes"] = attrs
     if org := _organization(n, by_id, incoming):
@@ -324,17 +339,22 @@ def _service_record(svc: dict[str, Any], row: int, label: str) -> list[Record]:
         if addresses:
             _put(values, columns, "address", addresses[0].get("address_1"),
                  "service_at_locations[0].location.addresses[0].address_1")
+        access = [a.get("description") for a in loc.get("accessibility") or [] if a.get("description")]
+        _put(values, columns, "accessibility", access or None, "service_at_locations[0].location.accessibility")
     schedules = []
     for s in svc.get("schedules") or []:
         item = {k: s[k] for k in ("byday", "opens_at", "closes_at", "description") if s.get(k) is not None}
         item["freq"] = s.get("jp_freq") or s.get("freq")
         schedules.append(item)
     _put(values, columns, "schedules", schedules or None, "schedules")
-    cats, fields = [], []
+    cats, fields, ids = [], [], {}
     tax = load_taxonomy()
     for j, attr in enumerate(svc.get("attributes") or []):
         term = attr.get("taxonomy_term") or {}
-        if term.get("taxonomy") == CATEGORY_TAXONOMY:
+        if term.get("taxonomy") == EXTERNAL_ID_TAXONOMY:
+            if term.get("code") and attr.get("value"):
+                ids[str(term["code"])] = str(attr["value"])
+        elif term.get("taxonomy") == CATEGORY_TAXONOMY:
             cats.append(term.get("code"))
         elif term.get("taxonomy") == BUNYA_TAXONOMY:
             fields.append(term.get("code"))
@@ -345,6 +365,7 @@ def _service_record(svc: dict[str, Any], row: int, label: str) -> list[Record]:
                 warnings.append(f"attributes[{j}] の分類「{term['name']}」は resourcemap の分類に当たらないため取り込みません")
     _put(values, columns, "categories", cats or None, "attributes")
     _put(values, columns, "targets.fields", fields or None, "attributes")
+    _put(values, columns, "external_ids", ids or None, "attributes")
     if node_id:
         values.setdefault("source", f"import:{label}")
         columns.setdefault("source", "jp_source")

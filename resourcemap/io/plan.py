@@ -87,8 +87,10 @@ class ImportPlan:
         return out
 
     def report(self, *, dry_run: bool) -> dict[str, Any]:
+        s = self.summary()
         return {"file": self.label, "format": self.format, "dry_run": dry_run, "ok": self.ok,
-                "summary": self.summary(), "errors": self.errors, "rows": [r.as_dict() for r in self.rows]}
+                "added": s["create"], "changed": s["update"], "unchanged": s["unchanged"], "inactivated": 0,
+                "summary": s, "errors": self.errors, "rows": [r.as_dict() for r in self.rows]}
 
 
 # -- helpers --------------------------------------------------------------------------------
