@@ -21,7 +21,7 @@ from .settings import Settings
 log = logging.getLogger("resourcemap.api")
 
 #: Route modules (``api/routes/<name>.py`` exposing ``router``); missing ones are skipped.
-ROUTERS = ["meta", "nodes", "edges", "match", "gaps", "network", "audit", "io", "keys", "pages"]
+ROUTERS = ["meta", "nodes", "edges", "match", "gaps", "network", "audit", "io", "keys", "pages", "hsds"]
 
 
 def _open_state(settings: Settings) -> AppState:

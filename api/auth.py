@@ -85,8 +85,15 @@ def authenticate(request: Request, state: AppState, role: str) -> Caller:
     return _check_role(info, role)
 
 
+def _needs_key(path: str, state: AppState) -> bool:
+    """Every /v1 path; /hsds paths only when the settings make the HSDS directory key-only."""
+    if path.startswith("/v1/") or path == "/v1":
+        return True
+    return (path.startswith("/hsds/") or path == "/hsds") and not state.settings.hsds_public
+
+
 class Guard:
-    """ASGI middleware: 401 for /v1 without a valid key, 413 for a body over the limit."""
+    """ASGI middleware: 401 for /v1 (and a key-only /hsds) without a valid key, 413 for a body over the limit."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int | None = None) -> None:
         self.app = app
@@ -97,7 +104,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         state: AppState = scope["app"].state.rm
-        if scope["path"].startswith("/v1/") or scope["path"] == "/v1":
+        if _needs_key(scope["path"], state):
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
             ring = keyring(state)
             token = _bearer(headers)
