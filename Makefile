@@ -36,6 +36,7 @@ bench: venv
 	$(PY) bench/match.py
 	$(PY) bench/gaps.py
 	$(PY) bench/api.py
+	$(PY) bench/hsds.py
 	$(PY) bench/store.py
 
 clean:

@@ -66,9 +66,10 @@ def _page(items: list[Any], render: Callable[[Any], dict[str, Any]], page: int |
     return JSONResponse({**meta, "contents": [render(i) for i in chunk]})
 
 
-def _service_filter(search: str | None, taxonomy_term_id: str | None, taxonomy_id: str | None,
-                    organization_id: str | None, modified_after: str | None, postcode: str | None = None,
-                    proximity: str | None = None) -> ServiceFilter:
+def _service_filter(search: Text = None, taxonomy_term_id: Text = None, taxonomy_id: Text = None,
+                    organization_id: Text = None, modified_after: Text = None, postcode: Text = None,
+                    proximity: Text = None) -> ServiceFilter:
+    """The filters /services and /service_at_locations share, read once."""
     metres = parse_proximity(proximity)
     if metres is not None and not postcode:
         raise InputError("proximity は postcode（中心にする町丁目、例: 府中市白糸台三丁目）と一緒に指定してください。")
@@ -77,13 +78,19 @@ def _service_filter(search: str | None, taxonomy_term_id: str | None, taxonomy_i
                          place=place_of(postcode) if postcode else None, proximity_m=metres)
 
 
+Filter = Annotated[ServiceFilter, Depends(_service_filter)]
+
+
 def _with_distance(item: dict[str, Any], metres: float | None) -> dict[str, Any]:
     return item if metres is None else {**item, "jp_distance_m": round(metres, 1)}
 
 
-def _not_found(what: str, uid: str) -> NotFound:
-    return NotFound(f"{what} {uid!r} は公開ディレクトリにありません（稼働中のものだけを公開しています）。"
-                    f"一覧（/hsds/{what}s）で id を確認してください。")
+def _one(obj: dict[str, Any] | None, listing: str, uid: str) -> JSONResponse:
+    """The object found by its HSDS id, or a 404 that names the list to pick an id from."""
+    if obj is None:
+        raise NotFound(f"id {uid!r} は公開ディレクトリにありません（稼働中のものだけを公開しています）。"
+                       f"一覧 /hsds/{listing} で id を確認してください。")
+    return JSONResponse(obj)
 
 
 # -- meta ------------------------------------------------------------------------------------------
@@ -111,11 +118,8 @@ def profile() -> JSONResponse:
 
 # -- services --------------------------------------------------------------------------------------
 @router.get("/services")
-def services(d: Directory, search: Text = None, page: Number = None, per_page: Number = None, format: Text = None,
-             taxonomy_term_id: Text = None, taxonomy_id: Text = None, organization_id: Text = None,
-             modified_after: Text = None, minimal: Flag = False, full: Flag = False,
-             postcode: Text = None, proximity: Text = None) -> Response:
-    f = _service_filter(search, taxonomy_term_id, taxonomy_id, organization_id, modified_after, postcode, proximity)
+def services(d: Directory, f: Filter, page: Number = None, per_page: Number = None, format: Text = None,
+             minimal: Flag = False, full: Flag = False) -> Response:
     one = d.service_minimal if minimal else d.service if full else d.service_item
     return _page(d.find_services(f), lambda hit: _with_distance(one(hit[0]), hit[1]), page, per_page, format,
                  everything=minimal)
@@ -124,18 +128,13 @@ def services(d: Directory, search: Text = None, page: Number = None, per_page: N
 @router.get("/services/{id}")
 def service(d: Directory, id: str) -> JSONResponse:
     node = d.service_node(id)
-    if node is None:
-        raise _not_found("service", id)
-    return JSONResponse(d.service(node))
+    return _one(d.service(node) if node else None, "services", id)
 
 
 # -- service_at_locations --------------------------------------------------------------------------
 @router.get("/service_at_locations")
-def service_at_locations(d: Directory, search: Text = None, taxonomy_term_id: Text = None, taxonomy_id: Text = None,
-                         organization_id: Text = None, modified_after: Text = None, full: Flag = False,
-                         page: Number = None, per_page: Number = None, format: Text = None,
-                         postcode: Text = None, proximity: Text = None) -> Response:
-    f = _service_filter(search, taxonomy_term_id, taxonomy_id, organization_id, modified_after, postcode, proximity)
+def service_at_locations(d: Directory, f: Filter, full: Flag = False, page: Number = None, per_page: Number = None,
+                         format: Text = None) -> Response:
     one = d.service_at_location if full else d.service_at_location_item
     return _page(d.find_services(f, located=True), lambda hit: _with_distance(one(hit[0]), hit[1]),
                  page, per_page, format)
@@ -144,9 +143,7 @@ def service_at_locations(d: Directory, search: Text = None, taxonomy_term_id: Te
 @router.get("/service_at_locations/{id}")
 def service_at_location(d: Directory, id: str) -> JSONResponse:
     node = d.sal_node(id)
-    if node is None:
-        raise _not_found("service_at_location", id)
-    return JSONResponse(d.service_at_location(node))
+    return _one(d.service_at_location(node) if node else None, "service_at_locations", id)
 
 
 # -- organizations ---------------------------------------------------------------------------------
@@ -163,9 +160,7 @@ def organizations(d: Directory, search: Text = None, full_service: Flag = False,
 @router.get("/organizations/{id}")
 def organization(d: Directory, id: str, full_service: Flag = False) -> JSONResponse:
     org = d.organization_node(id)
-    if org is None:
-        raise _not_found("organization", id)
-    return JSONResponse(d.organization(org, full_services=full_service))
+    return _one(d.organization(org, full_services=full_service) if org else None, "organizations", id)
 
 
 # -- taxonomies ------------------------------------------------------------------------------------
@@ -177,10 +172,7 @@ def taxonomies(d: Directory, search: Text = None, page: Number = None, per_page:
 
 @router.get("/taxonomies/{id}")
 def taxonomy(d: Directory, id: str) -> JSONResponse:
-    found = d.taxonomy(id)
-    if found is None:
-        raise NotFound(f"taxonomy {id!r} はありません。/hsds/taxonomies で id を確認してください。")
-    return JSONResponse(found)
+    return _one(d.taxonomy(id), "taxonomies", id)
 
 
 @router.get("/taxonomy_terms")
@@ -192,7 +184,4 @@ def taxonomy_terms(d: Directory, search: Text = None, page: Number = None, per_p
 
 @router.get("/taxonomy_terms/{id}")
 def taxonomy_term(d: Directory, id: str) -> JSONResponse:
-    found = d.term(id)
-    if found is None:
-        raise NotFound(f"taxonomy_term {id!r} はありません。/hsds/taxonomy_terms で id を確認してください。")
-    return JSONResponse(found)
+    return _one(d.term(id), "taxonomy_terms", id)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
@@ -74,35 +75,30 @@ class PublicDirectory:
         self._with_location = frozenset(self._sal_uuid.values())
         self._org_of: dict[str, str] = {}
         org_services: dict[str, list[str]] = {}
-        for n in nodes:
-            link = organization_link(rm, n)
+        links = {n.id: organization_link(rm, n) for n in nodes}
+        for node_id, link in links.items():
             if link is not None:
-                self._org_of[n.id] = link[0].id
-                org_services.setdefault(link[0].id, []).append(n.id)
+                self._org_of[node_id] = link[0].id
+                org_services.setdefault(link[0].id, []).append(node_id)
         self.organizations: dict[str, list[str]] = dict(sorted(org_services.items()))
         self._org_uuid = {hsds_id("organization", o): o for o in self.organizations}
-        self._org_text = {o: normalize(" ".join(filter(None, (rm.node(o).name, rm.node(o).alternate_name,
-                                                              rm.node(o).description)))) for o in self.organizations}
         removed: dict[str, datetime] = {}
         for e in removed_edges:
             for end in (e.source, e.target):
                 if e.updated_at is not None and (end not in removed or e.updated_at > removed[end]):
                     removed[end] = e.updated_at
-        self.modified: dict[str, datetime | None] = {n.id: self._last_change(n, removed) for n in nodes}
-        self._text = {n.id: normalize(" ".join(filter(None, (
-            n.name, n.alternate_name, n.description, n.address,
-            rm.node(self._org_of[n.id]).name if n.id in self._org_of else None)))) for n in nodes}
+        self.modified: dict[str, datetime | None] = {n.id: self._last_change(n, links[n.id], removed) for n in nodes}
         self._terms = {hsds_id(CATEGORY_TAXONOMY, c.id): (CATEGORY_TAXONOMY, c.id) for c in tax}
         self._terms.update({hsds_id(BUNYA_TAXONOMY, f): (BUNYA_TAXONOMY, f) for f in BUNYA})
         self._taxonomy_uuid = {hsds_id("taxonomy", key): key for key in TAXONOMIES}
         self._term_objects = taxonomy_terms(detail=True)
         self._cache: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def _last_change(self, n: Node, removed: dict[str, datetime]) -> datetime | None:
+    def _last_change(self, n: Node, link: tuple[Node, Edge | None] | None,
+                     removed: dict[str, datetime]) -> datetime | None:
         """When anything the service's object is built from last changed (node, organization, program,
         area, the edges between them — and, for an edge since removed, the time it was removed)."""
         times = [n.updated_at, removed.get(n.id)]
-        link = organization_link(self.rm, n)
         if link is not None:
             times += [link[0].updated_at, link[1].updated_at if link[1] else None]
         for e in self.rm.out_edges(n.id, "implements"):
@@ -111,6 +107,19 @@ class PublicDirectory:
             times.append(self.rm.node(n.area_id).updated_at)
         known = [t for t in times if t is not None]
         return max(known) if known else None
+
+    @cached_property
+    def _text(self) -> dict[str, str]:
+        """Each service's search key: its name, other name, description, address and organization's name
+        (built on the first search of the revision)."""
+        return {n.id: normalize(" ".join(filter(None, (
+            n.name, n.alternate_name, n.description, n.address,
+            self.rm.node(self._org_of[n.id]).name if n.id in self._org_of else None)))) for n in self.services.values()}
+
+    @cached_property
+    def _org_text(self) -> dict[str, str]:
+        return {o: normalize(" ".join(filter(None, (self.rm.node(o).name, self.rm.node(o).alternate_name,
+                                                    self.rm.node(o).description)))) for o in self.organizations}
 
     # -- look-ups by HSDS id --------------------------------------------------------------------
     def service_node(self, uid: str) -> str | None:

@@ -22,10 +22,12 @@ linking terms of our two taxonomies (:data:`TAXONOMIES`): the 57 categories of
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterable, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -41,6 +43,7 @@ __all__ = ["NAMESPACE", "CATEGORY_TAXONOMY", "BUNYA_TAXONOMY", "BUNYA", "TAXONOM
 
 #: UUIDv5 namespace of resourcemap's HSDS ids (fixed forever: ids must stay stable).
 NAMESPACE = uuid.UUID("0d6c1f43-3a8e-5b8e-9f3e-7a2c5e1b9d40")
+_NAMESPACE_BYTES = NAMESPACE.bytes
 CATEGORY_TAXONOMY = "resourcemap:category"
 BUNYA_TAXONOMY = "resourcemap:bunya"
 #: 分野 in the order the API lists them, each with the description of its taxonomy term.
@@ -117,9 +120,18 @@ class GraphView(Protocol):
     def out_edges(self, node_id: str, kind: str | None = None) -> list[Edge]: ...
 
 
+@lru_cache(maxsize=1 << 17)  # a full service needs ~20 ids, the same terms' ids again and again
 def hsds_id(what: str, key: str) -> str:
-    """The HSDS id (UUIDv5) of the *what* (service, location, …) derived from our id *key*."""
-    return str(uuid.uuid5(NAMESPACE, f"{what}:{key}"))
+    """The HSDS id of the *what* (service, location, …) derived from our id *key*: ``uuid5(NAMESPACE, "what:key")``.
+
+    Computed from the SHA-1 digest directly (RFC 4122 §4.3) — the same value as :func:`uuid.uuid5`
+    (a test holds them equal) at a fifth of the cost, which a page of full services feels.
+    """
+    b = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{what}:{key}".encode()).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50  # version 5
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 # -- values that carry a format ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 times, parameters, and the builders' URL/e-mail values against a strict JSON Schema format checker."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import jsonschema_rs
@@ -15,7 +16,7 @@ from resourcemap.geo import haversine_m, load_chome
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
 from resourcemap.hsds.directory import PublicDirectory, ServiceFilter
-from resourcemap.hsds.mapping import as_email, as_uri, hsds_id, taxonomy_terms
+from resourcemap.hsds.mapping import NAMESPACE, as_email, as_uri, hsds_id, taxonomy_terms
 from resourcemap.hsds.params import JST, paging, parse_modified_after, parse_proximity, place_of
 from resourcemap.taxonomy import load_taxonomy
 from resourcemap.textnorm import normalize
@@ -195,8 +196,30 @@ def test_urls_and_emails_come_out_valid_or_not_at_all(scheme, host, rest, local)
     assert email is None or _EMAIL.is_valid(email)
 
 
+@given(what=st.sampled_from(["service", "location", "organization", "attribute:eligibility", "resourcemap:category"]),
+       key=st.text(max_size=40))
+def test_hsds_ids_are_the_uuid5_of_our_ids(what, key):
+    assert hsds_id(what, key) == str(uuid.uuid5(NAMESPACE, f"{what}:{key}"))
+
+
+def test_ids_of_existing_exports_never_change():
+    """Published ids must survive every release: these are in files exported before the API existed."""
+    assert hsds_id("service", "fuchu.agency.hokatsu") == "84ba9e35-766f-5ea4-a30e-3211845d0e6a"
+    assert hsds_id("resourcemap:category", "consult") == "1f24ccd5-951f-58f0-96f8-28d63ca49b9f"
+
+
 def test_well_formed_values_are_kept_and_iris_converted():
     assert as_uri("https://www.city.fuchu.tokyo.jp/kenko/index.html") == "https://www.city.fuchu.tokyo.jp/kenko/index.html"
     assert as_uri("https://例え.jp/パス") == "https://xn--r8jz45g.jp/%E3%83%91%E3%82%B9"
     assert as_uri("https//www.sompocare.com/") is None and as_uri("http://hp.kaipoke..biz/66f/") is None
     assert as_email("info@例え.jp") == "info@xn--r8jz45g.jp" and as_email("窓口@example.jp") is None
+
+
+def test_every_profile_field_is_documented():
+    from pathlib import Path
+
+    from resourcemap.hsds.mapping import PROFILE_FIELDS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "hsds.md").read_text(encoding="utf-8")
+    missing = [name for name in PROFILE_FIELDS if f"`{name}`" not in doc]
+    assert not missing, f"docs/hsds.md does not document {missing}"
