@@ -74,11 +74,13 @@ class PublicDirectory:
         self._sal_uuid = {hsds_id("service_at_location", n.id): n.id for n in nodes if n.located or n.address}
         self._with_location = frozenset(self._sal_uuid.values())
         self._org_of: dict[str, str] = {}
+        self._org_nodes: dict[str, Node] = {}  # kept: a write racing a request cannot pull one away mid-answer
         org_services: dict[str, list[str]] = {}
         links = {n.id: organization_link(rm, n) for n in nodes}
         for node_id, link in links.items():
             if link is not None:
                 self._org_of[node_id] = link[0].id
+                self._org_nodes[link[0].id] = link[0]
                 org_services.setdefault(link[0].id, []).append(node_id)
         self.organizations: dict[str, list[str]] = dict(sorted(org_services.items()))
         self._org_uuid = {hsds_id("organization", o): o for o in self.organizations}
@@ -114,12 +116,12 @@ class PublicDirectory:
         (built on the first search of the revision)."""
         return {n.id: normalize(" ".join(filter(None, (
             n.name, n.alternate_name, n.description, n.address,
-            self.rm.node(self._org_of[n.id]).name if n.id in self._org_of else None)))) for n in self.services.values()}
+            self._org_nodes[self._org_of[n.id]].name if n.id in self._org_of else None)))) for n in self.services.values()}
 
     @cached_property
     def _org_text(self) -> dict[str, str]:
-        return {o: normalize(" ".join(filter(None, (self.rm.node(o).name, self.rm.node(o).alternate_name,
-                                                    self.rm.node(o).description)))) for o in self.organizations}
+        return {o: normalize(" ".join(filter(None, (org.name, org.alternate_name, org.description))))
+                for o, org in self._org_nodes.items()}
 
     # -- look-ups by HSDS id --------------------------------------------------------------------
     def service_node(self, uid: str) -> str | None:
@@ -183,12 +185,12 @@ class PublicDirectory:
         def build() -> dict[str, Any]:
             one = self.service if full_services else self.service_item
             services = [{k: v for k, v in one(s).items() if k != "organization"} for s in self.organizations[org_id]]
-            return {**organization_of(self.rm.node(org_id), PUBLIC), "services": services}
+            return {**organization_of(self._org_nodes[org_id], PUBLIC), "services": services}
         return self._cached("org_full" if full_services else "org", org_id, build)
 
     def organization_item(self, org_id: str) -> dict[str, Any]:
         """The organization as a list item (``organization_list.json``)."""
-        return self._cached("org_item", org_id, lambda: one_to_one(organization_of(self.rm.node(org_id), PUBLIC)))
+        return self._cached("org_item", org_id, lambda: one_to_one(organization_of(self._org_nodes[org_id], PUBLIC)))
 
     # -- queries ----------------------------------------------------------------------------------
     def find_services(self, f: ServiceFilter, *, located: bool = False) -> list[tuple[str, float | None]]:

@@ -41,7 +41,7 @@ _STATUS_IN = {"active": "active", "inactive": "inactive", "defunct": "defunct", 
 
 @lru_cache(maxsize=None)
 def schema(name: str = "service") -> dict[str, Any]:
-    """An official compiled HSDS 3.0 schema (service, organization, service_at_location)."""
+    """An official HSDS 3.0 file shipped in ``hsds_schema/`` by name (service, organization, …, openapi)."""
     raw = resources.files("resourcemap.io").joinpath("hsds_schema", f"{name}.json.gz").read_bytes()
     return json.loads(gzip.decompress(raw))
 
