@@ -95,6 +95,7 @@ class PublicDirectory:
         self._taxonomy_uuid = {hsds_id("taxonomy", key): key for key in TAXONOMIES}
         self._term_objects = taxonomy_terms(detail=True)
         self._cache: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lists: dict[tuple[str, str], list[tuple[str, float | None]]] = {}
 
     def _last_change(self, n: Node, link: tuple[Node, Edge | None] | None,
                      removed: dict[str, datetime]) -> datetime | None:
@@ -140,18 +141,20 @@ class PublicDirectory:
             obj = self._cache[(kind, key)] = build()
         return obj
 
-    def service(self, node_id: str) -> dict[str, Any]:
-        """The full service (``service.json``)."""
-        return self._cached("service", node_id, lambda: service_of(
-            self.rm, self.services[node_id], audience=PUBLIC, last_modified=self.modified[node_id]))
+    def service(self, node_id: str, *, nested: bool = True) -> dict[str, Any]:
+        """The full service (``service.json``); ``nested=False``: without its one-to-many parts."""
+        return self._cached("service" if nested else "service_flat", node_id, lambda: service_of(
+            self.rm, self.services[node_id], audience=PUBLIC, last_modified=self.modified[node_id], nested=nested))
 
     def service_item(self, node_id: str) -> dict[str, Any]:
         """The service as a list item (``service_list.json``)."""
-        return self._cached("service_item", node_id, lambda: service_summary(self.service(node_id)))
+        return self._cached("service_item", node_id,
+                            lambda: service_summary(self._cache.get(("service", node_id))
+                                                    or self.service(node_id, nested=False)))
 
     def service_minimal(self, node_id: str) -> dict[str, Any]:
         """``minimal=true``: id and modified date (name and status too: ``service_list.json`` requires them)."""
-        svc = self.service(node_id)
+        svc = self.service_item(node_id)
         out = {k: svc[k] for k in ("id", "name", "status", "last_modified") if k in svc}
         if "last_modified" in svc:
             out["modified_date"] = svc["last_modified"]
@@ -196,12 +199,22 @@ class PublicDirectory:
     def find_services(self, f: ServiceFilter, *, located: bool = False) -> list[tuple[str, float | None]]:
         """Public services (with a location, when *located*) passing *f*: (node id, metres from the
         ``postcode`` point or None), nearest first with ``proximity``, else in id order."""
+        keep = self._predicate(f, check_search=f.proximity_m is None)
         if f.place is not None and f.proximity_m is not None:
             found = self._near(f.place, f.proximity_m, f.search)
+        elif keep is None:  # no filter at all: the whole list, made once per revision
+            return self._everything(located)
         else:
             found = [(nid, None) for nid in self.services]
-        keep = self._predicate(f, check_search=f.proximity_m is None)
-        return [(nid, d) for nid, d in found if (not located or nid in self._with_location) and keep(nid)]
+        return [(nid, d) for nid, d in found if (not located or nid in self._with_location) and (keep is None
+                                                                                                 or keep(nid))]
+
+    def _everything(self, located: bool) -> list[tuple[str, float | None]]:
+        key = ("everything", "located" if located else "all")
+        got = self._lists.get(key)
+        if got is None:
+            got = self._lists[key] = [(nid, None) for nid in self.services if not located or nid in self._with_location]
+        return got
 
     def _near(self, place: Place, metres: float, search: str | None) -> list[tuple[str, float]]:
         """Public services within *metres* of *place* from the spatial index, nearest first, id order on ties.
@@ -228,7 +241,8 @@ class PublicDirectory:
         except UnknownCategory:
             return set()
 
-    def _predicate(self, f: ServiceFilter, *, check_search: bool) -> Callable[[str], bool]:
+    def _predicate(self, f: ServiceFilter, *, check_search: bool) -> Callable[[str], bool] | None:
+        """Every filter of *f* but the spatial one, as one test of a node id (None: nothing to test)."""
         tests: list[Callable[[Node], bool]] = []
         if check_search and f.search:
             key, cats = normalize(f.search), self._search_categories(f.search)
@@ -247,6 +261,8 @@ class PublicDirectory:
             tests.append(lambda n: (m := self.modified[n.id]) is not None and m >= after)
         if f.place is not None and f.proximity_m is None:
             tests.append(lambda n: self._serves(n, f.place))  # type: ignore[arg-type]
+        if not tests:
+            return None
         return lambda nid: all(t(self.services[nid]) for t in tests)
 
     def _term_test(self, term_uuid: str) -> Callable[[Node], bool]:

@@ -380,12 +380,14 @@ def _schedules(n: Node, sid: str) -> list[dict[str, Any]]:
     return out
 
 
-def service_of(g: GraphView, n: Node, *, audience: Audience = CATALOGUE,
-               last_modified: datetime | None = None) -> dict[str, Any]:
+def service_of(g: GraphView, n: Node, *, audience: Audience = CATALOGUE, last_modified: datetime | None = None,
+               nested: bool = True) -> dict[str, Any]:
     """One resource node as a full HSDS service (organization, program, location, schedules, areas, terms).
 
     ``last_modified`` defaults to the node's ``updated_at``; the API passes the latest change of
-    anything the object is built from (see :mod:`resourcemap.hsds.directory`).
+    anything the object is built from (see :mod:`resourcemap.hsds.directory`). ``nested=False``
+    leaves out the one-to-many parts (phones, schedules, service_areas, service_at_locations,
+    attributes), which a list item (:func:`service_summary`) drops anyway.
     """
     sid = hsds_id("service", n.id)
     tax = load_taxonomy()
@@ -406,20 +408,22 @@ def service_of(g: GraphView, n: Node, *, audience: Audience = CATALOGUE,
     modified = last_modified or n.updated_at
     if modified is not None:
         svc["last_modified"] = modified.isoformat()
-    if n.phone:
-        svc["phones"] = [{"id": hsds_id("phone", n.id), "service_id": sid, "number": n.phone}]
-    if n.schedules:
-        svc["schedules"] = _schedules(n, sid)
     area = g.node(n.area_id) if n.area_id and g.has(n.area_id) else None
-    if area is not None:
-        svc["service_areas"] = [{"id": hsds_id("service_area", n.id), "service_id": sid, "name": area.name,
-                                 "extent_type": "jp_welfare_area", "description": area.level or ""}]
-    if (sal := service_at_location_of(n)) is not None:
-        svc["service_at_locations"] = [sal]
-    attrs = [_attribute(CATEGORY_TAXONOMY, c, sid, "service_category") for c in n.categories if c in tax.categories]
-    attrs += [_attribute(BUNYA_TAXONOMY, f, sid, "eligibility") for f in n.targets.fields]
-    if attrs:
-        svc["attributes"] = attrs
+    if nested:
+        if n.phone:
+            svc["phones"] = [{"id": hsds_id("phone", n.id), "service_id": sid, "number": n.phone}]
+        if n.schedules:
+            svc["schedules"] = _schedules(n, sid)
+        if area is not None:
+            svc["service_areas"] = [{"id": hsds_id("service_area", n.id), "service_id": sid, "name": area.name,
+                                     "extent_type": "jp_welfare_area", "description": area.level or ""}]
+        if (sal := service_at_location_of(n)) is not None:
+            svc["service_at_locations"] = [sal]
+        attrs = [_attribute(CATEGORY_TAXONOMY, c, sid, "service_category") for c in n.categories
+                 if c in tax.categories]
+        attrs += [_attribute(BUNYA_TAXONOMY, f, sid, "eligibility") for f in n.targets.fields]
+        if attrs:
+            svc["attributes"] = attrs
     if (org := _service_organization(g, n, audience)) is not None:
         svc["organization_id"], svc["organization"] = org["id"], org
     if (prog := program_of(g, n, audience)) is not None:
