@@ -7,8 +7,9 @@ Every endpoint of the specification's API document (``/``, ``/services``, ``/ser
 Handlers only read parameters and pick the variant: what is public, the filters and the objects
 live in :mod:`resourcemap.hsds`.
 
-Public by default: no key. With ``RESOURCEMAP_HSDS_PUBLIC=0`` (``Settings.hsds_public``) every
-``/hsds`` path needs a key of any role — the guard of :mod:`api.auth` answers 401 first.
+Public by default: no key, and any web origin may read the answers (:class:`PublicCORS`). With
+``RESOURCEMAP_HSDS_PUBLIC=0`` (``Settings.hsds_public``) every ``/hsds`` path needs a key of any
+role — the guard of :mod:`api.auth` answers 401 first.
 These routes are described by the HSDS document at ``/hsds/openapi.json``, not by the app's own
 ``/openapi.json``.
 """
@@ -17,8 +18,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Callable, Iterable
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from resourcemap import __version__
 from resourcemap.errors import InputError, NotFound
@@ -40,6 +42,37 @@ def _gate(request: Request, state: StateDep) -> None:
 
 
 router = APIRouter(prefix="/hsds", include_in_schema=False, dependencies=[Depends(_gate)])
+
+
+class PublicCORS:
+    """ASGI middleware: ``Access-Control-Allow-Origin: *`` on every /hsds answer while the directory is public.
+
+    Why: "a public page or app should be able to show the public services" — a page on another
+    origin reads them with ``fetch`` only if the answer says any origin may (GET, no credentials,
+    so no preflight). A key-only directory sends no such header.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == "/hsds" or path.startswith("/hsds/")) \
+                or not scope["app"].state.rm.settings.hsds_public:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_open(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"access-control-allow-origin", b"*")]}
+            await send(message)
+
+        await self.app(scope, receive, send_open)
+
+
+def setup(app: FastAPI) -> None:
+    """Called by the app factory after the router is included."""
+    app.add_middleware(PublicCORS)
 
 
 def _directory(state: StateDep, rm: ReadModelDep) -> PublicDirectory:

@@ -348,8 +348,12 @@ def test_public_by_default_and_key_only_by_one_setting(hsds_db, tmp_path):
     db = copy_catalogue(hsds_db[0], tmp_path / "c.db")
     keys = make_keys(db, roles=("viewer",))
     with TestClient(build_app(db)) as client:
-        assert client.get("/hsds/services").status_code == 200
-        assert client.get("/v1/nodes").status_code == 401  # the rest of the API keeps its keys
+        opened = client.get("/hsds/services", headers={"Origin": "https://portal.example"})
+        assert opened.status_code == 200 and opened.headers["access-control-allow-origin"] == "*"
+        assert client.get("/hsds/services/nope").headers["access-control-allow-origin"] == "*"
+        closed_v1 = client.get("/v1/nodes")
+        assert closed_v1.status_code == 401  # the rest of the API keeps its keys
+        assert "access-control-allow-origin" not in closed_v1.headers
     closed = create_app(Settings(store_url=f"sqlite:///{db}", aux_db=str(db), hsds_public=False))
     with TestClient(closed) as client:
         for path in ("/hsds/", "/hsds/services", "/hsds/taxonomies", "/hsds/openapi.json"):
@@ -359,6 +363,7 @@ def test_public_by_default_and_key_only_by_one_setting(hsds_db, tmp_path):
         assert client.get("/hsds/services", headers={"Authorization": "Bearer rmk_000000000000_wrong"}).status_code == 401
         ok = client.get("/hsds/services", headers={"Authorization": f"Bearer {keys['viewer']}"})
         assert ok.status_code == 200 and ok.json()["total_items"] > 0
+        assert "access-control-allow-origin" not in ok.headers  # a key-only directory is not for any web page
 
 
 def test_key_setting_is_read_from_the_environment(monkeypatch):
