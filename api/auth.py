@@ -24,7 +24,7 @@ from . import problems
 from .deps import AppState, Caller
 from .extras import aux_db, lazy
 
-__all__ = ["authenticate", "keyring", "install", "Guard", "AuthFailed"]
+__all__ = ["authenticate", "keyring", "install", "under", "Guard", "AuthFailed"]
 
 _REALM = 'Bearer realm="resourcemap"'
 _ROLE_LABEL = {"viewer": "閲覧 (viewer)", "editor": "編集 (editor)", "admin": "管理 (admin)"}
@@ -85,11 +85,14 @@ def authenticate(request: Request, state: AppState, role: str) -> Caller:
     return _check_role(info, role)
 
 
+def under(path: str, prefix: str) -> bool:
+    """Whether *path* is *prefix* (``/v1``) or below it (``/v1/…``), but not ``/v1x``."""
+    return path == prefix or path.startswith(prefix + "/")
+
+
 def _needs_key(path: str, state: AppState) -> bool:
     """Every /v1 path; /hsds paths only when the settings make the HSDS directory key-only."""
-    if path.startswith("/v1/") or path == "/v1":
-        return True
-    return (path.startswith("/hsds/") or path == "/hsds") and not state.settings.hsds_public
+    return under(path, "/v1") or (under(path, "/hsds") and not state.settings.hsds_public)
 
 
 class Guard:

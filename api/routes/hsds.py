@@ -29,7 +29,7 @@ from resourcemap.hsds.mapping import PROFILE_FIELDS, TAXONOMIES
 from resourcemap.hsds.params import (paging, parse_format, parse_modified_after, parse_proximity, place_of)
 from resourcemap.hsds.spec import HSDS_VERSION, served_openapi
 
-from ..auth import authenticate
+from ..auth import authenticate, under
 from ..deps import ReadModelDep, StateDep
 
 __all__ = ["router"]
@@ -41,7 +41,8 @@ def _gate(request: Request, state: StateDep) -> None:
         authenticate(request, state, "viewer")
 
 
-router = APIRouter(prefix="/hsds", include_in_schema=False, dependencies=[Depends(_gate)])
+PREFIX = "/hsds"
+router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(_gate)])
 
 
 class PublicCORS:
@@ -56,9 +57,7 @@ class PublicCORS:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or not (path == "/hsds" or path.startswith("/hsds/")) \
-                or not scope["app"].state.rm.settings.hsds_public:
+        if scope["type"] != "http" or not under(scope["path"], PREFIX) or not scope["app"].state.rm.settings.hsds_public:
             await self.app(scope, receive, send)
             return
 
