@@ -40,6 +40,7 @@ bench: venv
 	$(PY) bench/match.py
 	$(PY) bench/gaps.py
 	$(PY) bench/api.py
+	$(PY) bench/hsds.py
 	$(PY) bench/store.py
 	$(PY) bench/auth.py
 	$(PY) bench/geo_national.py

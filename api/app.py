@@ -17,7 +17,7 @@ from resourcemap import __version__
 from resourcemap.config import Settings, load
 
 from . import auth, openapi, problems
-from .routes import audit, corrections, edges, gaps, io, keys, match, meta, network, nodes, opendata, pages
+from .routes import audit, corrections, edges, gaps, hsds, io, keys, match, meta, network, nodes, opendata, pages
 from .state import AppState
 
 log = logging.getLogger("resourcemap.api")
@@ -25,7 +25,7 @@ log = logging.getLogger("resourcemap.api")
 #: Every router of the app, in the order their routes are matched and documented.
 ROUTERS: tuple[APIRouter, ...] = (meta.router, nodes.router, corrections.router, edges.router, match.router,
                                   gaps.router, network.router, audit.router, io.router, opendata.router, keys.router,
-                                  pages.router)
+                                  pages.router, hsds.router)
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
@@ -50,5 +50,6 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     openapi.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    hsds.install(app)  # CORS for the public HSDS directory
     auth.install(app)  # the guard (401/413 before any route runs) and the error responses in OpenAPI
     return app

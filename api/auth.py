@@ -27,7 +27,7 @@ from resourcemap.keys import KeyInfo, KeyRing, key_id, role_at_least
 from . import problems
 from .state import AppState, Caller
 
-__all__ = ["authenticate", "check_key", "install", "Guard", "AuthFailed"]
+__all__ = ["authenticate", "check_key", "install", "under", "Guard", "AuthFailed"]
 
 _REALM = 'Bearer realm="resourcemap"'
 _ROLE_LABEL = {"viewer": "閲覧 (viewer)", "editor": "編集 (editor)", "admin": "管理 (admin)"}
@@ -122,8 +122,18 @@ def authenticate(request: Request, state: AppState, role: str) -> Caller:
     return _check_role(info, role)
 
 
+def under(path: str, prefix: str) -> bool:
+    """Whether *path* is *prefix* (``/v1``) or below it (``/v1/…``), but not ``/v1x``."""
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _needs_key(path: str, state: AppState) -> bool:
+    """Every /v1 path; /hsds paths only when the settings make the HSDS directory key-only."""
+    return under(path, "/v1") or (under(path, "/hsds") and not state.settings.hsds_public)
+
+
 class Guard:
-    """ASGI middleware: 401 for /v1 without a valid key, 413 for a body over the limit."""
+    """ASGI middleware: 401 for /v1 (and a key-only /hsds) without a valid key, 413 for a body over the limit."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int | None = None) -> None:
         self.app = app
@@ -134,7 +144,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         state: AppState = scope["app"].state.services
-        if scope["path"].startswith("/v1/") or scope["path"] == "/v1":
+        if _needs_key(scope["path"], state):
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
             client = (scope.get("client") or ("unknown", 0))[0]
             try:

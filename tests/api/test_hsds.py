@@ -16,8 +16,12 @@ from resourcemap.io.hsds import export_hsds, validate_services
 from resourcemap.model import RESOURCE_KINDS
 from resourcemap.seeds import seed_files
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "hsds" / "schema" / "compiled"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "hsds" / "schema"
 PACKAGED = Path(__file__).resolve().parents[2] / "resourcemap" / "io" / "hsds_schema"
+#: Each packaged file and where it comes from in the specification.
+ORIGINALS = {"service": "compiled", "organization": "compiled", "service_at_location": "compiled",
+             "service_list": "compiled", "organization_list": "compiled", "service_at_location_list": "compiled",
+             "taxonomy": "parts", "taxonomy_term": "parts", "metadata": "parts", "openapi": "parts"}
 SEEDED_CITIES = sorted({p.stem for p in seed_files("all")})
 
 
@@ -25,13 +29,17 @@ def _without_times(services: list[dict]) -> list[dict]:
     return [{k: v for k, v in s.items() if k != "last_modified"} for s in services]
 
 
-@pytest.mark.parametrize("name", ["service", "organization", "service_at_location"])
+@pytest.mark.parametrize("name", sorted(ORIGINALS))
 def test_packaged_schemas_are_the_official_ones(name):
     packaged = gzip.decompress((PACKAGED / f"{name}.json.gz").read_bytes())
     notice = (PACKAGED / "NOTICE.md").read_text(encoding="utf-8")
-    assert hashlib.sha256(packaged).hexdigest() in notice
+    assert f"| `{name}.json.gz` | `schema/{ORIGINALS[name]}/{name}.json` | `{hashlib.sha256(packaged).hexdigest()}` |" in notice
     if SHARED.exists():  # the shared copy of the specification, when this machine has it
-        assert packaged == (SHARED / f"{name}.json").read_bytes()
+        assert packaged == (SHARED / ORIGINALS[name] / f"{name}.json").read_bytes()
+
+
+def test_every_packaged_file_is_listed():
+    assert {p.name.removesuffix(".json.gz") for p in PACKAGED.glob("*.json.gz")} == set(ORIGINALS)
 
 
 @pytest.fixture(scope="module")
