@@ -15,7 +15,8 @@ the start, not the first request that happens to need it. The services:
 ``auth_limiter``       failed key checks per client (:class:`api.ratelimit.FailureLimiter`)
 ``opendata``           the open-data import log and link review queue (:class:`resourcemap.opendata.Registry`)
 ``gaps_cache``,        results derived from the read model, kept for its current revision only
-``network_cache``      (:class:`RevisionCache`)
+``network_cache``,     (:class:`RevisionCache`); ``hsds_directory`` is the public HSDS directory
+``hsds_directory``     (:class:`resourcemap.hsds.directory.PublicDirectory`) of that revision
 =====================  ====================================================================
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from resourcemap.config import Settings
 from resourcemap.corrections import Corrections
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.base import GraphStore
+from resourcemap.hsds.directory import PublicDirectory
 from resourcemap.keys import KeyRing
 from resourcemap.match import UnmetLog
 from resourcemap.opendata import Registry
@@ -100,6 +102,7 @@ class AppState:
     opendata: Registry
     gaps_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
     network_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=8))
+    hsds_directory: RevisionCache[PublicDirectory] = field(default_factory=lambda: RevisionCache(size=1))
 
     @classmethod
     def open(cls, settings: Settings, *, store: GraphStore | None = None) -> AppState:

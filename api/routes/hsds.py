@@ -24,15 +24,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from resourcemap import __version__
 from resourcemap.errors import InputError, NotFound
-from resourcemap.hsds.directory import PublicDirectory, ServiceFilter, directory_for
+from resourcemap.hsds.directory import PublicDirectory, ServiceFilter
 from resourcemap.hsds.mapping import PROFILE_FIELDS, TAXONOMIES
-from resourcemap.hsds.params import (paging, parse_format, parse_modified_after, parse_proximity, place_of)
+from resourcemap.hsds.params import paging, parse_format, parse_modified_after, parse_proximity, place_of
 from resourcemap.hsds.spec import HSDS_VERSION, served_openapi
+from resourcemap.opendata.listing import dataset_dates
 
 from ..auth import authenticate, under
 from ..deps import ReadModelDep, StateDep
 
-__all__ = ["router"]
+__all__ = ["router", "install", "PublicCORS"]
 
 
 def _gate(request: Request, state: StateDep) -> None:
@@ -57,7 +58,8 @@ class PublicCORS:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not under(scope["path"], PREFIX) or not scope["app"].state.rm.settings.hsds_public:
+        if scope["type"] != "http" or not under(scope["path"], PREFIX) \
+                or not scope["app"].state.services.settings.hsds_public:
             await self.app(scope, receive, send)
             return
 
@@ -69,13 +71,19 @@ class PublicCORS:
         await self.app(scope, receive, send_open)
 
 
-def setup(app: FastAPI) -> None:
-    """Called by the app factory after the router is included."""
+def install(app: FastAPI) -> None:
+    """Add :class:`PublicCORS` (called by :func:`api.app.create_app`)."""
     app.add_middleware(PublicCORS)
 
 
 def _directory(state: StateDep, rm: ReadModelDep) -> PublicDirectory:
-    return directory_for(rm, lambda: [e for e in state.store.query_edges(include_deleted=True) if e.deleted])
+    """The directory of the read model's current revision, built once per revision (``state.hsds_directory``);
+    the store's soft-deleted edges count as changes of the services they linked (``modified_after``), and
+    the import log dates the open data's credit lines."""
+    def build() -> PublicDirectory:
+        return PublicDirectory(rm, [e for e in state.store.query_edges(include_deleted=True) if e.deleted],
+                               dataset_dates(state.opendata))
+    return state.hsds_directory.get(rm.revision, "public", build)
 
 
 Directory = Annotated[PublicDirectory, Depends(_directory)]
@@ -182,10 +190,10 @@ def service_at_location(d: Directory, id: str) -> JSONResponse:
 @router.get("/organizations")
 def organizations(d: Directory, search: Text = None, full_service: Flag = False, full: Flag = False,
                   page: Number = None, per_page: Number = None, format: Text = None) -> Response:
-    if full or full_service:
-        render: Callable[[str], dict[str, Any]] = lambda o: d.organization(o, full_services=full_service)
-    else:
-        render = d.organization_item
+    def full_render(o: str) -> dict[str, Any]:
+        return d.organization(o, full_services=full_service)
+
+    render: Callable[[str], dict[str, Any]] = full_render if full or full_service else d.organization_item
     return _page(d.find_organizations(search), render, page, per_page, format)
 
 

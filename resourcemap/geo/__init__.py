@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from .areas import area_point, area_polygons, assign_membership, chome_cells
 from .boundaries import boundary, city_point, contains, municipalities_at, projected
-from .chome import Chome, chome_by_name, chome_units, load_chome, resolve_town, split_town, unplaced_chome
+from .chome import (
+    Chome,
+    chome_by_name,
+    chome_units,
+    load_chome,
+    nearest_chome,
+    resolve_town,
+    split_town,
+    unplaced_chome,
+)
 from .distance import (
     EARTH_RADIUS_M,
     WALK_SPEED_M_PER_MIN,
@@ -22,7 +31,7 @@ from .distance import (
 from .geocode import GeocodeResult, geocode, town_centroid
 
 __all__ = [
-    "Chome", "load_chome", "chome_units", "chome_by_name", "resolve_town", "split_town", "unplaced_chome",
+    "Chome", "load_chome", "chome_units", "nearest_chome", "chome_by_name", "resolve_town", "split_town", "unplaced_chome",
     "boundary", "contains", "city_point", "projected", "municipalities_at",
     "GeocodeResult", "geocode", "town_centroid",
     "EARTH_RADIUS_M", "WALK_SPEED_M_PER_MIN", "haversine_m", "walk_minutes", "to_unit_xyz",

@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from ..cities import CITIES, wards_of
 from ..errors import GeocodeError
@@ -40,6 +41,7 @@ __all__ = [
     "Chome",
     "load_chome",
     "chome_units",
+    "nearest_chome",
     "chome_by_name",
     "resolve_town",
     "split_town",
@@ -178,6 +180,31 @@ def _units_of(code: str) -> tuple[Chome, ...]:
 def chome_units(city: str) -> list[Chome]:
     """One point per distinct 町丁目 name of *city* (the row without 小字): the units areas are made of."""
     return list(_units_of(as_code(city)))
+
+
+@lru_cache(maxsize=None)
+def _unit_tree(code: str) -> tuple[tuple[Chome, ...], Any]:
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    from .distance import to_unit_xyz
+
+    units = _units_of(code)
+    return units, cKDTree(to_unit_xyz(np.array([c.lat for c in units]), np.array([c.lng for c in units])))
+
+
+def nearest_chome(city: str, lat: float, lng: float) -> Chome:
+    """The 町丁目 of *city* whose point is nearest to (lat, lng) — the cell the point lies in.
+
+    Why the nearest point: the areas of resourcemap are sets of 町丁目 whose polygons are the
+    Voronoi cells of the 町丁目 points (:mod:`.areas`), so "the cell that contains a point" *is*
+    "the nearest 町丁目 point" — one KD-tree query instead of a polygon test.
+    """
+    from .distance import to_unit_xyz
+
+    units, tree = _unit_tree(as_code(city))
+    _, row = tree.query(to_unit_xyz(lat, lng))
+    return units[int(row)]
 
 
 @lru_cache(maxsize=None)

@@ -14,18 +14,18 @@ verified a node or wrote it (:data:`~resourcemap.hsds.mapping.PUBLIC`).
 
 Why one view per read-model revision: every list, filter and page of the API reads the same
 facts — which services are public, whose organization each is, when each last changed — and
-deriving them per request would cost a pass over the catalogue each time. :func:`directory_for`
-builds them once per revision (kept on the read model, like the matcher's context) and the
-HSDS objects lazily, once each. ``proximity`` and the category side of ``search`` are answered
+deriving them per request would cost a pass over the catalogue each time. A
+:class:`PublicDirectory` is built once per revision (the API keeps it in
+``api.state.AppState.hsds_directory``) and the HSDS objects lazily, once each. ``proximity`` and the category side of ``search`` are answered
 by the read model's spatial index — the per-category KD-trees the matcher queries.
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from functools import cached_property
-from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..errors import UnknownCategory
 from ..graph.readmodel import ReadModel
@@ -33,12 +33,28 @@ from ..graph.spatial import ALL
 from ..model import RESOURCE_KINDS, Edge, Node
 from ..taxonomy import load_taxonomy
 from ..textnorm import normalize
-from .mapping import (BUNYA, BUNYA_TAXONOMY, CATEGORY_TAXONOMY, PUBLIC, TAXONOMIES, hsds_id, one_to_one,
-                      organization_link, organization_of, service_at_location_of, service_of,
-                      service_summary, taxonomy_of, taxonomy_terms)
+from .mapping import (
+    BUNYA,
+    BUNYA_TAXONOMY,
+    CATEGORY_TAXONOMY,
+    EXTERNAL_ID_TAXONOMY,
+    PUBLIC,
+    TAXONOMIES,
+    Audience,
+    dataset_codes,
+    hsds_id,
+    one_to_one,
+    organization_link,
+    organization_of,
+    service_at_location_of,
+    service_of,
+    service_summary,
+    taxonomy_of,
+    taxonomy_terms,
+)
 from .params import Place
 
-__all__ = ["is_public_service", "ServiceFilter", "PublicDirectory", "directory_for"]
+__all__ = ["is_public_service", "ServiceFilter", "PublicDirectory"]
 
 _WHOLE_AREA = "*"  # an area's chome list that means "the whole municipality"
 
@@ -64,8 +80,12 @@ class ServiceFilter:
 class PublicDirectory:
     """The public services, organizations and taxonomy of one revision of a read model."""
 
-    def __init__(self, rm: ReadModel, removed_edges: Iterable[Edge] = ()) -> None:
+    def __init__(self, rm: ReadModel, removed_edges: Iterable[Edge] = (),
+                 dataset_dates: Mapping[str, date] | None = None) -> None:
+        """*removed_edges*: the store's soft-deleted edges (removing a service's organization link is a change
+        of that service); *dataset_dates*: the date of each open dataset's data, for its credit line."""
         self.rm = rm
+        self.audience: Audience = replace(PUBLIC, dataset_dates=dict(dataset_dates or {}))
         self.revision = rm.revision
         tax = load_taxonomy()
         nodes = sorted((n for n in rm.nodes() if is_public_service(n)), key=lambda n: n.id)
@@ -92,6 +112,7 @@ class PublicDirectory:
         self.modified: dict[str, datetime | None] = {n.id: self._last_change(n, links[n.id], removed) for n in nodes}
         self._terms = {hsds_id(CATEGORY_TAXONOMY, c.id): (CATEGORY_TAXONOMY, c.id) for c in tax}
         self._terms.update({hsds_id(BUNYA_TAXONOMY, f): (BUNYA_TAXONOMY, f) for f in BUNYA})
+        self._terms.update({hsds_id(EXTERNAL_ID_TAXONOMY, d): (EXTERNAL_ID_TAXONOMY, d) for d in dataset_codes()})
         self._taxonomy_uuid = {hsds_id("taxonomy", key): key for key in TAXONOMIES}
         self._term_objects = taxonomy_terms(detail=True)
         self._cache: dict[tuple[str, str], dict[str, Any]] = {}
@@ -144,7 +165,7 @@ class PublicDirectory:
     def service(self, node_id: str, *, nested: bool = True) -> dict[str, Any]:
         """The full service (``service.json``); ``nested=False``: without its one-to-many parts."""
         return self._cached("service" if nested else "service_flat", node_id, lambda: service_of(
-            self.rm, self.services[node_id], audience=PUBLIC, last_modified=self.modified[node_id], nested=nested))
+            self.rm, self.services[node_id], audience=self.audience, last_modified=self.modified[node_id], nested=nested))
 
     def service_item(self, node_id: str) -> dict[str, Any]:
         """The service as a list item (``service_list.json``)."""
@@ -188,20 +209,21 @@ class PublicDirectory:
         def build() -> dict[str, Any]:
             one = self.service if full_services else self.service_item
             services = [{k: v for k, v in one(s).items() if k != "organization"} for s in self.organizations[org_id]]
-            return {**organization_of(self._org_nodes[org_id], PUBLIC), "services": services}
+            return {**organization_of(self._org_nodes[org_id], self.audience), "services": services}
         return self._cached("org_full" if full_services else "org", org_id, build)
 
     def organization_item(self, org_id: str) -> dict[str, Any]:
         """The organization as a list item (``organization_list.json``)."""
-        return self._cached("org_item", org_id, lambda: one_to_one(organization_of(self._org_nodes[org_id], PUBLIC)))
+        return self._cached("org_item", org_id, lambda: one_to_one(organization_of(self._org_nodes[org_id], self.audience)))
 
     # -- queries ----------------------------------------------------------------------------------
     def find_services(self, f: ServiceFilter, *, located: bool = False) -> list[tuple[str, float | None]]:
         """Public services (with a location, when *located*) passing *f*: (node id, metres from the
         ``postcode`` point or None), nearest first with ``proximity``, else in id order."""
         keep = self._predicate(f, check_search=f.proximity_m is None)
+        found: list[tuple[str, float | None]]
         if f.place is not None and f.proximity_m is not None:
-            found = self._near(f.place, f.proximity_m, f.search)
+            found = list(self._near(f.place, f.proximity_m, f.search))
         elif keep is None:  # no filter at all: the whole list, made once per revision
             return self._everything(located)
         else:
@@ -252,7 +274,8 @@ class PublicDirectory:
         if f.taxonomy_id is not None:
             which = self._taxonomy_uuid.get(f.taxonomy_id)
             tests.append(lambda n: bool(n.categories) if which == CATEGORY_TAXONOMY
-                         else bool(n.targets.fields) if which == BUNYA_TAXONOMY else False)
+                         else bool(n.targets.fields) if which == BUNYA_TAXONOMY
+                         else bool(n.external_ids) if which == EXTERNAL_ID_TAXONOMY else False)
         if f.organization_id is not None:
             org = self._org_uuid.get(f.organization_id)
             tests.append(lambda n: org is not None and self._org_of.get(n.id) == org)
@@ -273,6 +296,8 @@ class PublicDirectory:
             return lambda n: bool(cats.intersection(n.categories))
         if taxonomy == BUNYA_TAXONOMY:
             return lambda n: code in n.targets.fields
+        if taxonomy == EXTERNAL_ID_TAXONOMY:  # the sites a public dataset lists
+            return lambda n: code in n.external_ids
         return lambda n: False
 
     def _serves(self, n: Node, place: Place) -> bool:
@@ -318,21 +343,3 @@ class PublicDirectory:
 
     def term(self, uid: str) -> dict[str, Any] | None:
         return next((t for t in self._term_objects if t["id"] == uid), None)
-
-
-_lock = threading.Lock()
-
-
-def directory_for(rm: ReadModel, removed_edges: Callable[[], Iterable[Edge]] = tuple) -> PublicDirectory:
-    """The directory of *rm*'s current revision (built after any write, then kept on the read model).
-
-    *removed_edges* gives the soft-deleted edges of the store, so that removing a service's
-    organization link counts as a change of that service (``modified_after``).
-    """
-    d = rm.derived.get("hsds")
-    if not isinstance(d, PublicDirectory) or d.revision != rm.revision:
-        with _lock:
-            d = rm.derived.get("hsds")
-            if not isinstance(d, PublicDirectory) or d.revision != rm.revision:
-                d = rm.derived["hsds"] = PublicDirectory(rm, removed_edges())
-    return d

@@ -17,16 +17,21 @@ node verified) and the key name in an ``api:<key>`` source — and nothing else.
 
 The Japanese profile rides along as additional properties, which HSDS allows everywhere
 (:data:`PROFILE_FIELDS` lists them; ``docs/hsds.md`` documents them), and as ``attribute`` s
-linking terms of our two taxonomies (:data:`TAXONOMIES`): the 57 categories of
-``resourcemap/data/taxonomy.yaml`` and the five 分野.
+linking terms of our three taxonomies (:data:`TAXONOMIES`): the categories of
+``resourcemap/data/taxonomy.yaml``, the five 分野, and the public datasets a site was imported
+from (:mod:`resourcemap.opendata`; the attribute's ``value`` is the publisher's id of the site).
+A site from open data also carries, on its location, its highest-priority id as
+``external_identifier``/``external_identifier_type`` and its バリアフリー情報 as ``accessibility``;
+its ``jp_attribution`` names the datasets' credit lines.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Iterable, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -35,10 +40,11 @@ from ..cities import CITIES
 from ..model import Edge, Node
 from ..taxonomy import load_taxonomy
 
-__all__ = ["NAMESPACE", "CATEGORY_TAXONOMY", "BUNYA_TAXONOMY", "BUNYA", "TAXONOMIES", "ORG_EDGES", "ORG_KINDS",
+__all__ = ["NAMESPACE", "CATEGORY_TAXONOMY", "BUNYA_TAXONOMY", "EXTERNAL_ID_TAXONOMY", "BUNYA", "TAXONOMIES", "ORG_EDGES", "ORG_KINDS",
            "STATUS_OUT", "PROFILE_FIELDS", "Audience", "CATALOGUE", "PUBLIC", "GraphView", "hsds_id",
            "organization_link", "organization_of", "program_of", "location_of", "service_at_location_of",
-           "service_of", "taxonomy_of", "taxonomy_term_of", "taxonomy_terms", "one_to_one", "service_summary",
+           "service_of", "taxonomy_of", "taxonomy_term_of", "taxonomy_terms", "dataset_codes", "one_to_one",
+           "service_summary",
            "as_uri", "as_email", "attribution_of", "public_source"]
 
 #: UUIDv5 namespace of resourcemap's HSDS ids (fixed forever: ids must stay stable).
@@ -46,14 +52,19 @@ NAMESPACE = uuid.UUID("0d6c1f43-3a8e-5b8e-9f3e-7a2c5e1b9d40")
 _NAMESPACE_BYTES = NAMESPACE.bytes
 CATEGORY_TAXONOMY = "resourcemap:category"
 BUNYA_TAXONOMY = "resourcemap:bunya"
+#: A site's ids in public datasets (``external_ids``): term code = dataset id, attribute ``value`` = the publisher's id.
+EXTERNAL_ID_TAXONOMY = "resourcemap:external_id"
 #: 分野 in the order the API lists them, each with the description of its taxonomy term.
 BUNYA: dict[str, str] = {"高齢": "高齢者", "障害": "障害のある人", "子ども": "子ども・子育て家庭", "困窮": "生活困窮者",
                          "全世代": "全世代・分野を問わない"}
-#: Our two taxonomies: key → (name, description). Both are published with Japanese labels.
+#: Our taxonomies: key → (name, description). All are published with Japanese labels.
 TAXONOMIES: dict[str, tuple[str, str]] = {
     CATEGORY_TAXONOMY: ("resourcemap 分類（サービス・ニーズ）",
                         "社会資源・支援機関のサービス分類（相談支援、居場所、就労支援 …）。マッチングと空白地分析が使う階層分類。"),
     BUNYA_TAXONOMY: ("分野", "支援の対象分野（高齢・障害・子ども・困窮・全世代）。重層的支援体制整備事業の分野区分。"),
+    EXTERNAL_ID_TAXONOMY: ("公開データの識別子",
+                           "施設を公表した公開データセット（国土地理院、厚生労働省、自治体標準オープンデータセット）。"
+                           "attribute の value がそのデータセットでの施設の識別子。"),
 }
 #: The edges that make a node a service's organization, strongest first.
 ORG_EDGES = ("operates", "runs", "commissions", "subsidizes")
@@ -66,7 +77,8 @@ PROFILE_FIELDS: dict[str, tuple[str, str]] = {
     "jp_kind": ("service, organization", "ノードの種類（agency / hub / place / subsidy_group / department / municipality）"),
     "jp_city_code": ("service, organization", "全国地方公共団体コード（5桁）"),
     "jp_source": ("service, organization, program", "出典: 計画文書のファイル#節、public、import:<ファイル>、api（鍵名は公開しない）"),
-    "jp_attribution": ("service, organization, program", "出典の表示文（計画文書の題名と節）"),
+    "jp_attribution": ("service, organization, program",
+                       "出典の表示文（計画文書の題名と節、公開データの出典表示。複数は「／」区切り）"),
     "jp_program_code": ("service, program", "法定事業区分（社会福祉法第106条の4第2項: 1-i … 6、独自事業は other）"),
     "jp_area_id": ("service", "福祉エリア（圏域）のノード ID"),
     "jp_area_name": ("service", "福祉エリア（圏域）の名前（service_areas にも同じ圏域）"),
@@ -102,9 +114,12 @@ PUBLIC_API_SOURCE = "api:非公開"
 
 @dataclass(frozen=True)
 class Audience:
-    """Who reads the objects: the catalogue's own users (the file export) or anyone (the API)."""
+    """Who reads the objects: the catalogue's own users (the file export) or anyone (the API) — and, for
+    the credit lines of open data, the date of each dataset's data as the import log knows it
+    (:func:`resourcemap.opendata.listing.dataset_dates`; a dataset without one is credited 「日付不明」)."""
 
     public: bool
+    dataset_dates: Mapping[str, date] = field(default_factory=dict)
 
 
 CATALOGUE = Audience(public=False)
@@ -210,18 +225,23 @@ def public_source(source: str, audience: Audience) -> str:
     return PUBLIC_API_SOURCE if audience.public and source.startswith("api:") else source
 
 
-def attribution_of(source: str) -> str | None:
-    """The attribution line of a source: the plan document's title and section (None for other sources)."""
-    doc, _, section = source.partition("#")
-    title = PLAN_DOCUMENTS.get(doc)
-    if title is None:
-        return None
-    return f"出典：{title}" + (f" {section}" if section else "") + " を基に作成"
+def attribution_of(n: Node, dataset_dates: Mapping[str, date] | None = None) -> str | None:
+    """The credit lines of a node, joined with 「／」: the plan document's title and section for a plan's
+    node, and each public dataset it carries ids of (its publisher's wording, :mod:`resourcemap.opendata`).
+    None when there is nothing to credit (an API edit, ``public``)."""
+    from ..opendata.listing import credit_lines  # lazily: the open-data package imports io, which imports us
+
+    lines = []
+    doc, _, section = n.source.partition("#")
+    if (title := PLAN_DOCUMENTS.get(doc)) is not None:
+        lines.append(f"出典：{title}" + (f" {section}" if section else "") + " を基に作成")
+    lines += credit_lines(n.external_ids, dataset_dates or {})
+    return "／".join(lines) or None
 
 
 def _provenance(obj: dict[str, Any], n: Node, audience: Audience) -> None:
     obj["jp_source"] = public_source(n.source, audience)
-    if (line := attribution_of(n.source)) is not None:
+    if (line := attribution_of(n, audience.dataset_dates)) is not None:
         obj["jp_attribution"] = line
 
 
@@ -286,14 +306,23 @@ def program_of(g: GraphView, n: Node, audience: Audience = CATALOGUE) -> dict[st
 
 # -- location, service_at_location -----------------------------------------------------------------
 def location_of(n: Node) -> dict[str, Any] | None:
-    """Where a site is: its point (with ``location_precision``) and public address; None when neither."""
-    if not n.located and not n.address:
+    """Where a site is: its point (with ``location_precision``), public address, the id its highest-priority
+    public dataset gives it and its バリアフリー情報; None when it has none of these."""
+    if not n.located and not n.address and not n.accessibility:
         return None
     lid = hsds_id("location", n.id)
     loc: dict[str, Any] = {"id": lid, "location_type": "physical", "name": n.name,
                            "location_precision": n.location_precision}
     if n.located:
         loc["latitude"], loc["longitude"] = n.lat, n.lng
+    if n.external_ids:
+        from ..opendata.merge import controlling  # lazily, as in attribution_of
+
+        primary = controlling(set(n.external_ids)) or sorted(n.external_ids)[0]
+        loc["external_identifier"], loc["external_identifier_type"] = n.external_ids[primary], primary
+    if n.accessibility:
+        loc["accessibility"] = [{"id": hsds_id("accessibility", f"{n.id}:{i}"), "location_id": lid, "description": a}
+                                for i, a in enumerate(n.accessibility)]
     if n.address:
         city = CITIES.get(n.city)
         loc["addresses"] = [{"id": hsds_id("address", n.id), "location_id": lid, "address_1": n.address,
@@ -323,10 +352,18 @@ def taxonomy_term_of(taxonomy: str, code: str, *, detail: bool = False) -> dict[
     if taxonomy == CATEGORY_TAXONOMY:
         cat = load_taxonomy().categories[code]
         name, parent, synonyms, fields = cat.label, cat.parent, cat.synonyms, cat.fields
+        description = name
+    elif taxonomy == EXTERNAL_ID_TAXONOMY:
+        from ..opendata.mapping import load_datasets  # lazily, as in attribution_of
+
+        spec = load_datasets().get(code)
+        name, parent, synonyms, fields = (spec.name if spec else code), None, (), ()
+        description = f"{spec.render(spec.publisher)}「{spec.name}」の識別子" if spec else code
     else:
         name, parent, synonyms, fields = code, None, (), ()
+        description = BUNYA[code]
     term: dict[str, Any] = {"id": hsds_id(taxonomy, code), "code": code, "name": name,
-                            "description": name if taxonomy == CATEGORY_TAXONOMY else BUNYA[code],
+                            "description": description,
                             "taxonomy": taxonomy, "taxonomy_id": hsds_id("taxonomy", taxonomy), "language": "jpn"}
     if parent:
         term["parent_id"] = hsds_id(taxonomy, parent)
@@ -339,10 +376,18 @@ def taxonomy_term_of(taxonomy: str, code: str, *, detail: bool = False) -> dict[
     return term
 
 
+def dataset_codes() -> list[str]:
+    """The public datasets the external-id taxonomy has a term for (those resourcemap imports)."""
+    from ..opendata.mapping import load_datasets  # lazily, as in attribution_of
+
+    return list(load_datasets())
+
+
 def taxonomy_terms(*, detail: bool = True) -> list[dict[str, Any]]:
-    """Every term of both taxonomies: the categories in taxonomy order, then the 分野."""
+    """Every term of the taxonomies: the categories in taxonomy order, the 分野, then the public datasets."""
     return ([taxonomy_term_of(CATEGORY_TAXONOMY, c.id, detail=detail) for c in load_taxonomy()]
-            + [taxonomy_term_of(BUNYA_TAXONOMY, f, detail=detail) for f in BUNYA])
+            + [taxonomy_term_of(BUNYA_TAXONOMY, f, detail=detail) for f in BUNYA]
+            + [taxonomy_term_of(EXTERNAL_ID_TAXONOMY, d, detail=detail) for d in dataset_codes()])
 
 
 def _attribute(taxonomy: str, code: str, sid: str, link_type: str) -> dict[str, Any]:
@@ -391,7 +436,9 @@ def service_of(g: GraphView, n: Node, *, audience: Audience = CATALOGUE, last_mo
     """
     sid = hsds_id("service", n.id)
     tax = load_taxonomy()
-    svc: dict[str, Any] = {"id": sid, "name": n.name, "status": STATUS_OUT[n.status]}
+    # a status no mapping knows (only in a record stored before today's model) goes out as it is: the export's
+    # validation then leaves that service out and reports it, instead of failing the whole export
+    svc: dict[str, Any] = {"id": sid, "name": n.name, "status": STATUS_OUT.get(n.status, n.status)}
     for key in ("alternate_name", "description"):
         if getattr(n, key):
             svc[key] = getattr(n, key)
@@ -422,6 +469,8 @@ def service_of(g: GraphView, n: Node, *, audience: Audience = CATALOGUE, last_mo
         attrs = [_attribute(CATEGORY_TAXONOMY, c, sid, "service_category") for c in n.categories
                  if c in tax.categories]
         attrs += [_attribute(BUNYA_TAXONOMY, f, sid, "eligibility") for f in n.targets.fields]
+        attrs += [{**_attribute(EXTERNAL_ID_TAXONOMY, d, sid, "external_identifier"), "value": pid}
+                  for d, pid in sorted(n.external_ids.items())]
         if attrs:
             svc["attributes"] = attrs
     if (org := _service_organization(g, n, audience)) is not None:

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ..cities import CITIES
 from ..errors import InputError
 
 __all__ = ["Paging", "Place", "DEFAULT_PER_PAGE", "MAX_PER_PAGE", "JST", "paging", "parse_modified_after",
@@ -100,8 +99,7 @@ class Place:
 
 def place_of(postcode: str) -> Place:
     """Resolve ``postcode``: a 町丁目/address through the matcher's geocoder, or ``lat,lng`` inside a known city."""
-    from ..geo import contains, geocode
-    from ..match.locate import nearest_chome
+    from ..geo import geocode, municipalities_at, nearest_chome
 
     text = postcode.strip()
     if _POSTAL.match(text):
@@ -109,11 +107,10 @@ def place_of(postcode: str) -> Place:
                          "（例: 府中市白糸台三丁目）か緯度経度（例: 35.666,139.516）を指定してください。")
     if m := _LATLNG.match(text):
         lat, lng = float(m.group(1)), float(m.group(2))
-        city = next((code for code in CITIES if contains(code, lat, lng)), None)
-        if city is None:
-            known = "、".join(c.name for c in CITIES.values())
-            raise InputError(f"緯度経度 {lat},{lng} は対応している市（{known}）の区域外です。")
-        return Place(city, lat, lng, nearest_chome(city, lat, lng).town)
+        found = municipalities_at(lat, lng)  # any municipality of Japan (a ward before its whole 政令市)
+        if not found:
+            raise InputError(f"緯度経度 {lat},{lng} は日本の市区町村の区域外です（緯度,経度 の順に指定してください）。")
+        return Place(found[0], lat, lng, nearest_chome(found[0], lat, lng).town)
     if not text:
         raise InputError("postcode が空です。町丁目名（例: 府中市白糸台三丁目）を指定してください。")
     g = geocode(text)

@@ -20,14 +20,14 @@ from typing import Any
 
 from ..cities import resolve_city
 from ..errors import InputError, NotFound
-from ..geo import WALK_SPEED_M_PER_MIN, geocode, walk_minutes
+from ..geo import WALK_SPEED_M_PER_MIN, geocode, nearest_chome, walk_minutes
 from ..geo.boundaries import municipalities_at
 from ..graph.readmodel import ReadModel
 from ..queries import readmodel_cities
 from ..taxonomy import Resolution, load_taxonomy
 from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
 from .eligibility import MemberProfile, eligible, member_fields
-from .locate import Place, locate_household, nearest_chome
+from .locate import Place, locate_household
 from .request import MatchRequest, MemberIn
 from .retrieve import nearest_stream
 from .scoring import Fit, distance_points, max_points_besides_distance, round_score, score_match

@@ -7,7 +7,9 @@ many sites of a dataset the catalogue *holds* is read from the nodes themselves 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
 
 from ..cities import CITIES
 from ..graph.stores.base import GraphStore, NodeQuery
@@ -16,7 +18,7 @@ from .mapping import load_datasets
 from .merge import owner_of
 from .registry import Registry
 
-__all__ = ["sources", "attributions", "city_figures"]
+__all__ = ["sources", "attributions", "credit_lines", "dataset_dates", "city_figures"]
 
 
 def _city_name(codes: Iterable[str]) -> str | None:
@@ -41,11 +43,7 @@ def sources(store: GraphStore, registry: Registry) -> list[dict[str, Any]]:
         dated = [r for r in log if r["as_of"]]
         as_of = max((r["as_of"] for r in dated), default=None)
         cities = sorted({c for r in log for c in r["cities"]})
-        when = None
-        if as_of:
-            from datetime import date
-
-            when = date.fromisoformat(as_of)
+        when = date.fromisoformat(as_of) if as_of else None
         city = _city_name(cities) if d.startswith("std-") else None
         out.append({"dataset": d, "name": spec.name, "publisher": spec.render(spec.publisher, city_name=city),
                     "date": as_of or (last.get("imported_at") or "")[:10] or None,
@@ -57,27 +55,30 @@ def sources(store: GraphStore, registry: Registry) -> list[dict[str, Any]]:
     return out
 
 
-def attributions(nodes: Iterable[Node], registry: Registry | None = None) -> list[str]:
-    """The credit lines a page or export must show for *nodes* (one per dataset they carry ids of)."""
-    used = sorted({d for n in nodes for d in n.external_ids})
-    if not used:
-        return []
-    specs = load_datasets()
-    out = []
-    for d in used:
-        if d not in specs:
-            continue
-        as_of = None
-        if registry is not None:
-            dated = [r["as_of"] for r in registry.imports(d) if r["as_of"]]
-            if dated:
-                from datetime import date
+def dataset_dates(registry: Registry) -> dict[str, date]:
+    """The date of each dataset's data, as its imports recorded it (the latest; datasets without one left out)."""
+    out: dict[str, date] = {}
+    for d in load_datasets():
+        dated = [r["as_of"] for r in registry.imports(d) if r["as_of"]]
+        if dated:
+            out[d] = date.fromisoformat(max(dated))
+    return out
 
-                as_of = date.fromisoformat(max(dated))
-        text = specs[d].render(specs[d].attribution, as_of=as_of)
-        if text not in out:
+
+def credit_lines(datasets: Iterable[str], dates: Mapping[str, date]) -> list[str]:
+    """The credit line of each known dataset among *datasets* (by id; ``{date}`` from *dates*), each once."""
+    specs = load_datasets()
+    out: list[str] = []
+    for d in sorted(set(datasets)):
+        if d in specs and (text := specs[d].render(specs[d].attribution, as_of=dates.get(d))) not in out:
             out.append(text)
     return out
+
+
+def attributions(nodes: Iterable[Node], registry: Registry | None = None) -> list[str]:
+    """The credit lines a page or export must show for *nodes* (one per dataset they carry ids of)."""
+    return credit_lines({d for n in nodes for d in n.external_ids},
+                        dataset_dates(registry) if registry is not None else {})
 
 
 def city_figures(store: GraphStore, registry: Registry, cities: list[str] | None = None) -> dict[str, dict[str, int]]:

@@ -97,6 +97,37 @@ def test_export_import_round_trip(seeded_store, tmp_path):
         target.close()
 
 
+def test_open_data_sites_round_trip(directory_copy, tmp_path):
+    """Sites from public open data keep their external ids and バリアフリー情報 through export → import."""
+    from resourcemap.opendata import import_open_data
+    from tests.opendata.stdfiles import csv_bytes, facility
+
+    store = SQLiteStore(directory_copy)
+    target = SQLiteStore(tmp_path / "geography-only.db")
+    try:
+        rows = [facility(1, "府中市立テスト公民館", 3, **{"バリアフリー情報": "車いす対応トイレ;スロープ"})]
+        assert import_open_data(store, csv_bytes(rows), "std-facilities", dry_run=False)["added"] == 1
+        original = export_hsds(store)
+        locations = [sal["location"] for s in original for sal in s.get("service_at_locations", [])]
+        assert any(loc.get("accessibility") for loc in locations)
+        assert any(loc.get("external_identifier_type") == "gsi-evacuation" for loc in locations)
+        assert any(a["taxonomy_term"]["taxonomy"] == "resourcemap:external_id" and a["value"]
+                   for s in original for a in s.get("attributes", []))
+        build_catalogue(target, "none")
+        real = import_file(target, json.dumps(original, ensure_ascii=False).encode(), name="directory.hsds.json",
+                           dry_run=False, actor="test")
+        assert real["ok"], real["errors"][:3]
+        assert _without_times(export_hsds(target)) == _without_times(original)
+        carried = [n for n in store.query_nodes() if n.kind in RESOURCE_KINDS and (n.external_ids or n.accessibility)]
+        assert carried and any(n.accessibility for n in carried)
+        for node in carried:
+            back = target.get_node(node.id)
+            assert (back.external_ids, back.accessibility) == (node.external_ids, node.accessibility), node.id
+    finally:
+        store.close()
+        target.close()
+
+
 def test_import_of_a_foreign_hsds_service(tmp_path):
     """A minimal HSDS service from another directory: placed by its coordinates, categories by name."""
     from resourcemap.geo import load_chome

@@ -19,7 +19,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                     "resourcemap.auxdb", "resourcemap.keys", "resourcemap.render", "resourcemap.fieldrules")),
     ("graph", ("resourcemap.graph",)),
     ("catalogue", ("resourcemap.catalogue", "resourcemap.seeds", "resourcemap.editing", "resourcemap.queries",
-                   "resourcemap.io", "resourcemap.corrections", "resourcemap.freshness", "resourcemap.opendata")),
+                   "resourcemap.io", "resourcemap.corrections", "resourcemap.freshness", "resourcemap.opendata",
+                   "resourcemap.hsds")),
     ("features", ("resourcemap.match", "resourcemap.gaps", "resourcemap.network")),
     ("entry points", ("resourcemap.cli", "resourcemap.__main__", "api")),
 ]
