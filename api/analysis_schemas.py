@@ -39,31 +39,64 @@ class MatchLocation(BaseModel):
     areas: list[AreaRef]
 
 
-class Match(BaseModel):
+class ProgramRef(BaseModel):
+    id: str
+    name: str
+
+
+class Schedule(BaseModel):
+    """A regular opening or session (HSDS ``schedule``: RRULE-style ``freq``/``byday``, times as HH:MM)."""
+
+    freq: str | None
+    byday: str | None
+    opens_at: str | None
+    closes_at: str | None
+    description: str | None
+
+
+class SiteEntry(BaseModel):
+    """What every listed resource carries: who it is, who runs it, the programmes it delivers (``implements``
+    edges, the linker's programme ↔ site links), its contact fields (CONTRACT.md, HSDS names) and where they
+    came from."""
+
     id: str
     name: str
     kind: str
+    operator: Ref | None = Field(description="who runs it (an agency preferred)")
+    programs: list[ProgramRef] = Field(description="the programmes (事業) delivered here")
+    address: str | None
+    phone: str | None
+    email: str | None
+    url: str | None
+    schedules: list[Schedule] = Field(description="opening hours or sessions")
+    capacity: int | None = Field(description="定員")
+    accessibility: list[str]
+    external_ids: dict[str, str] = Field(description="publisher's id per open dataset")
+    location_precision: str
+    source: str = Field(description="document#section, import:<dataset> or api:<key>")
+    dataset: str | None = Field(description="the open dataset the contact fields come from (null: none)")
+    dataset_date: str | None = Field(description="the date of that dataset's data (ISO), when recorded")
+
+
+class Match(SiteEntry):
+    """A site within reach, eligible, scored."""
+
     lat: float | None
     lng: float | None
-    location_precision: str
     distance_m: float
     walk_min: int
     score: float
     score_parts: dict[str, float] = Field(description="points per criterion (category, distance, area, …)")
     reasons: list[str] = Field(description="why it was chosen, in Japanese, in the order of the points")
     area_id: str | None
-    operator: Ref | None
     categories: list[str]
 
 
-class Unplaced(BaseModel):
-    """An eligible resource whose place is not registered: listed beside the matches, never ranked."""
+class Unplaced(SiteEntry):
+    """An eligible resource without a site of its own (no point, or only the city's: a programme with no
+    registered site): listed beside the matches whatever the distance, never ranked."""
 
-    id: str
-    name: str
-    kind: str
     reasons: list[str]
-    operator: Ref | None
 
 
 class NeedResult(BaseModel):
@@ -83,13 +116,15 @@ class UnmetNeed(BaseModel):
     category: str
 
 
-class TeamMember(BaseModel):
-    id: str
-    name: str
-    kind: str
+class TeamMember(SiteEntry):
+    """A consultation agency or coordinator; ``reason`` names the programme when it has no registered site."""
+
     fields: list[str]
     reason: str
     role: str
+    registered_site: bool = Field(description="it has a site of its own (a point finer than the city's)")
+    lat: float | None
+    lng: float | None
 
 
 class Coordinator(BaseModel):
@@ -111,6 +146,7 @@ class MatchResult(BaseModel):
     team: list[TeamMember]
     team_uncovered_fields: list[str] = Field(description="分野 no consultation desk in the team covers")
     coordinators: list[Coordinator]
+    attribution: list[str] = Field(description="the credit line of every open dataset whose data is shown")
 
 
 # -- GET /v1/gaps ---------------------------------------------------------------------------------------

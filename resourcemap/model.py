@@ -27,7 +27,7 @@ __all__ = [
     "NodeKind", "EdgeKind", "Bunya", "Precision", "Status", "ProgramCode", "Method",
     "Targets", "Schedule", "Node", "Edge", "Change",
     "NODE_KINDS", "EDGE_KINDS", "PROGRAM_CODES", "PRECISION_RANK", "EDGE_RULES", "RESOURCE_KINDS", "STORE_MANAGED", "READ_ONLY",
-    "new_id", "now_utc", "parse_node", "parse_edge", "stored_node", "stored_edge",
+    "SITE_PRECISION", "is_placed", "new_id", "now_utc", "parse_node", "parse_edge", "stored_node", "stored_edge",
 ]
 
 NodeKind = Literal["municipality", "department", "program", "agency", "hub", "place",
@@ -59,6 +59,10 @@ PROGRAM_CODES: tuple[str, ...] = get_args(ProgramCode)
 PRECISION_RANK: dict[str, int] = {p: k for k, p in enumerate(get_args(Precision))}
 #: Kinds a household can be matched to (places that offer services).
 RESOURCE_KINDS: frozenset[str] = frozenset({"agency", "hub", "place", "subsidy_group"})
+#: The coarsest placement at which a node stands at a place of its own (an area's representative point or
+#: finer). A node placed only at its municipality's point (``city``) or not at all is a programme without a
+#: registered site: matching lists it under ``unplaced`` and the gap maps count it as not yet registered.
+SITE_PRECISION = "area"
 
 PILLAR_OF_CODE: dict[str, str] = {
     "1-i": "包括的相談支援", "1-ro": "包括的相談支援", "1-ha": "包括的相談支援", "1-ni": "包括的相談支援",
@@ -96,6 +100,11 @@ EDGE_RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 _SOURCE_RE = re.compile(r"^(public|(00[0-4]_[0-9a-f]{16}\.txt)(#.+)?|import:.+|api:.+)$")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def is_placed(node: Node, min_precision: str = SITE_PRECISION) -> bool:
+    """True when *node* is located at *min_precision* or finer (so a walking distance to it means something)."""
+    return node.located and PRECISION_RANK[node.location_precision] <= PRECISION_RANK[min_precision]
 
 
 def now_utc() -> datetime:

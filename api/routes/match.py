@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from resourcemap.keys import role_at_least
 from resourcemap.match import MatchRequest, match_household, request_city_code
 from resourcemap.match.disclosure import below_label, publish_rows, published_total
+from resourcemap.opendata.listing import dataset_dates
 
 from ..analysis_schemas import MatchResult
 from ..deps import ReadModelDep, StateDep, Viewer
@@ -30,7 +31,7 @@ _EXAMPLE = {"city": "府中市", "location": {"address": "白糸台三丁目"},
                                                                    "unmet needs, 支援チーム and coordinators (CONTRACT.md)"}},
              openapi_extra={"requestBody": {"content": {"application/json": {"example": _EXAMPLE}}}})
 async def post_match(body: MatchRequest, _: Viewer, state: StateDep, rm: ReadModelDep) -> JSONResponse:
-    data = match_household(rm, body, unmet_log=state.unmet)
+    data = match_household(rm, body, unmet_log=state.unmet, dataset_dates=dataset_dates(state.opendata))
     return JSONResponse(data)
 
 

@@ -36,8 +36,24 @@ def build_body(a) -> dict[str, Any]:
     return body
 
 
+def _contact_lines(entry: dict[str, Any], indent: str) -> list[str]:
+    """電話・住所・開館日時・URL of a listed resource, each on its own line, those that are known."""
+    from ..model import Schedule
+    from ..opendata.site import hours_text
+
+    hours = hours_text([Schedule.model_validate(s) for s in entry["schedules"]])
+    parts = [("電話", entry["phone"]), ("住所", entry["address"]), ("日時", hours), ("URL", entry["url"])]
+    lines = [f"{indent}{label}: {value}" for label, value in parts if value]
+    if entry["programs"]:
+        lines.append(f"{indent}事業: " + "、".join(p["name"] for p in entry["programs"]))
+    if entry["dataset"]:
+        lines.append(f"{indent}出典データ: {entry['dataset']}" + (f"（{entry['dataset_date']}）" if entry["dataset_date"] else ""))
+    return lines or [f"{indent}連絡先: 未登録"]
+
+
 def render(data: dict[str, Any]) -> str:
-    """A readable Japanese report: location, per need a ranked table with reasons, unmet, team."""
+    """A readable Japanese report: location, per need a ranked table with reasons and contacts, the
+    programmes without a registered site, unmet, the team with contacts, the credit lines of open data."""
     loc = data["location"]
     where = loc["chome"] or loc["town"]
     area = "、".join(a["name"] for a in loc["areas"]) or "エリア不明"
@@ -45,20 +61,26 @@ def render(data: dict[str, Any]) -> str:
     for r in data["results"]:
         out.append(f"■ ニーズ「{r['need']}」→ {r['category_label']}（徒歩 {r['walk_speed_m_per_min']:g} m/分で計算）")
         if not r["matches"]:
-            out.append(f"  {data['max_distance_m']:g}m 以内に利用できる資源はありません（未充足として集計しました）")
+            out.append(f"  {data['max_distance_m']:g}m 以内に所在地の登録された施設はありません（未充足として集計しました）")
         for i, m in enumerate(r["matches"], 1):
             op = f"／運営: {m['operator']['name']}" if m["operator"] else ""
             out.append(f"  {i}. {m['name']}  点数 {m['score']:.1f}  {m['distance_m']:.0f}m 徒歩{m['walk_min']}分{op}")
+            out.extend(_contact_lines(m, "     "))
             out.append("     理由: " + "、".join(m["reasons"]))
         for u in r.get("unplaced", []):
             op = f"／運営: {u['operator']['name']}" if u["operator"] else ""
-            out.append(f"  ・{u['name']}（所在地未登録・距離なし{op}）: 利用方法を確認してください")
+            out.append(f"  ・{u['name']}（所在地未登録・距離なし{op}）: 実施場所・利用方法を確認してください")
+            out.extend(line for line in _contact_lines(u, "     ") if not line.endswith("未登録"))
         out.append("")
     out.append("■ 支援チーム（提案）")
     for t in data["team"]:
         out.append(f"  ・{t['name']}: {t['reason']}")
+        if t["kind"] != "coordinator":
+            out.extend(_contact_lines(t, "     "))
     if data["team_uncovered_fields"]:
         out.append("  ※ 担当する相談窓口が見つからない分野: " + "、".join(data["team_uncovered_fields"]))
+    if data.get("attribution"):
+        out += ["", *data["attribution"]]
     return "\n".join(out)
 
 
@@ -66,6 +88,8 @@ def run(ctx) -> int:
     from ..errors import InputError
     from ..graph.readmodel import ReadModel
     from ..match import match_household, parse_request
+    from ..opendata import Registry
+    from ..opendata.listing import dataset_dates
     from .cmd_unmet import open_unmet_log
     from .context import emit
 
@@ -76,7 +100,7 @@ def run(ctx) -> int:
     rm = ReadModel(ctx.store(), follow=False)
     log = open_unmet_log(ctx)
     try:
-        data = match_household(rm, req, unmet_log=log)
+        data = match_household(rm, req, unmet_log=log, dataset_dates=dataset_dates(Registry(ctx.aux())))
     finally:
         log.aux.close()
     emit(ctx, data, render)

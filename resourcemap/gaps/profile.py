@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from ..errors import InputError
 from ..geo import WALK_SPEED_M_PER_MIN
-from ..model import PRECISION_RANK, RESOURCE_KINDS, Node
+from ..model import PRECISION_RANK, RESOURCE_KINDS, Node, is_placed
 from ..taxonomy import load_taxonomy
 
 __all__ = [
@@ -75,11 +75,6 @@ def measure_of(category: str) -> str:
 def offers(node: Node, wanted: frozenset[str] | set[str]) -> bool:
     """True when *node* offers one of *wanted* (a category and its descendants)."""
     return any(c in wanted for c in node.categories)
-
-
-def is_placed(node: Node, min_precision: str = "area") -> bool:
-    """True when *node* is located at *min_precision* or finer (so a walking distance means something)."""
-    return node.located and PRECISION_RANK[node.location_precision] <= PRECISION_RANK[min_precision]
 
 
 def resource_eligible(node: Node, wanted: frozenset[str] | set[str], city: str) -> bool:

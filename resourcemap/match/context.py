@@ -10,11 +10,15 @@ per-city facts come from the few area/coordinator/agency nodes of that city.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from ..geo import nearest_chome
 from ..graph.readmodel import ReadModel
-from ..model import RESOURCE_KINDS, Node
+from ..model import RESOURCE_KINDS, Node, is_placed
+from ..opendata.site import site_view
 
 __all__ = ["AreaInfo", "MatchContext", "context_for", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL"]
 
@@ -48,7 +52,7 @@ class _CityFacts:
     primary_level: str | None
     municipality_id: str | None
     agencies: tuple[Node, ...]  # agency/hub nodes of the city (team candidates are among them)
-    unplaced: tuple[Node, ...] = ()  # active resources with no point (所在地未登録): listed, never ranked
+    unplaced: tuple[Node, ...] = ()  # active resources with no site of their own (所在地未登録): listed, never ranked
 
 
 @dataclass
@@ -62,6 +66,7 @@ class MatchContext:
     _operators: dict[str, Node | None] = field(default_factory=dict)
     _covered: dict[str, frozenset[str]] = field(default_factory=dict)
     _stated: dict[str, frozenset[str]] = field(default_factory=dict)
+    _programs: dict[str, tuple[Node, ...]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- areas --------------------------------------------------------------------------------
@@ -80,7 +85,7 @@ class MatchContext:
         areas: list[Node] = []
         unplaced: list[Node] = []
         for n in self.rm.nodes(city=code):  # one pass over the city's nodes per revision
-            if n.kind in RESOURCE_KINDS and not n.located and n.status == "active":
+            if n.kind in RESOURCE_KINDS and not is_placed(n) and n.status == "active":
                 unplaced.append(n)
             if n.kind == "area":
                 areas.append(n)
@@ -147,6 +152,25 @@ class MatchContext:
         best = min(orgs, key=lambda s: (ORG_KINDS.index(s.kind), s.id)) if orgs else None
         self._operators[node.id] = best
         return best
+
+    def programs(self, node: Node) -> tuple[Node, ...]:
+        """The programmes (事業) *node* delivers: the live ``program`` nodes of its ``implements`` edges
+        (the plans' and the linker's programme ↔ site links), by id."""
+        got = self._programs.get(node.id)
+        if got is None:
+            found = {e.target for e in self.rm.out_edges(node.id, "implements") if self.rm.has(e.target)}
+            got = self._programs[node.id] = tuple(
+                p for p in (self.rm.node(t) for t in sorted(found)) if p.kind == "program" and not p.deleted)
+        return got
+
+    def site_entry(self, node: Node, dataset_dates: Mapping[str, date]) -> dict[str, Any]:
+        """What every listing of a resource carries (a match, an unplaced programme, a team member): who it
+        is, who runs it (``operator``), the programmes it delivers, its contact fields and their provenance."""
+        op = self.operator(node)
+        return {"id": node.id, "name": node.name, "kind": node.kind,
+                "operator": {"id": op.id, "name": op.name, "kind": op.kind} if op is not None else None,
+                "programs": [{"id": p.id, "name": p.name} for p in self.programs(node)],
+                **site_view(node, dataset_dates)}
 
     def coverers(self, target_id: str, kinds: frozenset[str]) -> list[Node]:
         """Live nodes of *kinds* with a ``covers`` edge to *target_id*."""

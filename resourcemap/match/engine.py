@@ -14,6 +14,7 @@ Walking speed: 80 m/min (the Japanese 徒歩 convention), 60 m/min (1.0 m/s) for
 from __future__ import annotations
 
 from bisect import insort
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +24,8 @@ from ..errors import InputError, NotFound
 from ..geo import WALK_SPEED_M_PER_MIN, geocode, nearest_chome, walk_minutes
 from ..geo.boundaries import municipalities_at
 from ..graph.readmodel import ReadModel
+from ..model import is_placed
+from ..opendata.listing import attributions
 from ..queries import readmodel_cities
 from ..taxonomy import Resolution, load_taxonomy
 from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
@@ -101,7 +104,9 @@ def _resolve_needs(req: MatchRequest) -> list[list[Resolution]]:
 
 
 def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolution, cats: set[str],
-               who: MemberProfile, speed: float, limit: int, max_m: float, today: date) -> list[dict[str, Any]]:
+               who: MemberProfile, speed: float, limit: int, max_m: float, today: date,
+               dataset_dates: Mapping[str, date]) -> list[dict[str, Any]]:
+    """The top *limit* sites for one need: placed (a point of their own), eligible, within *max_m*, by score."""
     tax = load_taxonomy()
     need = res.category
     bound = max_points_besides_distance(bool(member.times)) + 1e-9
@@ -111,8 +116,8 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
         if len(top) >= limit and round_score(bound + distance_points(d, speed)) < -top[-1][0][0]:
             break  # nothing farther can reach the top list
         node = rm.node(pid)
-        if not eligible(node, who):
-            continue
+        if not is_placed(node) or not eligible(node, who):
+            continue  # a programme at the city's point is listed under unplaced, never ranked by distance
         offered = need.id if need.id in node.categories else next((c for c in node.categories if c in cats), need.id)
         fit = Fit("exact" if offered == need.id else "descendant", res.fit == "synonym", need.label,
                   tax.get(offered).label, res.term)
@@ -120,13 +125,11 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
         same = next((a for a in hh.areas if a.id in areas and a.level != WHOLE_CITY_LEVEL), None)
         minutes = walk_minutes(d, speed)
         scored = score_match(node, fit, d, speed, minutes, same, member.times, today)
-        op = ctx.operator(node)
         entry = {
-            "id": node.id, "name": node.name, "kind": node.kind, "lat": node.lat, "lng": node.lng,
-            "location_precision": node.location_precision, "distance_m": round(d, 1), "walk_min": minutes,
+            **ctx.site_entry(node, dataset_dates), "lat": node.lat, "lng": node.lng,
+            "distance_m": round(d, 1), "walk_min": minutes,
             "score": scored.score, "score_parts": scored.parts, "reasons": scored.reasons,
             "area_id": node.area_id or (min(areas) if areas else None),
-            "operator": {"id": op.id, "name": op.name, "kind": op.kind} if op is not None else None,
             "categories": list(node.categories),
         }
         insort(top, ((-scored.score, d, node.id), entry), key=lambda t: t[0])
@@ -139,21 +142,24 @@ def _profile(member: MemberIn, res: Resolution, hh: _Household) -> MemberProfile
                          hh.place.city)
 
 
+#: Why an unplaced resource is listed, by how it is placed.
+_UNPLACED_REASON = {"city": "所在地未登録（市全域の事業として登録。実施場所・利用方法を確認してください）",
+                    "none": "所在地未登録（利用方法・場所を確認してください）"}
+
+
 def _unplaced(ctx: MatchContext, hh: _Household, res: Resolution, cats: set[str], who: MemberProfile,
-              limit: int) -> list[dict[str, Any]]:
-    """Eligible resources for the need that have no location (所在地未登録) — phone, visiting or
-    metropolitan services. They cannot be ranked by distance, so they are listed beside the matches
-    (never inside them, and they do not make a need "met"); the reason says what to check."""
+              dataset_dates: Mapping[str, date]) -> list[dict[str, Any]]:
+    """Every eligible resource for the need without a site of its own (所在地未登録: no point, or only the
+    city's) — a programme with no registered site, a phone or visiting service, a metropolitan one. They
+    cannot be ranked by distance, so they are listed beside the matches — never inside them, never
+    dropped for being far, and they do not make a need "met"; the reason says what to check."""
     out = []
     for node in ctx.unplaced_resources(hh.place.city):
         if not cats.intersection(node.categories) or not eligible(node, who, located=False):
             continue
-        op = ctx.operator(node)
-        out.append({"id": node.id, "name": node.name, "kind": node.kind,
-                    "reasons": [f"{res.category.label}に該当", "所在地未登録（利用方法・場所を確認してください）"],
-                    "operator": {"id": op.id, "name": op.name, "kind": op.kind} if op is not None else None})
-        if len(out) >= limit:
-            break
+        out.append({**ctx.site_entry(node, dataset_dates),
+                    "reasons": [f"{res.category.label}に該当",
+                                _UNPLACED_REASON.get(node.location_precision, _UNPLACED_REASON["none"])]})
     return out
 
 
@@ -170,12 +176,17 @@ def _members_of_fields(req: MatchRequest, resolved: list[list[Resolution]]) -> d
 
 
 def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | None = None,
-                    now: datetime | None = None) -> dict[str, Any]:
+                    now: datetime | None = None, dataset_dates: Mapping[str, date] | None = None) -> dict[str, Any]:
     """Match every member's needs, suggest a team, count unmet needs. Returns the CONTRACT.md shape.
+
+    *dataset_dates* (:func:`resourcemap.opendata.listing.dataset_dates`) dates the open data shown: each
+    entry's ``dataset_date`` and the response's ``attribution`` (the credit line of every dataset whose
+    data the response shows).
 
     Raises :class:`InputError` subclasses (unknown city, address or need) before doing any work.
     """
     ctx = context_for(rm)
+    dates = dataset_dates or {}
     hh = _household(ctx, req)
     resolved = _resolve_needs(req)
     now = now or datetime.now(JST)
@@ -190,15 +201,15 @@ def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | N
             cats = tax.descendants(res.category.id)
             needed.update(dict.fromkeys(cats, res.category.label))
             who = _profile(member, res, hh)
-            matches = _rank_need(ctx, hh, member, res, cats, who, speed, req.limit, req.max_distance_m, today)
+            matches = _rank_need(ctx, hh, member, res, cats, who, speed, req.limit, req.max_distance_m, today, dates)
             results.append({"member": i, "need": res.term, "category": res.category.id,
                             "category_label": res.category.label, "resolved_as": res.fit,
                             "walk_speed_m_per_min": speed, "matches": matches,
-                            "unplaced": _unplaced(ctx, hh, res, cats, who, req.limit)})
+                            "unplaced": _unplaced(ctx, hh, res, cats, who, dates)})
             if not matches:
                 unmet.append({"member": i, "need": res.term, "category": res.category.id})
     team, uncovered, coords = suggest_team(ctx, hh.place.city, hh.areas, hh.municipality_id, hh.place.lat,
-                                           hh.place.lng, _members_of_fields(req, resolved), needed)
+                                           hh.place.lng, _members_of_fields(req, resolved), needed, dates)
     if unmet_log is not None and unmet:
         month = month_of(now)
         unmet_log.add(UnmetKey(hh.place.city, hh.place.chome or "", hh.area_id or "", u["category"],
@@ -214,4 +225,12 @@ def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | N
         "team": team,
         "team_uncovered_fields": uncovered,
         "coordinators": [{k: v for k, v in c.items() if k != "fields"} for c in coords],
+        "attribution": _attribution(rm, results, team, dates),
     }
+
+
+def _attribution(rm: ReadModel, results: list[dict[str, Any]], team: list[dict[str, Any]],
+                 dates: Mapping[str, date]) -> list[str]:
+    """The credit line of every open dataset whose data the response shows (its licence asks for it)."""
+    shown = {e["id"] for r in results for e in (*r["matches"], *r["unplaced"])} | {t["id"] for t in team}
+    return attributions((rm.node(i) for i in sorted(shown) if rm.has(i)), dates=dates)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..model import Node, Schedule
+from ..opendata.site import schedule_text
 from .context import AreaInfo
 from .request import TimeSlot
 
@@ -50,7 +51,7 @@ STALE_POINTS = -5.0
 FRESH_DAYS = 365
 STALE_DAYS = 3 * 365
 
-_DAY_JA = {"MO": "月", "TU": "火", "WE": "水", "TH": "木", "FR": "金", "SA": "土", "SU": "日"}
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_CODE = re.compile(r"(MO|TU|WE|TH|FR|SA|SU)")
 _PRECISION_NOTE = {"town": "所在地は町の代表点（距離は目安）", "area": "所在地はエリアの代表点（距離は目安）",
                    "city": "所在地は市の代表点（距離は目安）"}
@@ -111,7 +112,7 @@ def _category(fit: Fit) -> tuple[float, str]:
 def _session_days(s: Schedule) -> set[str]:
     if s.byday:
         return set(_DAY_CODE.findall(s.byday))
-    return set(_DAY_JA) if s.freq == "DAILY" else set()
+    return set(_DAYS) if s.freq == "DAILY" else set()
 
 
 def _overlaps(s: Schedule, slot: TimeSlot) -> bool:
@@ -122,12 +123,6 @@ def _overlaps(s: Schedule, slot: TimeSlot) -> bool:
     return slot.start < closes and opens < slot.end
 
 
-def _schedule_text(s: Schedule) -> str:
-    days = "・".join(_DAY_JA[d] for d in _DAY_CODE.findall(s.byday or "")) or ("毎日" if s.freq == "DAILY" else "")
-    hours = f" {s.opens_at}〜{s.closes_at}" if s.opens_at and s.closes_at else ""
-    return (days + hours).strip() or (s.description or "日時未定")
-
-
 def _schedule(node: Node, times: list[TimeSlot]) -> tuple[float, str | None]:
     if not times:
         return 0.0, None
@@ -135,8 +130,8 @@ def _schedule(node: Node, times: list[TimeSlot]) -> tuple[float, str | None]:
         return 0.0, "開催日時の情報なし"
     for s in node.schedules:
         if any(_overlaps(s, t) for t in times):
-            return SCHEDULE_POINTS, f"希望の時間帯に開催（{_schedule_text(s)}）"
-    return 0.0, f"希望の時間帯と合わない可能性（{_schedule_text(node.schedules[0])}）"
+            return SCHEDULE_POINTS, f"希望の時間帯に開催（{schedule_text(s)}）"
+    return 0.0, f"希望の時間帯と合わない可能性（{schedule_text(node.schedules[0])}）"
 
 
 def _capacity(node: Node) -> tuple[float, list[str]]:

@@ -13,7 +13,11 @@ the household's own area, then the shorter total distance, then ids, wins.
 A consultation agency is an ``agency``/``hub`` that offers a 相談支援 category or carries
 program 1-i … 1-ni or 5. It serves the household when it ``covers`` one of the household's
 areas or the municipality; one that covers nothing serves the area it is stated to be in
-(``area_id``/``located_in``: a 地区センター), and one with neither is a city-wide counter. It answers for the
+(``area_id``/``located_in``: a 地区センター); a site of an area-bound programme (地域包括支援センター, 1-i:
+each centre has its 担当圏域) that states neither serves the area its point lies in — the catalogue's best
+knowledge until the municipality's 担当区域 table is imported as ``covers`` edges; one with none of these is a
+city-wide counter. Each team entry carries the agency's contact fields; an agency without a site of its own
+(the plan's programme placed at the city's point) is named with the programme that has no registered site. It answers for the
 分野 in its targets and its program's 分野 — but for 全世代 only when it is a general counter
 (総合相談, 多機関協働) or offers what the household asked for: a 全世代 外国人相談 is on the team
 of a 外国人住民 household, not of every household with an adult member.
@@ -21,20 +25,24 @@ of a 外国人住民 household, not of every household with an adult member.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from ..geo import haversine_m
-from ..model import BUNYA_OF_CODE, Node
+from ..model import BUNYA_OF_CODE, Node, is_placed
 from ..taxonomy import load_taxonomy
-from .context import CONSULT_PROGRAMS, AreaInfo, MatchContext
+from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext
 
 __all__ = ["TeamCandidate", "min_cover", "consultation_agencies", "suggest_team", "BUNYA_ORDER"]
 
 BUNYA_ORDER = ("高齢", "障害", "子ども", "困窮", "全世代")
+#: Programmes whose sites each answer for an area of their own (地域包括支援センター: 担当圏域).
+AREA_BOUND_PROGRAMS = frozenset({"1-i"})
 PROGRAM_LABEL = {"1-i": "地域包括支援センターの運営", "1-ro": "障害者相談支援事業", "1-ha": "利用者支援事業",
                  "1-ni": "自立相談支援事業", "5": "多機関協働事業"}
 
@@ -125,6 +133,19 @@ def is_consultation_agency(node: Node) -> bool:
             and (node.program in CONSULT_PROGRAMS or bool(_consult_categories().intersection(node.categories))))
 
 
+def delivers_area_bound(ctx: MatchContext, node: Node) -> bool:
+    """True when *node* is a site of an area-bound programme (its own code, or a programme it implements)."""
+    return node.program in AREA_BOUND_PROGRAMS or any(p.program in AREA_BOUND_PROGRAMS for p in ctx.programs(node))
+
+
+def seat_areas(ctx: MatchContext, node: Node) -> frozenset[str]:
+    """The areas (below 市全域) a placed site of an area-bound programme lies in, when nothing states its scope."""
+    if not is_placed(node) or not delivers_area_bound(ctx, node):
+        return frozenset()
+    return frozenset(a for a in ctx.resource_areas(node)
+                     if (info := ctx.area(a)) is not None and info.level != WHOLE_CITY_LEVEL)
+
+
 def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
                           lat: float, lng: float, needed: dict[str, str] | None = None) -> list[TeamCandidate]:
     """Consultation agencies of *city* that serve a household in *areas* (see the module doc).
@@ -138,7 +159,7 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
     for node in ctx.city_agencies(city):
         if not is_consultation_agency(node):
             continue
-        scope = ctx.covered_targets(node.id) or ctx.stated_areas(node)
+        scope = ctx.covered_targets(node.id) or ctx.stated_areas(node) or seat_areas(ctx, node)
         in_area = next((area_by_id[t] for t in sorted(scope) if t in area_by_id), None)
         if scope and in_area is None and muni_id not in scope:
             continue  # it answers for other areas only
@@ -172,10 +193,21 @@ def _agency_reason(c: TeamCandidate, members_of: dict[str, list[int]], covered: 
     return text
 
 
+def _no_site_note(ctx: MatchContext, node: Node) -> str:
+    """「。…の施設（所在地・連絡先）が未登録」: which programme has no registered site behind this agency."""
+    names = [p.name for p in ctx.programs(node)] or ([PROGRAM_LABEL[node.program]] if node.program in PROGRAM_LABEL
+                                                      else [node.name])
+    return f"。{'・'.join(names)}の施設（所在地・連絡先）が未登録です。担当の施設を市に確認してください"
+
+
 def suggest_team(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
                  lat: float, lng: float, members_of: dict[str, list[int]],
-                 needed: dict[str, str] | None = None) -> tuple[list[dict], list[str], list[dict]]:
-    """(team entries, 分野 nobody covers, coordinators) for the household."""
+                 needed: dict[str, str] | None = None,
+                 dataset_dates: Mapping[str, date] | None = None) -> tuple[list[dict], list[str], list[dict]]:
+    """(team entries, 分野 nobody covers, coordinators) for the household.
+
+    Each agency entry carries :meth:`MatchContext.site_entry` (contacts, programmes, provenance) and
+    ``registered_site``: False when the agency has no site of its own, which its ``reason`` then says."""
     universe = set(members_of)
     team = min_cover(universe, consultation_agencies(ctx, city, areas, muni_id, lat, lng, needed))
     covered: set[str] = set()
@@ -183,17 +215,25 @@ def suggest_team(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_i
     for c in team:
         mine = (c.fields & universe) - covered
         covered |= c.fields & universe
-        entries.append({"id": c.node.id, "name": c.node.name, "kind": c.node.kind,
-                        "fields": [f for f in BUNYA_ORDER if f in c.fields],
-                        "reason": _agency_reason(c, members_of, mine or (c.fields & universe)),
-                        "role": "相談支援"})
+        reason = _agency_reason(c, members_of, mine or (c.fields & universe))
+        entries.append(_entry(ctx, c.node, dataset_dates, [f for f in BUNYA_ORDER if f in c.fields],
+                              reason if is_placed(c.node) else reason + _no_site_note(ctx, c.node), "相談支援"))
     uncovered = [f for f in BUNYA_ORDER if f in universe - covered] + sorted(universe - covered - set(BUNYA_ORDER))
     coords = coordinators(ctx, areas, muni_id)
     team_coords = [c for c in coords if c["scope"] == "area"] or coords
     for coord in team_coords:
-        entries.append({"id": coord["id"], "name": coord["name"], "kind": "coordinator", "fields": coord["fields"],
-                        "reason": coord["reason"], "role": "コーディネーター"})
+        entries.append(_entry(ctx, ctx.rm.node(coord["id"]), dataset_dates, coord["fields"], coord["reason"],
+                              "コーディネーター"))
     return entries, uncovered, coords
+
+
+def _entry(ctx: MatchContext, node: Node, dataset_dates: Mapping[str, date] | None, fields: list[str], reason: str,
+           role: str) -> dict:
+    """A team entry: the node's :meth:`~MatchContext.site_entry`, its point when it has a site of its own
+    (``registered_site``), the 分野 it answers for, why it is on the team and its role."""
+    placed = is_placed(node)
+    return {**ctx.site_entry(node, dataset_dates or {}), "fields": fields, "reason": reason, "role": role,
+            "registered_site": placed, "lat": node.lat if placed else None, "lng": node.lng if placed else None}
 
 
 def coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | None) -> list[dict]:

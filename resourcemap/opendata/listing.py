@@ -75,10 +75,13 @@ def credit_lines(datasets: Iterable[str], dates: Mapping[str, date]) -> list[str
     return out
 
 
-def attributions(nodes: Iterable[Node], registry: Registry | None = None) -> list[str]:
-    """The credit lines a page or export must show for *nodes* (one per dataset they carry ids of)."""
-    return credit_lines({d for n in nodes for d in n.external_ids},
-                        dataset_dates(registry) if registry is not None else {})
+def attributions(nodes: Iterable[Node], registry: Registry | None = None, *,
+                 dates: Mapping[str, date] | None = None) -> list[str]:
+    """The credit lines a page or export must show for *nodes* (one per dataset they carry ids of), dated
+    from *dates* or else from the *registry*'s import log."""
+    if dates is None:
+        dates = dataset_dates(registry) if registry is not None else {}
+    return credit_lines({d for n in nodes for d in n.external_ids}, dates)
 
 
 def city_figures(store: GraphStore, registry: Registry, cities: list[str] | None = None) -> dict[str, dict[str, int]]:

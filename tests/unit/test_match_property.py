@@ -2,7 +2,9 @@
 
 The oracle reads every node, measures haversine distances, applies the eligibility rules as
 written in the issue (its own code, not the matcher's), finds each resource's area by a linear
-nearest-町丁目 search, scores with the shared pure ``score_match`` and sorts. The matcher
+nearest-町丁目 search, scores with the shared pure ``score_match`` and sorts; a resource placed
+only at its city's point is a programme without a site: never ranked, always listed under
+``unplaced`` for a household of its city (issue 10), whatever the distance. The matcher
 instead streams candidates from the category KD-trees and stops early — so equal answers
 mean retrieval, filtering, early stopping and ranking are right.
 """
@@ -127,8 +129,14 @@ def oracle(nodes: list[Node], body: dict, home_lat: float, home_lng: float, home
             res = tax.resolve(term)
             cats = tax.descendants(res.category.id)
             ranked = []
+            unplaced = set()
             for n in nodes:
                 if not set(n.categories) & cats:
+                    continue
+                if n.location_precision == "city":  # no site of its own: listed, not ranked
+                    if n.city == body["city"] and _oracle_eligible(n, age, set(m["fields"]),
+                                                                   set(res.category.fields), body["city"]):
+                        unplaced.add(n.id)
                     continue
                 d = haversine_m(home_lat, home_lng, n.lat, n.lng)
                 if d > body["max_distance_m"]:
@@ -149,7 +157,7 @@ def oracle(nodes: list[Node], body: dict, home_lat: float, home_lng: float, home
                 s = score_match(n, fit, d, speed, walk_minutes(d, speed), same, [], TODAY)
                 ranked.append((-s.score, d, n.id, s.score))
             ranked.sort()
-            out.append((res.category.id, ranked[: body["limit"]], cats))
+            out.append((res.category.id, ranked[: body["limit"]], cats, unplaced))
     return out
 
 
@@ -168,8 +176,9 @@ def test_matcher_agrees_with_brute_force_oracle(nodes, ask):
     by_id = {n.id: n for n in nodes}
     assert len(got["results"]) == len(expected)
     unmet = {(u["member"], u["category"]) for u in got["unmet"]}
-    for result, (cat, ranked, cats) in zip(got["results"], expected):
+    for result, (cat, ranked, cats, unplaced) in zip(got["results"], expected):
         assert result["category"] == cat
+        assert {u["id"] for u in result["unplaced"]} == unplaced, "every programme without a site, at any distance"
         ids = [m["id"] for m in result["matches"]]
         assert ids == [r[2] for r in ranked], "same result set in the same order"
         assert [m["score"] for m in result["matches"]] == [r[3] for r in ranked]
