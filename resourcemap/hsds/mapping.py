@@ -235,7 +235,7 @@ def attribution_of(n: Node, dataset_dates: Mapping[str, date] | None = None) -> 
     doc, _, section = n.source.partition("#")
     if (title := PLAN_DOCUMENTS.get(doc)) is not None:
         lines.append(f"出典：{title}" + (f" {section}" if section else "") + " を基に作成")
-    lines += credit_lines(n.external_ids, dataset_dates or {})
+    lines += credit_lines(n.external_ids, dataset_dates or {}, {d: [n.city] for d in n.external_ids})
     return "／".join(lines) or None
 
 

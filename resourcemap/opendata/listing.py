@@ -65,23 +65,34 @@ def dataset_dates(registry: Registry) -> dict[str, date]:
     return out
 
 
-def credit_lines(datasets: Iterable[str], dates: Mapping[str, date]) -> list[str]:
-    """The credit line of each known dataset among *datasets* (by id; ``{date}`` from *dates*), each once."""
+def credit_lines(datasets: Iterable[str], dates: Mapping[str, date],
+                 cities: Mapping[str, Iterable[str]] | None = None) -> list[str]:
+    """The credit line of each known dataset among *datasets* (by id; ``{date}`` from *dates*, ``{city}`` —
+    the publishing municipality of a 自治体標準 list — from the city codes *cities* gives per dataset), each once."""
     specs = load_datasets()
     out: list[str] = []
     for d in sorted(set(datasets)):
-        if d in specs and (text := specs[d].render(specs[d].attribution, as_of=dates.get(d))) not in out:
-            out.append(text)
+        if d not in specs:
+            continue
+        for city in sorted(set((cities or {}).get(d, ()))) or [None]:
+            text = specs[d].render(specs[d].attribution, as_of=dates.get(d),
+                                   city_name=_city_name([city]) if city else None)
+            if text not in out:
+                out.append(text)
     return out
 
 
 def attributions(nodes: Iterable[Node], registry: Registry | None = None, *,
                  dates: Mapping[str, date] | None = None) -> list[str]:
-    """The credit lines a page or export must show for *nodes* (one per dataset they carry ids of), dated
-    from *dates* or else from the *registry*'s import log."""
+    """The credit lines a page or export must show for *nodes* (one per dataset they carry ids of, and per
+    publishing municipality), dated from *dates* or else from the *registry*'s import log."""
     if dates is None:
         dates = dataset_dates(registry) if registry is not None else {}
-    return credit_lines({d for n in nodes for d in n.external_ids}, dates)
+    cities: dict[str, set[str]] = {}
+    for n in nodes:
+        for d in n.external_ids:
+            cities.setdefault(d, set()).add(n.city)
+    return credit_lines(cities, dates, cities)
 
 
 def city_figures(store: GraphStore, registry: Registry, cities: list[str] | None = None) -> dict[str, dict[str, int]]:
