@@ -173,6 +173,8 @@ class GapProperties(BaseModel):
                                    "the figure can be (small counts are not published below admin)")
     candidates: list[str]
     status: Literal["covered", "gap", "gap_unlocated", "low_access"]
+    category_status: Literal["covered", "no_site_within_reach", "not_registered", "no_resource"] = Field(
+        description="the category's status in the whole municipality (see `meta.category_status`)")
     unmet_suppressed: bool = Field(description="some counter in `unmet` is below the threshold and withheld")
     unmet_label: str = Field(description="the unmet figure as shown: 「7」, 「3未満」 or a range 「6〜7」")
 
@@ -184,6 +186,22 @@ class GapFeature(BaseModel):
     properties: GapProperties
 
 
+class CategoryStatus(BaseModel):
+    """Per category: "no site within reach" told from "not yet registered" (docs/gaps.md)."""
+
+    category: str
+    label: str
+    status: Literal["covered", "no_site_within_reach", "not_registered", "no_resource"]
+    status_label: str = Field(description="the status in Japanese, as the report says it")
+    sites: int = Field(description="resources counted for distances (a site of their own)")
+    unlocated: int = Field(description="resources of the municipality without a registered site")
+    units: int
+    gap_units: int
+    access_computed: bool = Field(description="E2SFCA computed: at least one counted resource has a 定員")
+    capacity_known: int = Field(description="counted resources with a 定員")
+    capacity_imputed: int = Field(description="counted resources given the median 定員 of the others")
+
+
 class GapMeta(BaseModel):
     city: str
     city_name: str
@@ -192,6 +210,8 @@ class GapMeta(BaseModel):
     generated_at: str
     revision: int
     min_precision: str
+    category_status: list[CategoryStatus]
+    attribution: list[str] = Field(description="credit lines of the open data the map rests on")
 
 
 class GapFeatureCollection(BaseModel):

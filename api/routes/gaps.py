@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from resourcemap.gaps import GapOptions, analyse
 from resourcemap.gaps.export import feature_collection
 from resourcemap.keys import role_at_least
+from resourcemap.opendata.listing import dataset_dates
 
 from ..analysis_schemas import GapFeatureCollection
 from ..deps import ReadModelDep, StateDep, Viewer
@@ -45,5 +46,6 @@ def get_gaps(caller: Viewer, state: StateDep, rm: ReadModelDep,
     key = (int(time.monotonic() // _CACHE_SECONDS), city, options, raw)
     body = state.gaps_cache.get(rm.revision, key, lambda: feature_collection(
         analyse(rm, city, options, aux_path=state.settings.aux_db,
-                unmet_min_count=None if raw else state.settings.unmet_min_count)))
+                unmet_min_count=None if raw else state.settings.unmet_min_count,
+                dataset_dates=dataset_dates(state.opendata))))
     return GeoJSONResponse(body)

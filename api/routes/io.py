@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from resourcemap.errors import InputError
 from resourcemap.io import IMPORTERS, MEDIA_TYPES, SUFFIXES, ImportFailed, ImportOptions, export_file, run_import
+from resourcemap.opendata.listing import dataset_dates
 
 from ..catalogue_schemas import ImportReport
 from ..deps import Editor, StateDep, StoreDep, Viewer
@@ -107,9 +108,10 @@ def skipped_headers(skipped: list[dict]) -> dict[str, str]:
                                                           "description": "resources left out (HSDS only)"},
                                          PROBLEMS_HEADER: {"schema": {"type": "string"},
                                                            "description": "their ids and fields"}}}})
-def export(_: Viewer, store: StoreDep, format: Literal["geojson", "gpkg", "csv", "hsds"] = "geojson",
+def export(_: Viewer, store: StoreDep, state: StateDep,
+           format: Literal["geojson", "gpkg", "csv", "hsds"] = "geojson",
            city: str | None = None, kind: str | None = None) -> Response:
-    result = export_file(store, format, city=city, kind=kind)
+    result = export_file(store, format, city=city, kind=kind, dataset_dates=dataset_dates(state.opendata))
     filename = f"resourcemap-r{store.revision()}{SUFFIXES[format]}"
     return Response(result.data, media_type=MEDIA_TYPES[format],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',

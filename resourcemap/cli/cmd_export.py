@@ -20,10 +20,13 @@ def run(ctx) -> int:
     import sys
 
     from ..io import write_export
+    from ..opendata import Registry
+    from ..opendata.listing import dataset_dates
     from .context import emit
 
     a = ctx.args
-    result = write_export(ctx.store(), a.format, a.out, city=a.city, kind=a.kind)
+    result = write_export(ctx.store(), a.format, a.out, city=a.city, kind=a.kind,
+                          dataset_dates=dataset_dates(Registry(ctx.aux())))
     data = {"format": a.format, "out": a.out, "bytes": len(result.data), "skipped": result.skipped}
     emit(ctx, data, lambda d: f"{d['out']} に書き出しました（{d['bytes']:,} バイト）")
     if result.skipped:

@@ -37,6 +37,8 @@ def run(ctx) -> int:
     from ..network.views import (
         gap_report_section,  # the 多機関協働 network section of the report
     )
+    from ..opendata import Registry
+    from ..opendata.listing import dataset_dates
     from .context import emit
 
     a = ctx.args
@@ -45,7 +47,8 @@ def run(ctx) -> int:
                          site_p=a.site, min_precision=a.min_precision)
     rm = ReadModel(ctx.store(), follow=False)
     result = analyse(rm, a.city, options, aux_path=ctx.settings.aux_db,
-                     unmet_min_count=None if a.raw_unmet else ctx.settings.unmet_min_count)
+                     unmet_min_count=None if a.raw_unmet else ctx.settings.unmet_min_count,
+                     dataset_dates=dataset_dates(Registry(ctx.aux())))
     tiles = (a.tiles, a.tiles_attribution) if a.tiles else None
     files = write_outputs(result, a.out, tiles=tiles, extra_sections=[gap_report_section(rm.graph)])
     gaps = result.table.groupby("category", sort=False)["gap"].agg(["sum", "size"])
@@ -55,23 +58,27 @@ def run(ctx) -> int:
         "files": {k: ([str(p) for p in v] if isinstance(v, list) else str(v)) for k, v in files.items()},
         "categories": [{"id": c.id, "label": c.label, "threshold_m": c.threshold_m, "measure": c.measure,
                         "resources": len(c.resources), "unlocated": len(c.unlocated),
-                        "gap_units": int(gaps.loc[c.id, "sum"])} for c in result.categories],
+                        "gap_units": int(gaps.loc[c.id, "sum"]), "status": c.status,
+                        "status_label": c.status_label} for c in result.categories],
+        "attribution": result.attribution,
     }
 
     def human(d):
         lines = [f"{d['city_name']}（{d['unit']}、{d['units']} 単位）の空白地図を {d['out']} に書き出しました。",
-                 _cols(["分類", "基準", "資源", "未登録", "空白"])]
+                 _cols(["分類", "基準", "資源", "未登録", "空白", "  状況"])]
         for c in d["categories"]:
             reach = "担当" if c["measure"] == "coverage" else f"{c['threshold_m']:.0f}m"
-            lines.append(_cols([c["label"], reach, c["resources"], c["unlocated"], f"{c['gap_units']}/{d['units']}"]))
+            lines.append(_cols([c["label"], reach, c["resources"], c["unlocated"], f"{c['gap_units']}/{d['units']}",
+                                "  " + c["status_label"]]))
         lines.append(f"報告書: {d['files']['report']}  地図: {d['files']['map']}")
+        lines += d["attribution"]
         return "\n".join(lines)
 
     emit(ctx, data, human)
     return 0
 
 
-_WIDTHS = (38, 7, 6, 8, 10)
+_WIDTHS = (38, 7, 6, 8, 10, 0)
 
 
 def _width(text: str) -> int:

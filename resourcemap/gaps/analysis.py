@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import geopandas as gpd
@@ -27,6 +27,7 @@ from ..geo._common import as_code
 from ..graph.readmodel import ReadModel
 from ..match.disclosure import Tally
 from ..model import RESOURCE_KINDS, Node
+from ..opendata.listing import attributions
 from ..queries import readmodel_city
 from ..taxonomy import load_taxonomy
 from . import measures
@@ -44,7 +45,8 @@ from .siting import greedy_mclp
 from .units import UNIT_KINDS, Units, build_units
 from .unmet import UnmetCount, read_unmet
 
-__all__ = ["GapOptions", "AreaSet", "CategoryInfo", "GapResult", "analyse", "area_set", "unmet_tally"]
+__all__ = ["GapOptions", "AreaSet", "CategoryInfo", "CATEGORY_STATUS_LABELS", "GapResult", "analyse", "area_set",
+           "unmet_tally", "supply_of"]
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,28 @@ class AreaSet:
     names: dict[str, str]
 
 
+#: A category's status for the 会議, and how the report says it. ``no_site_within_reach``: some units have
+#: nothing within reach and every resource of the category that the catalogue knows has a registered site
+#: (a real gap, as far as the catalogue knows); ``not_registered``: some units have nothing within reach,
+#: and the municipality has resources of the category whose site is not registered (only 市全域 or no place)
+#: — register their sites before reading the map as "missing"; ``no_resource``: the catalogue has no
+#: resource of the category at all.
+CATEGORY_STATUS_LABELS: dict[str, str] = {
+    "covered": "充足（空白の単位なし）",
+    "no_site_within_reach": "圏内に施設なし（登録済みの施設が届かない単位あり）",
+    "not_registered": "施設未登録（事業はあるが所在地が登録されていない）",
+    "no_resource": "該当する資源なし（カタログに未登録）",
+}
+
+
 @dataclass
 class CategoryInfo:
-    """One measured category: its reach, the resources that count and those that cannot be placed."""
+    """One measured category: its reach, the resources that count and those that cannot be placed.
+
+    E2SFCA supply (``access``): a resource's 定員 (``capacity``) where it has one; a resource without one
+    counts with the median 定員 of the category's resources that have one (``capacity_imputed`` of them);
+    when none has a 定員, accessibility is not computed (``access`` null) — a count of sites is not a supply.
+    """
 
     id: str
     label: str
@@ -83,6 +104,30 @@ class CategoryInfo:
     unlocated: list[Node]
     access_computed: bool = False
     siting: list[dict[str, Any]] = field(default_factory=list)
+    capacity_known: int = 0     # counted resources with a 定員
+    capacity_imputed: int = 0   # counted resources given the median 定員
+    units: int = 0              # units measured
+    gap_units: int = 0          # of them in gap
+
+    @property
+    def status(self) -> str:
+        """The category's status (:data:`CATEGORY_STATUS_LABELS`)."""
+        if self.gap_units == 0:
+            return "covered"
+        if self.unlocated:
+            return "not_registered"
+        return "no_site_within_reach" if self.resources else "no_resource"
+
+    @property
+    def status_label(self) -> str:
+        return CATEGORY_STATUS_LABELS[self.status]
+
+    def summary(self) -> dict[str, Any]:
+        """The per-category status of ``GET /v1/gaps``'s ``meta.category_status``."""
+        return {"category": self.id, "label": self.label, "status": self.status, "status_label": self.status_label,
+                "sites": len(self.resources), "unlocated": len(self.unlocated), "units": self.units,
+                "gap_units": self.gap_units, "access_computed": self.access_computed,
+                "capacity_known": self.capacity_known, "capacity_imputed": self.capacity_imputed}
 
 
 @dataclass
@@ -106,6 +151,8 @@ class GapResult:
     revision: int
     #: Counts below this were suppressed (None: raw counts, for an admin).
     unmet_threshold: int | None = None
+    #: The credit line of every open dataset whose sites the outputs show (counted, unregistered, candidates).
+    attribution: list[str] = field(default_factory=list)
 
     def unmet_label(self, tally: Tally) -> str:
         """An unmet figure as shown: exact, 「3未満」 or a range (:mod:`resourcemap.match.disclosure`)."""
@@ -169,14 +216,24 @@ class _Measured:
     reason: list[str | None]
 
 
+def supply_of(placed: list[Node]) -> tuple[np.ndarray | None, int]:
+    """E2SFCA supply per resource: its 定員, else the median 定員 of those that have one (how many were
+    imputed is returned beside); None when no resource has a 定員."""
+    known = [r.capacity for r in placed if r.capacity is not None]
+    if not known:
+        return None, 0
+    fill = float(np.median(known))
+    return np.array([fill if r.capacity is None else float(r.capacity) for r in placed]), len(placed) - len(known)
+
+
 def _distance_measure(units: Units, placed: list[Node], threshold: float, cap: float,
                       weighted: bool, low_q: float) -> tuple[_Measured, bool]:
     xyz = units.xyz
     n = len(units)
     tree = measures.build_tree(to_unit_xyz(np.array([r.lat for r in placed], dtype=float),
                                            np.array([r.lng for r in placed], dtype=float))) if placed else None
-    caps = [r.capacity for r in placed]
-    computed = bool(placed) and all(c is not None for c in caps)
+    supply, _ = supply_of(placed)
+    computed = supply is not None
     single = len(units.owner) == n and bool(np.all(units.owner == np.arange(n)))
     if single and not computed:  # one point per unit, no E2SFCA: the vectorised sweep is enough
         sw = measures.sweep(tree, xyz, threshold, cap)
@@ -188,8 +245,8 @@ def _distance_measure(units: Units, placed: list[Node], threshold: float, cap: f
     near = measures.unit_nearest(p_near, units.owner, n)
     share = measures.share_covered(p_near, units.weight, units.owner, n, threshold)
     access = np.full(n, np.nan)
-    if computed:
-        a = measures.e2sfca(units.weight, np.array(caps, dtype=float), pi, rj, d, threshold)
+    if supply is not None:
+        a = measures.e2sfca(units.weight, supply, pi, rj, d, threshold)
         access = measures.unit_mean(a, units.weight, units.owner, n)
     low = measures.low_band(access, low_q) if (weighted and computed) else None
     gap = measures.gap_flags(count, low)
@@ -239,6 +296,8 @@ def _measure(units: Units, info: CategoryInfo, coverage: Coverage, options: GapO
         return _coverage_measure(units, info.resources, coverage, options.search_cap_m)
     m, info.access_computed = _distance_measure(units, info.resources, info.threshold_m, options.search_cap_m,
                                                 weighted, options.low_band_quantile)
+    info.capacity_known = sum(r.capacity is not None for r in info.resources)
+    info.capacity_imputed = len(info.resources) - info.capacity_known if info.access_computed else 0
     return m
 
 
@@ -331,13 +390,15 @@ def _siting(info: CategoryInfo, chome: Units, sites: SiteIndex, p: int,
 
 
 def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
-            aux_path: str | None = None, unmet_min_count: int | None = DEFAULT_UNMET_MIN_COUNT) -> GapResult:
+            aux_path: str | None = None, unmet_min_count: int | None = DEFAULT_UNMET_MIN_COUNT,
+            dataset_dates: Mapping[str, date] | None = None) -> GapResult:
     """Measure every (unit, category) of *city* and find candidates for its gaps.
 
     Unmet-need counts below *unmet_min_count* (``Settings.unmet_min_count``) are suppressed;
     ``None`` shows raw counts (an admin's view): ``table["unmet"]`` is then the least the figure can be and
     ``table["unmet_hidden"]`` the number of suppressed counters in it (see
-    :meth:`GapResult.unmet_label`).
+    :meth:`GapResult.unmet_label`). *dataset_dates* (:func:`resourcemap.opendata.listing.dataset_dates`)
+    dates the credit lines of the open data shown (``GapResult.attribution``).
 
     Raises :class:`InputError` for an unknown unit/category/threshold and
     :class:`~resourcemap.errors.NotFound` for a municipality that is not packaged.
@@ -369,6 +430,7 @@ def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
         per_kind = {"unit": _measure(units, info, coverage, options, weighted)}
         per_kind["chome"] = per_kind["unit"] if chome is units else _measure(chome, info, coverage, options, weighted)
         gap_rows = [int(i) for i in np.flatnonzero(per_kind["unit"].gap)]
+        info.units, info.gap_units = len(units), len(gap_rows)
         cands = find_candidates(sites, coverage, units, gap_rows, cid, thr,
                                 {i: units.members[i] for i in gap_rows}, limit=options.candidates)
         for i, lst in cands.items():
@@ -383,9 +445,12 @@ def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
         infos.append(info)
     table = pd.concat(tables, ignore_index=True)
     chome_table = table if chome is units else pd.concat(chome_tables, ignore_index=True)
+    shown = {n.id: n for info in infos for n in (*info.resources, *info.unlocated)}
+    shown.update((c.id, rm.node(c.id)) for cands in all_cands.values() for c in cands if rm.has(c.id))
     return GapResult(city=CITIES[code], options=options, units=units, table=table, chome_units=chome,
                      chome_table=chome_table, categories=infos, candidates=all_cands, areas=areas, unmet=unmet,
                      freshness=_freshness(rm, code, unmet),
                      generated_at=datetime.now(UTC).replace(microsecond=0), revision=rm.revision,
-                     unmet_threshold=unmet_min_count)
+                     unmet_threshold=unmet_min_count,
+                     attribution=attributions(shown.values(), dates=dataset_dates or {}))
 

@@ -27,6 +27,7 @@ import numpy as np
 from ..geo import to_unit_xyz
 from ..graph.readmodel import ReadModel
 from ..model import RESOURCE_KINDS, Node
+from ..opendata.site import contact_text
 from ..taxonomy import load_taxonomy
 from . import measures
 from .profile import is_placed, offers
@@ -75,6 +76,7 @@ class Candidate:
     lat: float | None
     lng: float | None
     precision: str
+    contact: str = ""  # 電話・住所・日時・URL, as known (:func:`resourcemap.opendata.site.contact_text`)
 
 
 @lru_cache(maxsize=256)
@@ -215,12 +217,12 @@ def find_candidates(sites: SiteIndex, coverage: Coverage, units: Units, unit_row
         n = sites.sites[s]
         basis = "operator" if any(b == "operator" for b, _ in rs) else "program"
         out[row].append(Candidate(n.id, n.name, n.kind, basis, "／".join(r for _, r in rs), dist,
-                                  n.lat, n.lng, n.location_precision))
+                                  n.lat, n.lng, n.location_precision, contact_text(n)))
     for row in unit_rows:
         ranked = sorted(out[row], key=lambda c: (c.basis != "operator", c.distance_m or 0.0, c.id))[:limit]
         for coord in coverage.covering(unit_towns.get(row, ()), kind="coordinator")[:coordinators]:
             ranked.append(Candidate(coord.id, coord.name, coord.kind, "coordinator",
                                     f"この地域を担当する{coord.role or 'コーディネーター'}", None,
-                                    coord.lat, coord.lng, coord.location_precision))
+                                    coord.lat, coord.lng, coord.location_precision, contact_text(coord)))
         out[row] = ranked
     return out

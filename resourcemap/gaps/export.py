@@ -18,10 +18,13 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from ..io.export import write_attribution_table
+from ..model import Node
+from ..opendata.site import dataset_of, hours_text
 from .analysis import GapResult, unmet_tally
 
 __all__ = ["status_of", "json_safe", "geometry_json", "feature_collection", "write_geojson", "write_gpkg", "write_csv",
-           "resources_frame", "candidates_frame"]
+           "resources_frame", "candidates_frame", "RESOURCE_CONTACT_COLUMNS"]
 
 
 def status_of(row: Any) -> str:
@@ -66,10 +69,12 @@ def feature_collection(result: GapResult, *, ndigits: int = 6) -> dict[str, Any]
     """A GeoJSON FeatureCollection: one feature per unit × category (CONTRACT.md ``GET /v1/gaps``)."""
     frame = result.units.frame
     geoms = {uid: geometry_json(g, ndigits) for uid, g in zip(frame["unit_id"], frame.geometry)}
+    status = {c.id: c.status for c in result.categories}
     feats = []
     for row in result.table.to_dict("records"):
         props = {k: json_safe(row[k]) for k in _PROPS}
         props["status"] = status_of(row)
+        props["category_status"] = status[row["category"]]
         props["unmet_suppressed"] = bool(row["unmet_hidden"])  # then `unmet` is the least it can be
         props["unmet_label"] = result.unmet_label(unmet_tally(row))
         feats.append({"type": "Feature", "id": f"{row['unit_id']}|{row['category']}",
@@ -77,7 +82,9 @@ def feature_collection(result: GapResult, *, ndigits: int = 6) -> dict[str, Any]
     return {"type": "FeatureCollection", "features": feats,
             "meta": {"city": result.city.code, "city_name": result.city.name, "unit": result.units.kind,
                      "categories": [c.id for c in result.categories], "generated_at": result.generated_at.isoformat(),
-                     "revision": result.revision, "min_precision": result.options.min_precision}}
+                     "revision": result.revision, "min_precision": result.options.min_precision,
+                     "category_status": [c.summary() for c in result.categories],
+                     "attribution": result.attribution}}
 
 
 def write_geojson(result: GapResult, path: str | Path) -> Path:
@@ -86,17 +93,30 @@ def write_geojson(result: GapResult, path: str | Path) -> Path:
     return path
 
 
+#: The contact columns of the ``resources`` layer (CONTRACT.md names; lists and mappings as text).
+RESOURCE_CONTACT_COLUMNS = ("address", "phone", "email", "url", "hours", "accessibility", "external_ids", "dataset",
+                            "source")
+
+
+def _contact_columns(n: Node) -> dict[str, Any]:
+    return {"address": n.address, "phone": n.phone, "email": n.email, "url": n.url,
+            "hours": hours_text(n.schedules), "accessibility": "、".join(n.accessibility) or None,
+            "external_ids": "、".join(f"{k}:{v}" for k, v in sorted(n.external_ids.items())) or None,
+            "dataset": dataset_of(n), "source": n.source}
+
+
 def resources_frame(result: GapResult) -> gpd.GeoDataFrame:
-    """Every resource (or covering coordinator) that counted for a category, one row per (node, category)."""
+    """Every resource (or covering coordinator) that counted for a category, one row per (node, category),
+    with its contact fields (``hours``: the schedules as text) and where they came from."""
     rows = []
     for info in result.categories:
         for n in info.resources:
             if n.located:
                 rows.append({"category": info.id, "category_label": info.label, "id": n.id, "name": n.name,
                              "kind": n.kind, "location_precision": n.location_precision, "city": n.city,
-                             "capacity": n.capacity, "lat": n.lat, "lng": n.lng})
+                             "capacity": n.capacity, **_contact_columns(n), "lat": n.lat, "lng": n.lng})
     df = pd.DataFrame(rows, columns=["category", "category_label", "id", "name", "kind", "location_precision",
-                                     "city", "capacity", "lat", "lng"])
+                                     "city", "capacity", *RESOURCE_CONTACT_COLUMNS, "lat", "lng"])
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lng"], df["lat"]), crs="EPSG:4326")
 
 
@@ -115,10 +135,12 @@ def candidates_frame(result: GapResult) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
 
 
-def _flat(df: pd.DataFrame) -> pd.DataFrame:
+def _flat(result: GapResult, df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     out["candidates"] = [";".join(c) for c in out["candidates"]]
     out["status"] = [status_of(r) for r in df.to_dict("records")]
+    status = {c.id: c.status for c in result.categories}
+    out["category_status"] = [status[c] for c in out["category"]]
     return out
 
 
@@ -126,22 +148,26 @@ def write_gpkg(result: GapResult, path: str | Path) -> Path:
     """A GeoPackage with layers ``gaps`` (unit polygons × categories), ``resources`` and ``candidates``."""
     path = Path(path)
     path.unlink(missing_ok=True)
-    gaps = _flat(result.geodataframe())
+    gaps = _flat(result, result.geodataframe())
     gaps = gpd.GeoDataFrame(gaps, geometry="geometry", crs="EPSG:4326")
     gaps.to_file(path, layer="gaps", driver="GPKG", engine="pyogrio")
     resources_frame(result).to_file(path, layer="resources", driver="GPKG", engine="pyogrio")
     cands = candidates_frame(result)
     cands = cands[cands.geometry.notna()] if len(cands) else cands
     cands.to_file(path, layer="candidates", driver="GPKG", engine="pyogrio")
+    write_attribution_table(path, result.attribution)
     return path
 
 
 def write_csv(result: GapResult, path: str | Path) -> Path:
-    """The gap table (no geometry; ``lat``/``lng`` of each unit's representative point)."""
+    """The gap table (no geometry; ``lat``/``lng`` of each unit's representative point; the credit lines of
+    the open data it rests on in ``attribution``, the same on every row)."""
     from ..io.fields import spreadsheet_text
 
     path = Path(path)
+    flat = _flat(result, result.table)
+    flat["attribution"] = "／".join(result.attribution) or None
     # every text cell (whatever its column's dtype): quoted when a spreadsheet would run it as a formula (OWASP)
-    frame = _flat(result.table).map(lambda v: spreadsheet_text(v) if isinstance(v, str) else v)
+    frame = flat.map(lambda v: spreadsheet_text(v) if isinstance(v, str) else v)
     frame.to_csv(path, index=False, encoding="utf-8-sig")
     return path

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..geo import boundary
+from ..opendata.site import contact_text
 from ..render import Markup, render
 from .analysis import GapResult, unmet_tally
 from .export import geometry_json, json_safe, status_of
@@ -72,15 +73,18 @@ def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]
             for c in cands:
                 if c.lat is not None and c.basis != "coordinator":
                     cand_nodes.setdefault(c.id, {"id": c.id, "name": c.name, "kind": c.kind, "lat": c.lat,
-                                                 "lng": c.lng, "reason": c.reason, "precision": c.precision})
+                                                 "lng": c.lng, "reason": c.reason, "precision": c.precision,
+                                                 "contact": c.contact})
             rows.append({"s": status_of(rec), "n": json_safe(rec["nearest_m"]), "c": int(rec["count_within"]),
                          "sh": json_safe(rec["share_covered"]), "u": result.unmet_label(unmet_tally(rec)) if rec["unmet"] else "",
                          "k": [f"{c.name}（{c.reason}）" for c in cands]})
         cats.append({
             "id": info.id, "label": info.label, "threshold": info.threshold_m, "measure": info.measure,
+            "status_label": info.status_label,
             "gaps": int(part["gap"].sum()), "unlocated": [n_.name for n_ in info.unlocated],
             "resources": [{"id": r.id, "name": r.name, "kind": r.kind, "lat": r.lat, "lng": r.lng,
-                           "precision": r.location_precision} for r in info.resources if r.located],
+                           "precision": r.location_precision, "contact": contact_text(r)}
+                          for r in info.resources if r.located],
             "candidates": list(cand_nodes.values()), "rows": rows,
         })
     initial = next((i for i, c in enumerate(cats) if c["gaps"]), 0)
@@ -98,6 +102,7 @@ def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]
         "categories": cats, "initial": initial,
         "styles": {s: {"cls": v[0], "fill": v[1], "label": v[2]} for s, v in STATUS_STYLE.items()},
         "tiles": {"url": tiles[0], "attribution": tiles[1]} if tiles else None,
+        "attribution": result.attribution,
     }
 
 

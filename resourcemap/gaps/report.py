@@ -150,6 +150,12 @@ def _findings(result: GapResult) -> list[dict[str, str]]:
             else:
                 out.append({"strong": "", "text": f"{info.label}：全町丁目に担当コーディネーターがいます"
                                                   f"（{len(info.resources)} 人・組織）。"})
+    for status, text in (("not_registered", "空白はあるが、所在地が未登録の事業がある分類（「ない」のではなく「登録されていない」"
+                                            "可能性。施設の所在地を登録してから判断してください）："),
+                         ("no_site_within_reach", "登録済みの施設が徒歩圏に届かない町丁目がある分類（所在地未登録の事業なし）：")):
+        labels = [i.label for i in result.categories if i.measure == "distance" and i.status == status]
+        if labels:
+            out.append({"strong": "", "text": text + "、".join(labels) + "。"})
     none_at_all = [i.label for i in result.categories
                    if i.measure == "distance" and not i.resources and not i.unlocated]
     if none_at_all:
@@ -173,7 +179,7 @@ def _category_rows(result: GapResult, summary: pd.DataFrame) -> list[dict]:
     for info in result.categories:
         sub = t[t["category"] == info.id]
         wanted = load_taxonomy().descendants(info.id)
-        rows.append({"label": info.label, "id": info.id,
+        rows.append({"label": info.label, "id": info.id, "status": info.status_label,
                      "reach": "担当エリア" if info.measure == "coverage" else f"{info.threshold_m:.0f} m",
                      "resources": len(info.resources), "unlocated": len(info.unlocated),
                      "share": _share(float(city_share[info.id])), "gaps": f"{int(sub['gap'].sum())}/{len(sub)}",
@@ -205,7 +211,8 @@ def _category_gap_rows(result: GapResult, summary: pd.DataFrame) -> list[dict]:
         rows.append({
             "label": info.label, "unlocated": len(info.unlocated), "gaps": f"{n_gap}/{len(sub)}",
             "worst_areas": _worst_areas(summary, info.id), "unmet": result.unmet_label(_unmet_of(sub)),
-            "sites": [{"name": c.name, "reason": c.reason, "units": k} for c, k in cands if c.basis != "coordinator"][:4],
+            "sites": [{"name": c.name, "reason": c.reason, "units": k, "contact": c.contact}
+                      for c, k in cands if c.basis != "coordinator"][:4],
             "coordinators": "、".join([c.name for c, _ in cands if c.basis == "coordinator"][:3]),
         })
     return rows
@@ -255,6 +262,7 @@ def _freshness(result: GapResult) -> list[tuple[str, object]]:
         ("出典資料", "、".join(f["documents"]) or "—"),
         ("未充足記録の期間", "〜".join(f["unmet_months"]) if f["unmet_months"] else "記録なし"),
         ("位置の扱い", f"{result.options.min_precision} 精度以上で置かれた資源だけ距離を測る"),
+        ("公開データの出典", "／".join(result.attribution) or "なし"),
     ]
 
 

@@ -82,7 +82,7 @@ FIELDS: tuple[Field, ...] = (
 )
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 #: Columns an export adds that an import reads past (computed or store-managed).
-OUTPUT_ONLY = frozenset({"created_at", "updated_at", "deleted", "staleness", "verified_days_ago"})
+OUTPUT_ONLY = frozenset({"created_at", "updated_at", "deleted", "staleness", "verified_days_ago", "attribution"})
 
 
 def _key(text: str) -> str:

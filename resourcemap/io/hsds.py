@@ -26,6 +26,9 @@ import gzip
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
@@ -34,7 +37,14 @@ from ..cities import resolve_city
 from ..errors import InputError, ResourcemapError
 from ..graph.readmodel import ReadModel
 from ..graph.stores.base import GraphStore, NodeQuery
-from ..hsds.mapping import BUNYA_TAXONOMY, CATEGORY_TAXONOMY, EXTERNAL_ID_TAXONOMY, NAMESPACE, service_of
+from ..hsds.mapping import (
+    BUNYA_TAXONOMY,
+    CATALOGUE,
+    CATEGORY_TAXONOMY,
+    EXTERNAL_ID_TAXONOMY,
+    NAMESPACE,
+    service_of,
+)
 from ..model import RESOURCE_KINDS
 from ..taxonomy import load_taxonomy
 from .records import Record, RecordSet, load_json
@@ -92,7 +102,8 @@ def validate_services(services: list[Any]) -> list[dict[str, Any]]:
 
 # -- export ---------------------------------------------------------------------------------
 def export_hsds(store: GraphStore, *, city: str | None = None, validate: bool = True,
-                skipped: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                skipped: list[dict[str, Any]] | None = None,
+                dataset_dates: Mapping[str, date] | None = None) -> list[dict[str, Any]]:
     """The catalogue's resources as a JSON list of HSDS 3.0 service objects, ordered by node id.
 
     Stored data never makes the export fail: a service that does not validate against the
@@ -104,7 +115,8 @@ def export_hsds(store: GraphStore, *, city: str | None = None, validate: bool = 
     nodes = store.query_nodes(NodeQuery())
     graph = ReadModel.from_objects(nodes, store.query_edges())
     resources = [n for n in nodes if n.kind in RESOURCE_KINDS and (code is None or n.city == code)]
-    services = [service_of(graph, n) for n in resources]
+    audience = replace(CATALOGUE, dataset_dates=dict(dataset_dates or {}))  # dates the open data's credit lines
+    services = [service_of(graph, n, audience=audience) for n in resources]
     if not validate:
         return services
     bad: dict[int, list[dict[str, Any]]] = defaultdict(list)
