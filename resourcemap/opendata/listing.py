@@ -74,7 +74,8 @@ def credit_lines(datasets: Iterable[str], dates: Mapping[str, date],
     for d in sorted(set(datasets)):
         if d not in specs:
             continue
-        for city in sorted(set((cities or {}).get(d, ()))) or [None]:
+        codes: list[str | None] = [*sorted(set((cities or {}).get(d, ())))] or [None]
+        for city in codes:
             text = specs[d].render(specs[d].attribution, as_of=dates.get(d),
                                    city_name=_city_name([city]) if city else None)
             if text not in out:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resourcemap.gaps import GapOptions, analyse
-from resourcemap.geo import chome_units, haversine_m
+from resourcemap.geo import chome_units, haversine_m, to_unit_xyz
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.model import Edge, Node, Targets
 from resourcemap.taxonomy import load_taxonomy
@@ -129,6 +129,28 @@ def test_analyse_equals_oracle(catalogue, unit, threshold):
                      and set(n.categories) & tax.descendants(cat) and n.location_precision not in FINE}
         if cat != "coordination":
             assert set(rows["unlocated"]) <= {len(unlocated)}
+        # the category's status: "no site within reach" told from "not registered" (issue 10)
+        info = result.category(cat)
+        if not any(gap for _, _, gap in expected):
+            want = "covered"
+        elif cat != "coordination" and unlocated:
+            want = "not_registered"
+        else:
+            sites = _sites(nodes, edges, cat)
+            want = "no_site_within_reach" if sites else "no_resource"
+        assert info.status == want, (cat, info.summary())
+        assert info.gap_units == sum(gap for _, _, gap in expected) and info.units == len(frame)
+
+
+def _sites(nodes, edges, category):
+    """The oracle's resources that count for *category*: placed eligible ones, or coordinators that cover."""
+    wanted = load_taxonomy().descendants(category)
+    if category == "coordination":
+        covering = {e.source for e in edges if e.kind == "covers"}
+        return [n for n in nodes if n.status == "active" and n.kind in RESOURCE | {"coordinator"}
+                and set(n.categories) & wanted and (n.id in covering or (n.area_id and n.city == CITY))]
+    return [n for n in nodes if n.kind in RESOURCE and n.status == "active" and set(n.categories) & wanted
+            and not (n.targets.residents_only and n.city != CITY) and n.location_precision in FINE]
 
 
 def test_every_category_and_unit_has_a_row():
@@ -138,6 +160,37 @@ def test_every_category_and_unit_has_a_row():
     assert len(result.table) == n * len(result.categories)
     assert result.table["gap"].all()  # an empty catalogue has nothing within reach of anyone
     assert np.isnan(result.table["nearest_m"]).all()
+
+
+def test_e2sfca_uses_capacity_and_the_median_where_it_is_missing():
+    """定員 where known; a resource without one counts with the median of the others; none known → no E2SFCA."""
+    from resourcemap.gaps import measures
+    from resourcemap.gaps.analysis import supply_of
+
+    def place(i, town, capacity):
+        la, lo = POINTS[town]
+        return Node(id=f"s{i}", kind="place", name=f"デイ{i}", city=CITY, lat=la, lng=lo, location_precision="chome",
+                    categories=["care.day"], capacity=capacity, source="public")
+
+    sites = [place(0, TOWNS[0], 10), place(1, TOWNS[5], None), place(2, TOWNS[9], 30)]
+    supply, imputed = supply_of(sites)
+    assert supply.tolist() == [10.0, 20.0, 30.0] and imputed == 1
+    muni = Node(id="muni", kind="municipality", name="福生市", city=CITY, source="public")
+    result = analyse(ReadModel.from_objects([muni, *sites]), CITY, GapOptions(categories=("care.day",)))
+    info = result.category("care.day")
+    assert info.access_computed and (info.capacity_known, info.capacity_imputed) == (2, 1)
+    # the unit values are E2SFCA over the 町丁目 points with supplies 10, 20 (imputed), 30
+    units = result.units
+
+    tree = measures.build_tree(to_unit_xyz(np.array([n.lat for n in sites]), np.array([n.lng for n in sites])))
+    pi, rj, d = measures.pairs_within(tree, units.xyz, info.threshold_m)
+    expected = measures.unit_mean(measures.e2sfca(units.weight, supply, pi, rj, d, info.threshold_m), units.weight,
+                                  units.owner, len(units))
+    np.testing.assert_allclose(result.table["access"].to_numpy(dtype=float), expected, rtol=1e-12)
+    bare = analyse(ReadModel.from_objects([muni, *(s.model_copy(update={"capacity": None}) for s in sites)]), CITY,
+                   GapOptions(categories=("care.day",)))
+    assert not bare.category("care.day").access_computed and bare.table["access"].isna().all()
+    assert supply_of([s.model_copy(update={"capacity": None}) for s in sites]) == (None, 0)
 
 
 def test_low_accessibility_band_is_a_gap_only_with_demand_weights():
