@@ -98,6 +98,8 @@ def poison(site: Site, texts: list[str]) -> dict[str, list[str]]:
         update = {"name": next(given), "source": "import:" + next(given)}
         if node.kind == "coordinator":
             update["role"] = next(given)
+        if node.kind in ("agency", "hub", "place", "subsidy_group"):  # contacts: in popups, reports, match pages
+            update.update(address=next(given), phone=next(given), url=next(given))
         if node.kind == "area":
             update["level"] = level
         if node.kind == "municipality":
