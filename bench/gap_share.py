@@ -73,12 +73,12 @@ def markdown(figs: dict[str, dict[str, int]], before: dict[str, list[dict]], aft
     lines = ["Figures from `python bench/gap_share.py` (町丁目 units, standard categories and thresholds — the same "
              "for both columns; *before* = the plans alone, `init --seed all --no-open-data`; *after* = plans + the "
              "shipped open data, linked, as `init --seed all` builds it).", "",
-             "| city | sites imported | plan nodes linked to a site | links waiting for review | links accepted |",
-             "|---|---:|---:|---:|---:|"]
+             "| city | sites imported | plan nodes linked to a site | links waiting for review |",
+             "|---|---:|---:|---:|"]
     for code in SEED_CITIES:
         f = figs[code]
         lines.append(f"| {CITIES[code].name} ({code}) | {f['sites_imported']} | {f['plan_nodes_linked']} | "
-                     f"{f['links_proposed']} | {f['links_accepted']} |")
+                     f"{f['links_proposed']} |")
     lines += ["", "Share of 町丁目 in gap, before → after, and the category's status after:", "",
               "| category | " + " | ".join(CITIES[c].name for c in SEED_CITIES) + " |",
               "|---|" + "---|" * len(SEED_CITIES)]
