@@ -54,6 +54,18 @@ class Schedule(BaseModel):
     description: str | None
 
 
+class Inquiry(BaseModel):
+    """Whom to call about a resource without a phone of its own: its 所管課, its operator, or the
+    municipality's 代表 number (published in the plan) with the 所管課 to ask for. Never a number of the
+    resource itself."""
+
+    id: str
+    name: str = Field(description="the 所管課, operator or municipality to ask for")
+    label: str = Field(description="how to say it, e.g. 高齢者支援課（府中市代表）")
+    phone: str
+    via: Literal["所管課", "運営者", "代表電話"]
+
+
 class SiteEntry(BaseModel):
     """What every listed resource carries: who it is, who runs it, the programmes it delivers (``implements``
     edges, the linker's programme ↔ site links), its contact fields (CONTRACT.md, HSDS names) and where they
@@ -76,6 +88,8 @@ class SiteEntry(BaseModel):
     source: str = Field(description="document#section, import:<dataset> or api:<key>")
     dataset: str | None = Field(description="the open dataset the contact fields come from (null: none)")
     dataset_date: str | None = Field(description="the date of that dataset's data (ISO), when recorded")
+    inquiry: Inquiry | None = Field(description="whom to call when it has no phone of its own (null: it has one, "
+                                                "or no number that leads to it is known)")
 
 
 class Match(SiteEntry):

@@ -44,6 +44,9 @@ def _contact_lines(entry: dict[str, Any], indent: str) -> list[str]:
     hours = hours_text([Schedule.model_validate(s) for s in entry["schedules"]])
     parts = [("電話", entry["phone"]), ("住所", entry["address"]), ("日時", hours), ("URL", entry["url"])]
     lines = [f"{indent}{label}: {value}" for label, value in parts if value]
+    if entry.get("inquiry"):
+        ask = entry["inquiry"]
+        lines.append(f"{indent}問い合わせ: {ask['label']} 電話 {ask['phone']}")
     if entry["programs"]:
         lines.append(f"{indent}事業: " + "、".join(p["name"] for p in entry["programs"]))
     if entry["dataset"]:

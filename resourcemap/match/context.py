@@ -20,7 +20,8 @@ from ..graph.readmodel import ReadModel
 from ..model import RESOURCE_KINDS, Node, is_placed
 from ..opendata.site import site_view
 
-__all__ = ["AreaInfo", "MatchContext", "context_for", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL"]
+__all__ = ["AreaInfo", "MatchContext", "context_for", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL",
+           "INQUIRY_VIA"]
 
 #: 包括的相談支援 (1-i … 1-ni) and 多機関協働 (5): the programs of a consultation agency.
 CONSULT_PROGRAMS = frozenset({"1-i", "1-ro", "1-ha", "1-ni", "5"})
@@ -28,6 +29,10 @@ CONSULT_PROGRAMS = frozenset({"1-i", "1-ro", "1-ha", "1-ni", "5"})
 ORG_KINDS = ("agency", "subsidy_group", "department", "municipality")
 #: The level of an area that is the whole municipality: being "in the same area" says nothing.
 WHOLE_CITY_LEVEL = "市全域"
+#: How an entry without a phone of its own can still be reached (``inquiry.via``), best first: its
+#: 所管課 (``managed_by``, of the resource or of a programme it delivers) by the 課's own number, its
+#: operator's number, or the municipality's 代表 number with the 所管課 to ask for.
+INQUIRY_VIA = ("所管課", "運営者", "代表電話")
 #: Precisions whose point says which 町丁目 (and so which area) a resource is in.
 _POINT_PRECISIONS = frozenset({"exact", "address", "chome", "town", "area"})
 
@@ -170,7 +175,41 @@ class MatchContext:
         return {"id": node.id, "name": node.name, "kind": node.kind,
                 "operator": {"id": op.id, "name": op.name, "kind": op.kind} if op is not None else None,
                 "programs": [{"id": p.id, "name": p.name} for p in self.programs(node)],
-                **site_view(node, dataset_dates)}
+                **site_view(node, dataset_dates), "inquiry": self.inquiry(node)}
+
+    def inquiry(self, node: Node) -> dict[str, Any] | None:
+        """Whom to call about *node* when it has no phone of its own — None when it has one, or when the
+        catalogue knows no number that leads to it.
+
+        Why: most plan entries are programmes without a site, and a coordinator's question is "can I call
+        someone now?". The plans name each programme's 所管課 and publish the municipality's 代表 number
+        in their colophon, so the honest answer is "call 代表 and ask for 高齢者支援課" — never a number
+        made up for the programme itself. ``via`` says which of :data:`INQUIRY_VIA` the number is.
+        """
+        if node.phone:
+            return None
+        departments = self._departments(node)
+        for dept in departments:
+            if dept.phone:
+                return _inquiry(dept, dept.phone, "所管課", None)
+        op = self.operator(node)
+        if op is not None and op.phone and op.kind != "municipality":
+            return _inquiry(op, op.phone, "運営者", None)
+        muni_id = self.city(node.city).municipality_id
+        muni = self.rm.node(muni_id) if muni_id else None
+        if muni is None or not muni.phone:
+            return None
+        return _inquiry(departments[0] if departments else muni, muni.phone, "代表電話", muni)
+
+    def _departments(self, node: Node) -> list[Node]:
+        """The 所管課 of *node*: its own ``managed_by`` departments, else those of the programmes it delivers."""
+        for source in (node, *self.programs(node)):
+            found = [self.rm.node(e.target) for e in self.rm.out_edges(source.id, "managed_by")
+                     if self.rm.has(e.target)]
+            depts = sorted((d for d in found if d.kind == "department" and not d.deleted), key=lambda d: d.id)
+            if depts:
+                return depts
+        return []
 
     def coverers(self, target_id: str, kinds: frozenset[str]) -> list[Node]:
         """Live nodes of *kinds* with a ``covers`` edge to *target_id*."""
@@ -184,6 +223,13 @@ class MatchContext:
         if got is None:
             got = self._covered[node_id] = frozenset(e.target for e in self.rm.out_edges(node_id, "covers"))
         return got
+
+
+def _inquiry(who: Node, phone: str, via: str, switchboard: Node | None) -> dict[str, Any]:
+    """One ``inquiry`` entry: *who* to ask for, the number, and for a 代表 number whose switchboard it is."""
+    label = f"{who.name}（{switchboard.name}代表）" if switchboard is not None and switchboard.id != who.id \
+        else (f"{who.name}代表" if switchboard is not None else who.name)
+    return {"id": who.id, "name": who.name, "label": label, "phone": phone, "via": via}
 
 
 _contexts_lock = threading.Lock()

@@ -12,7 +12,9 @@ it changes, so a change to the data or the matcher has to restate the outcome he
   サポートネット), 居場所 (ふれあいいきいきサロン) and 子育て (子育てひろば活動を実施する団体) are programmes
   known 市全域 only, listed under ``unplaced``; 認知症 has nothing at all.
 * The team: the plan's 地域包括支援センター, which has no registered site — its reason says so, naming the
-  programme; the 白糸台福祉エリア coordinator. No 地域包括支援センター site can be named: none of the shipped
+  programme; the 白糸台福祉エリア coordinator.
+* Who can be called now: every entry carries ``inquiry`` — the 市役所's 代表 number from the plan's colophon with
+  the 所管課 to ask for (高齢者支援課 for the 地域包括支援センター); no other number is offered. No 地域包括支援センター site can be named: none of the shipped
   datasets lists them (shared/opendata/README.md). The second test shows what happens once 府中市's
   公共施設一覧 with its centres is imported (a file built to the standard columns, test names and numbers):
   the team names the centre whose 福祉エリア holds 白糸台三丁目, with its phone.
@@ -84,6 +86,19 @@ def test_the_household_on_the_shipped_catalogue(client):
     assert "地域包括支援センターの運営の施設（所在地・連絡先）が未登録です" in hokatsu["reason"]
     coordinator = team["地域福祉コーディネーター（白糸台福祉エリア）"]
     assert "白糸台福祉エリアを担当" in coordinator["reason"]
+
+    # Can the coordinator call someone now? Not the sites (the data carries no numbers), but every
+    # programme and team member the plan files under a 所管課 is reachable through the 市役所's 代表
+    # number the plan publishes (奥付), naming the 課 to ask for — and nothing else is offered as a phone.
+    switchboard = "042-364-4111"
+    assert hokatsu["inquiry"] == {"id": "fuchu.dept.koreisha", "name": "高齢者支援課",
+                                  "label": "高齢者支援課（府中市代表）", "phone": switchboard, "via": "代表電話"}
+    assert coordinator["inquiry"]["label"] == "地域福祉推進課（府中市代表）"
+    salon = next(u for u in needs["居場所"]["unplaced"] if u["name"] == "ふれあいいきいきサロン")
+    assert salon["inquiry"]["phone"] == switchboard and salon["inquiry"]["via"] == "代表電話"
+    listed = [e for res in needs.values() for e in (*res["matches"], *res["unplaced"])] + data["team"]
+    assert {e["inquiry"]["phone"] for e in listed if e["inquiry"]} == {switchboard}
+    assert all(e["phone"] is None for e in listed), "no number is put on a programme or site that has none"
 
 
 def test_the_team_names_the_centre_whose_area_covers_the_household_once_registered(client):

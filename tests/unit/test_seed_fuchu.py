@@ -218,6 +218,14 @@ def test_municipality_at_the_city_hall(cat):
     assert (city.lat, city.lng) == (miyanishi2.lat, miyanishi2.lng)
 
 
+def test_the_switchboard_number_is_the_colophons(cat, doc):
+    """奥付: 「電話:042-364-4111(代表)」 — the only number the plan publishes; it belongs to the 市役所, not to
+    any programme, so it is the municipality's phone (the matcher offers it as 代表 with the 所管課 to ask for)."""
+    assert "電話:042-364-4111(代表)" in doc
+    phones = {n.id: n.phone for n in cat.nodes if n.phone}
+    assert phones == {"fuchu.city": "042-364-4111"}
+
+
 def test_eleven_welfare_areas(cat, by_id):
     areas = [n for n in cat.nodes if n.kind == "area"]
     assert sorted(a.name for a in areas) == sorted(f"{a}福祉エリア" for a in AREAS)

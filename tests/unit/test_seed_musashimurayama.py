@@ -83,6 +83,12 @@ def test_city_hall_address_of_the_plan(cat, by_id, doc):
     assert {by_id[t].name for t in _out(cat, dept.id, "part_of")} == {"健康福祉部"}
 
 
+def test_the_switchboard_number_is_the_colophons(cat, doc):
+    """奥付: 「TEL 042-565-1111 (代表)」 — the plan's only number: the 市役所's, on the municipality node."""
+    assert "TEL 042-565-1111 (代表)" in doc
+    assert {n.id: n.phone for n in cat.nodes if n.phone} == {"musashimurayama.city": "042-565-1111"}
+
+
 def test_one_city_wide_area(cat):
     areas = [n for n in cat.nodes if n.kind == "area"]
     assert len(areas) == 1 and areas[0].level == "市全域" and areas[0].membership == "document"
