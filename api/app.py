@@ -16,15 +16,16 @@ from fastapi import APIRouter, FastAPI
 from resourcemap import __version__
 from resourcemap.config import Settings, load
 
-from . import auth, openapi, problems
-from .routes import audit, corrections, edges, gaps, io, keys, match, meta, network, nodes, pages
+from . import auth, openapi, problems, web
+from .routes import audit, corrections, edges, gaps, io, keys, match, meta, network, nodes, pages, resource, search
 from .state import AppState
 
 log = logging.getLogger("resourcemap.api")
 
 #: Every router of the app, in the order their routes are matched and documented.
 ROUTERS: tuple[APIRouter, ...] = (meta.router, nodes.router, corrections.router, edges.router, match.router,
-                                  gaps.router, network.router, audit.router, io.router, keys.router, pages.router)
+                                  gaps.router, network.router, audit.router, io.router, keys.router, pages.router,
+                                  search.router, resource.router)
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             opened.close()
             app.state.services = None
 
-    app = FastAPI(title="resourcemap API", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="resourcemap API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="社会資源・支援機関のグラフ地図 — resource graph for 重層的支援体制整備事業. "
                               "All /v1 routes need `Authorization: Bearer <key>`.")
     app.state.services = state
@@ -50,4 +51,5 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     for router in ROUTERS:
         app.include_router(router)
     auth.install(app)  # the guard (401/413 before any route runs) and the error responses in OpenAPI
+    web.install(app)   # security headers on every response, CSRF refusals, the pages' static files (/docs too)
     return app

@@ -10,9 +10,10 @@ the start, not the first request that happens to need it. The services:
 ``readmodel``          the in-memory graph following the store
 ``aux``                the one handle on the auxiliary tables (keys, corrections, unmet counts)
 ``keyring``            API keys (:class:`resourcemap.keys.KeyRing`)
+``people``             staff accounts and page sessions (:class:`resourcemap.people.People`)
 ``corrections``        the "report a problem" queue
 ``unmet``              the unmet-need counters the matcher adds to
-``auth_limiter``       failed key checks per client (:class:`api.ratelimit.FailureLimiter`)
+``auth_limiter``       failed key checks and sign-ins per client (:class:`api.ratelimit.FailureLimiter`)
 ``gaps_cache``,        results derived from the read model, kept for its current revision only
 ``network_cache``      (:class:`RevisionCache`)
 =====================  ====================================================================
@@ -32,6 +33,7 @@ from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.base import GraphStore
 from resourcemap.keys import KeyRing
 from resourcemap.match import UnmetLog
+from resourcemap.people import People
 
 from .ratelimit import FailureLimiter
 
@@ -92,6 +94,7 @@ class AppState:
     readmodel: ReadModel
     aux: AuxDB
     keyring: KeyRing
+    people: People
     corrections: Corrections
     unmet: UnmetLog
     auth_limiter: FailureLimiter
@@ -109,6 +112,7 @@ class AppState:
         try:
             aux = AuxDB(settings.aux_db)
             return cls(settings=settings, store=store, readmodel=ReadModel(store), aux=aux, keyring=KeyRing(aux),
+                       people=People(aux, session_hours=settings.session_hours),
                        corrections=Corrections(aux), unmet=UnmetLog(aux),
                        auth_limiter=FailureLimiter(settings.auth_limits))
         except BaseException:  # a bad auxiliary file fails the start: close what was opened here

@@ -24,6 +24,10 @@ environment variable                    setting             default
 ``RESOURCEMAP_AUTH_FAILURES_PER_KEY``   ``auth_limits``     5 failed key checks per client and key
 ``RESOURCEMAP_AUTH_FAILURES_PER_CLIENT``  ``.per_key`` …    id, 30 per client, in a window of
 ``RESOURCEMAP_AUTH_WINDOW_S``                               60 s (then 429, :mod:`api.ratelimit`)
+``RESOURCEMAP_SESSION_HOURS``           ``session_hours``   8 (a signed-in page session's lifetime)
+``RESOURCEMAP_TILES``                   ``tiles``           none: the offline base map only; ``gsi``
+                                                            (地理院タイル 標準地図), ``gsi-pale`` (淡色地図)
+                                                            or ``<URL template>|<attribution>``
 ======================================  ==================  =====================================
 
 >>> s = load(db="/tmp/catalogue.db", environ={})
@@ -42,7 +46,7 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["Settings", "BoltOptions", "AuthLimits", "load", "normalise_store_url", "DEFAULT_DB", "DEFAULT_MAX_BODY",
+__all__ = ["Settings", "BoltOptions", "AuthLimits", "TileLayer", "TILE_PRESETS", "load", "normalise_store_url", "DEFAULT_DB", "DEFAULT_MAX_BODY",
            "DEFAULT_UNMET_MIN_COUNT"]
 
 #: The catalogue file when nothing else is said.
@@ -82,6 +86,49 @@ class AuthLimits:
 
 
 @dataclass(frozen=True)
+class TileLayer:
+    """An online background for the maps: a ``{z}/{x}/{y}`` URL template and the credit it requires."""
+
+    url: str
+    attribution: str
+
+    @property
+    def origin(self) -> str:
+        """``https://host`` of the template (the pages' Content-Security-Policy allows images from it)."""
+        scheme, _, rest = self.url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+_GSI = '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
+#: Named tile layers for ``RESOURCEMAP_TILES``.
+TILE_PRESETS: dict[str, TileLayer] = {
+    "gsi": TileLayer("https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", _GSI),
+    "gsi-pale": TileLayer("https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png", _GSI),
+}
+
+
+def parse_tiles(raw: str | None) -> TileLayer | None:
+    """``RESOURCEMAP_TILES``: empty (offline base map only), a preset name, or ``<URL template>|<attribution>``.
+
+    >>> parse_tiles("gsi").origin
+    'https://cyberjapandata.gsi.go.jp'
+    >>> parse_tiles("https://tiles.example.jp/{z}/{x}/{y}.png|© 例").attribution
+    '© 例'
+    """
+    if raw is None or not raw.strip():
+        return None
+    raw = raw.strip()
+    if raw in TILE_PRESETS:
+        return TILE_PRESETS[raw]
+    url, _, credit = raw.partition("|")
+    if not url.startswith(("https://", "http://")) or not all(p in url for p in ("{z}", "{x}", "{y}")) \
+            or not credit.strip():
+        raise InputError(f"環境変数 RESOURCEMAP_TILES={raw!r} は {' / '.join(TILE_PRESETS)} か "
+                         "'https://…/{z}/{x}/{y}.png|出典の表示' で指定してください（空なら地図タイルなし）。")
+    return TileLayer(url.strip(), credit.strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a resourcemap process is configured with (see the module docstring)."""
 
@@ -95,6 +142,10 @@ class Settings:
     #: Below admin, unmet-need counts under this are published as 「N未満」 (1: nothing suppressed).
     unmet_min_count: int = DEFAULT_UNMET_MIN_COUNT
     auth_limits: AuthLimits = AuthLimits()
+    #: How long a signed-in page session lasts (hours).
+    session_hours: float = 8.0
+    #: The maps' online background (None: the offline base map only — boundary, 町丁目, areas, facilities).
+    tiles: TileLayer | None = None
 
     def store_options(self, url: str | None = None) -> dict[str, Any]:
         """Options for opening *url* (default: this store): the Bolt credentials for a graph server."""
@@ -108,7 +159,10 @@ class Settings:
                "RESOURCEMAP_UNMET_MIN_COUNT": str(self.unmet_min_count),
                "RESOURCEMAP_AUTH_FAILURES_PER_KEY": str(self.auth_limits.per_key),
                "RESOURCEMAP_AUTH_FAILURES_PER_CLIENT": str(self.auth_limits.per_client),
-               "RESOURCEMAP_AUTH_WINDOW_S": repr(self.auth_limits.window_s)}
+               "RESOURCEMAP_AUTH_WINDOW_S": repr(self.auth_limits.window_s),
+               "RESOURCEMAP_SESSION_HOURS": repr(self.session_hours)}
+        if self.tiles is not None:
+            env["RESOURCEMAP_TILES"] = f"{self.tiles.url}|{self.tiles.attribution}"
         if not self.store_url.startswith("sqlite:///"):
             env["RESOURCEMAP_DB"] = self.aux_db
         for name, value in (("USER", self.bolt.user), ("PASSWORD", self.bolt.password),
@@ -179,6 +233,8 @@ def load(*, db: str | os.PathLike[str] | None = None, aux_db: str | None = None,
                                what="1 以上の整数", least=1),
             window_s=_number(env, "RESOURCEMAP_AUTH_WINDOW_S", AuthLimits.window_s, what="正の秒数", least=1e-3,
                              kind=float)),
+        "session_hours": _number(env, "RESOURCEMAP_SESSION_HOURS", 8.0, what="正の時間数", least=0.01, kind=float),
+        "tiles": parse_tiles(env.get("RESOURCEMAP_TILES")),
     }
     values.update(overrides)
     return Settings(store_url=url, aux_db=aux_db, **values)

@@ -23,11 +23,13 @@ import numpy as np
 import pandas as pd
 
 from ..match.disclosure import Tally
+from ..labels import jst
 from ..render import Section, render
 from ..taxonomy import load_taxonomy
 from .analysis import GapResult, unmet_tally
 from .candidates import Candidate
 from .export import status_of
+from .mapview import UNIT_LABELS
 
 __all__ = ["Section", "SECTION_HOOKS", "register_section", "area_summary", "top_gaps", "category_candidates",
            "render_report", "write_report"]
@@ -236,7 +238,9 @@ def _unmet_rows(result: GapResult) -> list[dict]:
     for u in result.unmet:
         place = u.chome or result.areas.names.get(u.area_id or "", u.area_id or "市全域")
         agg[(u.category, place)] = agg.get((u.category, place), Tally()).add(u.count)
-    return [{"category": c, "place": p, "count": result.unmet_label(k)}
+    labels = {info.id: info.label for info in result.categories}
+    tax = load_taxonomy()
+    return [{"category": labels.get(c) or (tax.get(c).label if c in tax else c), "place": p, "count": result.unmet_label(k)}
             for (c, p), k in sorted(agg.items(), key=lambda kv: (-kv[1].low, kv[0]))]
 
 
@@ -259,8 +263,9 @@ def _freshness(result: GapResult) -> list[tuple[str, object]]:
 
 
 def render_report(result: GapResult, *, extra_sections: Iterable[SectionSource] = (),
-                  figures: Iterable[str] = ()) -> str:
-    """The report as an HTML string. *figures* are image paths (relative to the report) to show at the end."""
+                  figures: Iterable[str] = (), page: dict | None = None) -> str:
+    """The report as an HTML string. *figures* are image paths (relative to the report) to show at the end;
+    *page* (the served page's person, city and CSRF token) adds the site's header."""
     summary = area_summary(result)
     level = result.areas.level or "エリア"
     sections: list[dict] = [{"title": "要点", "kind": "findings"}, {"title": "分類別の充足状況", "kind": "categories"},
@@ -284,7 +289,8 @@ def render_report(result: GapResult, *, extra_sections: Iterable[SectionSource] 
         sec.setdefault("anchor", "")
         sec["page_break"] = k in (4, len(sections) - 1)
     return render(
-        "gap_report.html", city=result.city, unit=result.units.kind, generated_at=result.generated_at.isoformat(),
+        "gap_report.html", page=page or {}, current="report",
+        city=result.city, unit=UNIT_LABELS.get(result.units.kind, result.units.kind), generated_at=jst(result.generated_at),
         revision=result.revision, sections=sections, level=level, findings=_findings(result),
         category_rows=_category_rows(result, summary), category_labels=[c.label for c in result.categories],
         area_rows=_area_rows(result, summary), category_gap_rows=_category_gap_rows(result, summary),
