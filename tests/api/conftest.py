@@ -38,6 +38,37 @@ def make_keys(db: Path, roles=ROLES) -> dict[str, str]:
         ring.close()
 
 
+#: The password every test person gets (long enough for the rule of resourcemap.people).
+PASSWORD = "correct horse battery staple"
+
+
+def make_people(db: Path, roles=ROLES, *, prefix: str = "") -> dict[str, str]:
+    """One person per role (named 閲覧太郎 / 編集花子 / 管理次郎 with *prefix*); returns role → name."""
+    from resourcemap.auxdb import AuxDB
+    from resourcemap.people import People
+
+    names = {"viewer": "閲覧太郎", "editor": "編集花子", "admin": "管理次郎"}
+    aux = AuxDB(db)
+    try:
+        people = People(aux)
+        return {role: people.create(prefix + names[role], role, PASSWORD).name for role in roles}
+    finally:
+        aux.close()
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    m = re.search(r'name="csrf" value="([^"]*)"', html)
+    assert m, "the page has no form with a CSRF token"
+    return m.group(1)
+
+
+def sign_in(client, name: str, password: str = PASSWORD):
+    """Sign in through the sign-in page as a browser does (its token and cookie); returns the POST's response."""
+    token = form_token(client.get("/").text)
+    return client.post("/login", data={"name": name, "password": password, "csrf": token}, follow_redirects=False)
+
+
 def build_app(db: Path, **settings):
     """The app over catalogue *db* (*settings*: other :class:`~resourcemap.config.Settings` fields)."""
     from api.app import create_app
@@ -73,13 +104,15 @@ class LiveServer:
         return "".join(self.lines)
 
 
-def start_server(db: Path, *, timeout: float = 60.0) -> LiveServer:
-    """``resourcemap --db DB serve`` on a free loopback port; returns once /health answers."""
+def start_server(db: Path, *, timeout: float = 60.0, env: dict[str, str] | None = None,
+                 stderr=subprocess.DEVNULL) -> LiveServer:
+    """``resourcemap --db DB serve`` on a free loopback port (*env* added to its environment; *stderr* where
+    its log goes); returns once /health answers."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     env.pop("RESOURCEMAP_STORE", None)
     proc = subprocess.Popen([sys.executable, "-m", "resourcemap", "--db", str(db), "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
     url = f"http://127.0.0.1:{port}"
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()

@@ -134,6 +134,7 @@ def test_privacy_nothing_but_counters(server):
     markers: list[str] = []
     ages = list(range(101, 131))
     expected_unmet = 0
+    records = []
     for i in range(30):
         tag = f"MK{uuid.uuid4().hex[:10]}"
         house = f"{7000 + i}番{300 + i}号"
@@ -151,12 +152,23 @@ def test_privacy_nothing_but_counters(server):
                             {"age": ages[-1 - i], "needs": ["介護予防"], "fields": ["高齢"]}]}
         r = httpx.post(f"{url}/v1/match", json=body, headers=_auth(keys))
         assert r.status_code == 200, r.text
-        expected_unmet += len(r.json()["unmet"])
+        data = r.json()
+        expected_unmet += len(data["unmet"])
+        if data["unmet"]:  # what a client records on purpose: the aggregated cell, nothing about the person
+            records.append({"city": "府中市", "chome": data["location"]["chome"], "area_id": data["location"]["area_id"],
+                            "items": [{"category": u["category"], "age_band": u["age_band"]} for u in data["unmet"]]})
         bad = {**body, "members": [{"age": ages[i], "needs": [f"ニーズ{tag}"]}]}  # refused, must not be logged
         assert httpx.post(f"{url}/v1/match", json=bad, headers=_auth(keys)).status_code == 422
     assert expected_unmet > 0
+    # a match counts nothing by itself (issue 11): retrying a search must not inflate the figures
+    after_matches = httpx.get(f"{url}/v1/unmet", params={"city": "府中市"}, headers=_auth(keys, "admin")).json()
+    assert after_matches["total"] == unmet_before
+    for record in records:
+        r = httpx.post(f"{url}/v1/unmet", json=record, headers=_auth(keys))
+        assert r.status_code == 201, r.text
+        assert r.json()["recorded"] == len(record["items"])
 
-    # the counters moved by exactly the unmet needs reported (raw counts: an admin's view)
+    # the counters moved by exactly the unmet needs recorded (raw counts: an admin's view)
     unmet = httpx.get(f"{url}/v1/unmet", params={"city": "府中市"}, headers=_auth(keys, "admin")).json()
     assert unmet["total"] - unmet_before == expected_unmet
     assert {r["age_band"] for r in unmet["items"]} <= {"90+", "不明"} | {f"{d}-{d + 9}" for d in range(0, 90, 10)}

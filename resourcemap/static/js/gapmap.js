@@ -6,6 +6,7 @@
   var esc = window.resourcemapEsc;
   function metres(v) { return v == null ? "5 km 圏内になし" : Math.round(v) + " m"; }
   var map = L.map("map", {zoomSnap: 0.25});
+  map.fitBounds(L.geoJSON(D.base.boundary).getBounds(), {padding: [10, 10]});  // the view before any layer
   var base = window.resourcemapBase(map, D.base);
   var overlays = base.overlays;
   function styleFor(row) {
@@ -45,7 +46,6 @@
   });
   L.control.layers(layers, overlays, {collapsed: window.resourcemapNarrow()}).addTo(map);
   L.control.scale({imperial: false}).addTo(map);
-  map.fitBounds(base.outline.getBounds(), {padding: [10, 10]});
   window.resourcemapLegend(map, Object.keys(D.styles).map(function (k) {
     return '<i class="sw" style="background:' + D.styles[k].fill + '"></i>' + esc(D.styles[k].label);
   }).join("<br>") + '<br><i class="dot res"></i>数えた資源<br><i class="dot cand"></i>開発候補' +

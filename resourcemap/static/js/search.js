@@ -70,24 +70,24 @@
   var data = JSON.parse(document.getElementById("search-data").textContent);
   if (!el || !data.map || typeof L === "undefined") { document.body.setAttribute("data-search", "ready"); return; }
   var map = L.map(el, {zoomSnap: 0.25});
+  /* the view first (layers added to a map without a view cannot be clipped), then the layers */
+  var points = [], hh = data.map.household;
+  if (hh) points.push([hh.lat, hh.lng]);
+  data.map.results.forEach(function (r) { points.push([r.lat, r.lng]); });
+  if (points.length > 1) { map.fitBounds(points, {padding: [24, 24], maxZoom: 16}); }
+  else if (points.length === 1) { map.setView(points[0], 15); }
+  else { map.fitBounds(L.geoJSON(data.base.boundary).getBounds()); }
   var base = window.resourcemapBase(map, data.base);
-  var points = [];
-  var hh = data.map.household;
   if (hh) {
     L.circleMarker([hh.lat, hh.lng], {radius: 9, color: "#a40000", weight: 3, fillColor: "#fff", fillOpacity: 1,
       className: "household-marker"}).bindTooltip("世帯の町丁目: " + esc(hh.label)).addTo(map);
-    points.push([hh.lat, hh.lng]);
   }
   data.map.results.forEach(function (r) {
     var icon = L.divIcon({className: "result-pin", html: "<span>" + r.n + "</span>", iconSize: [26, 26], iconAnchor: [13, 13]});
     L.marker([r.lat, r.lng], {icon: icon, title: r.n + ". " + r.name, alt: r.n + ". " + r.name, keyboard: false})
       .bindPopup("<b>" + r.n + ". " + esc(r.name) + "</b><br>" + esc(r.need)).addTo(map);
-    points.push([r.lat, r.lng]);
   });
   L.control.layers({}, base.overlays, {collapsed: true}).addTo(map);
   L.control.scale({imperial: false}).addTo(map);
-  if (points.length > 1) { map.fitBounds(points, {padding: [24, 24], maxZoom: 16}); }
-  else if (points.length === 1) { map.setView(points[0], 15); }
-  else { map.fitBounds(base.outline.getBounds()); }
   document.body.setAttribute("data-search", "ready");
 })();
