@@ -84,11 +84,11 @@ def _login_page(request: Request, state: StateDep, *, message: str = "", name: s
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, session: PageSession, state: StateDep):
+def index(request: Request, session: PageSession, state: StateDep, rm: ReadModelDep):
     if session is None:
         return _login_page(request, state)
     municipalities = [{"name": m.name, "code": m.city, "pref": resolve_city(m.city).pref}
-                      for m in sorted(state.readmodel.nodes(kind="municipality"), key=lambda n: n.city)]
+                      for m in sorted(rm.nodes(kind="municipality"), key=lambda n: n.city)]
     return page("index.html", _HOME, municipalities=municipalities, **context(session))
 
 

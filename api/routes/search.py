@@ -214,11 +214,11 @@ async def _search(request: Request, session, city: str, rm: ReadModel):
 
 
 @router.get("/pages/{city}/match", response_class=HTMLResponse)
-def match_form(city: str, session: PageSession, state: StateDep):
+def match_form(city: str, session: PageSession, state: StateDep, rm: ReadModelDep):
     c, refusal = gate(session, city)
     if refusal is not None or c is None:
         return refusal
-    return _form_page(c, session, {}, extra={"base": base_layers(state.readmodel, c.code, tiles=state.settings.tiles)})
+    return _form_page(c, session, {}, extra={"base": base_layers(rm, c.code, tiles=state.settings.tiles)})
 
 
 @router.post("/pages/{city}/match", response_class=HTMLResponse)

@@ -125,7 +125,7 @@ def render_map(result: GapResult, *, tiles: tuple[str, str] | None = None,
     if page is not None:
         return render("gap_map.html", linked=True, current="map", **page, **common)
     js, css = leaflet_assets()
-    inline = {"leaflet_js": Markup(js), "leaflet_css": Markup(css), "page_css": static_text("gapmap.css"),
+    inline = {"leaflet_js": Markup(js), "leaflet_css": Markup(css), "page_css": static_text("basemap.css") + static_text("gapmap.css"),
               "scripts": static_text("js/basemap.js") + static_text("js/gapmap.js")}
     return render("gap_map.html", linked=False, inline=inline, **common)
 
