@@ -2,6 +2,6 @@
 (function () {
   "use strict";
   var el = document.getElementById("swagger-ui");
-  window.ui = SwaggerUIBundle({url: el.getAttribute("data-url"), dom_id: "#swagger-ui", deepLinking: true,
+  window.ui = SwaggerUIBundle({url: el.getAttribute("data-url"), dom_id: "#swagger-ui", deepLinking: false,
     presets: [SwaggerUIBundle.presets.apis], layout: "BaseLayout"});
 })();
