@@ -162,7 +162,7 @@ class SecurityHeaders:
                 extra = [(b"content-security-policy", policy), (b"x-content-type-options", b"nosniff"),
                          (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"),
                          (b"cross-origin-opener-policy", b"same-origin")]
-                ctype = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
+                ctype = {k.lower(): v for k, v in headers}.get(b"content-type", b"")
                 if ctype.startswith(b"text/html") and b"cache-control" not in names:
                     extra.append((b"cache-control", b"no-store"))
                 headers += [(k, v) for k, v in extra if k not in names]

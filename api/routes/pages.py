@@ -11,6 +11,7 @@ the OpenAPI document); every page is a template of ``resourcemap/templates/pages
 """
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,8 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from resourcemap.cities import City, resolve_city
-from resourcemap.graph.readmodel import ReadModel
 from resourcemap.errors import ResourcemapError
+from resourcemap.graph.readmodel import ReadModel
 from resourcemap.labels import EDGE_LABELS, KIND_LABELS, ROLE_LABELS, jst
 from resourcemap.people import Session
 
@@ -69,10 +70,10 @@ def credits(rm: ReadModel, ids: list[str]) -> list[str]:
     if not any(getattr(n, "external_ids", None) for n in nodes):
         return []
     try:
-        from resourcemap.opendata import attributions  # type: ignore[import-not-found]
+        opendata = importlib.import_module("resourcemap.opendata")
     except ImportError:  # a catalogue without the open-data package
         return []
-    return list(attributions(nodes))
+    return list(opendata.attributions(nodes))
 
 
 def _login_page(request: Request, state: StateDep, *, message: str = "", name: str = "", status: int = 200) -> Response:

@@ -168,7 +168,9 @@ def present(rm: ReadModel, c: City, data: dict[str, Any]) -> dict[str, Any]:
     loc = data["location"]
     chome = loc.get("chome")
     point = chome_by_name(c.code, chome) if chome else None  # the 町丁目's point — never anything finer
-    needs, pins, shown = [], [], []
+    needs: list[dict[str, Any]] = []
+    pins: list[dict[str, Any]] = []
+    shown: list[str] = []
     for r in data["results"]:
         cards = [_card(rm, m) for m in r["matches"]]
         for card in cards:
@@ -236,7 +238,7 @@ async def sheet(city: str, request: Request, session: PageSession, rm: ReadModel
     c, values, result, refusal = await _search(request, session, city, rm)
     if refusal is not None or c is None or result is None:
         return refusal
-    members = []
+    members: list[dict[str, Any]] = []
     for i in range(MEMBER_ROWS):
         if not _terms(values.get(f"needs{i}", "")):
             continue
@@ -251,7 +253,7 @@ async def sheet(city: str, request: Request, session: PageSession, rm: ReadModel
 @router.post("/pages/{city}/unmet")
 async def record_unmet(city: str, request: Request, session: PageSession, state: StateDep, rm: ReadModelDep):
     c, refusal = gate(session, city)
-    if refusal is not None or c is None:
+    if refusal is not None or c is None or session is None:
         return refusal
     form = await checked_form(request, session)
     items = []

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..match.disclosure import Tally
 from ..labels import jst
+from ..match.disclosure import Tally
 from ..render import Section, render
 from ..taxonomy import load_taxonomy
 from .analysis import GapResult, unmet_tally

@@ -307,11 +307,11 @@ def network_html(data: dict[str, Any], *, page: dict[str, Any] | None = None) ->
     net = _pyvis_network(data)
     nodes, edges, _, _, _, options = net.get_network_data()
     legend_kinds = [(k, KIND_LABELS[k], _SYMBOLS[k]) for k in KIND_LABELS]
-    common = dict(
-        title=f"{data['city']['name']} 多機関協働ネットワーク", level=data["level"] or "", areas=data["areas"],
-        pillars=an.FIVE_PILLARS, colours=BUNYA_COLOURS, legend_kinds=legend_kinds,
-        summary=data["metrics"]["summary"], report=network_report_fragment(data), nodes=nodes, edges=edges,
-        options=json.loads(options), citywide=an.CITYWIDE)
+    common = {
+        "title": f"{data['city']['name']} 多機関協働ネットワーク", "level": data["level"] or "", "areas": data["areas"],
+        "pillars": an.FIVE_PILLARS, "colours": BUNYA_COLOURS, "legend_kinds": legend_kinds,
+        "summary": data["metrics"]["summary"], "report": network_report_fragment(data), "nodes": nodes, "edges": edges,
+        "options": json.loads(options), "citywide": an.CITYWIDE}
     if page is not None:
         return render("network.html", linked=True, current="network", **{**page, "city": page["city"]}, **common)
     js, css = _vendored()

@@ -2,6 +2,7 @@
 and a real uvicorn server (``resourcemap serve``) on loopback."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -9,11 +10,21 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+
+#: Every logger at DEBUG with uvicorn's access log, into one file: what a privacy test reads back.
+LOG_CONFIG = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
+    "handlers": {"file": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "root": {"level": "DEBUG", "handlers": ["file"]},
+    "loggers": {"uvicorn": {"level": "DEBUG"}, "uvicorn.access": {"level": "DEBUG"}},
+}
 
 ROLES = ("viewer", "editor", "admin")
 
@@ -155,3 +166,35 @@ def live_server(seeded_copy):
         yield server
     finally:
         stop_server(server)
+
+
+@contextmanager
+def logged_server(db: Path, folder: Path):
+    """``uvicorn api.app:create_app --factory`` over catalogue *db* with the access log on and every logger at
+    DEBUG written to ``folder/server.log``; yields (base url, log path)."""
+    log_cfg = folder / "logging.json"
+    log_cfg.write_text(json.dumps(LOG_CONFIG))
+    log_path = folder / "server.log"
+    port = free_port()
+    env = {**os.environ, "RESOURCEMAP_STORE": f"sqlite:///{db}", "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
+                                 "127.0.0.1", "--port", str(port), "--log-config", str(log_cfg), "--access-log"],
+                                stdout=log, stderr=subprocess.STDOUT, env=env,
+                                cwd=Path(__file__).resolve().parents[2])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log_path.read_text()
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail(f"the server did not answer /health within 60 s: {log_path.read_text()}")
+    try:
+        yield url, log_path
+    finally:
+        stop_server(LiveServer(url=url, proc=proc, lines=[]))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from api.ratelimit import FailureLimiter
-from resourcemap.config import AuthLimits
 from resourcemap import keys as keys_mod
+from resourcemap.config import AuthLimits
 from resourcemap.keys import KeyRing
 
 

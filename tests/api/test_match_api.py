@@ -7,11 +7,8 @@ so the privacy test can read everything the process logged.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -19,19 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import LiveServer, free_port, make_keys, stop_server
+from tests.api.conftest import logged_server, make_keys
 from tests.conftest import copy_catalogue
 
 CONTRACT_MATCH = {"id", "name", "kind", "lat", "lng", "distance_m", "walk_min", "score", "reasons", "area_id",
                   "operator"}
-LOG_CONFIG = {
-    "version": 1, "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"file": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
-    "root": {"level": "DEBUG", "handlers": ["file"]},
-    "loggers": {"uvicorn": {"level": "DEBUG"}, "uvicorn.access": {"level": "DEBUG"}},
-}
-
 
 @pytest.fixture(scope="module")
 def server(seeded_db, tmp_path_factory):
@@ -39,32 +28,8 @@ def server(seeded_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("match-api")
     db = copy_catalogue(seeded_db, folder / "catalogue.db")
     keys = make_keys(db)
-    log_cfg = folder / "logging.json"
-    log_cfg.write_text(json.dumps(LOG_CONFIG))
-    log_path = folder / "server.log"
-    port = free_port()
-    env = {**os.environ, "RESOURCEMAP_STORE": f"sqlite:///{db}", "PYTHONUNBUFFERED": "1"}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
-                                 "127.0.0.1", "--port", str(port), "--log-config", str(log_cfg), "--access-log"],
-                                stdout=log, stderr=subprocess.STDOUT, env=env,
-                                cwd=Path(__file__).resolve().parents[2])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log_path.read_text()
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"the server did not answer /health within 60 s: {log_path.read_text()}")
-    try:
+    with logged_server(db, folder) as (url, log_path):
         yield url, keys, folder, log_path
-    finally:
-        stop_server(LiveServer(url=url, proc=proc, lines=[]))
 
 
 def _auth(keys, role="viewer"):

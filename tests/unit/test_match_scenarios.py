@@ -6,7 +6,7 @@ a coordinator should see: sensible first suggestions with reasons, and a team.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ from resourcemap.graph.stores.sqlite import SQLiteStore
 from resourcemap.match import match_household, parse_request
 from resourcemap.taxonomy import load_taxonomy
 
-NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
