@@ -15,7 +15,8 @@ the start, not the first request that happens to need it. The services:
 ``unmet``              the unmet-need counters the matcher adds to
 ``auth_limiter``       failed key checks and sign-ins per client (:class:`api.ratelimit.FailureLimiter`)
 ``gaps_cache``,        results derived from the read model, kept for its current revision only
-``network_cache``      (:class:`RevisionCache`)
+``network_cache``,     (:class:`RevisionCache`); ``basemap_cache`` holds the maps' offline
+``basemap_cache``      background per municipality
 =====================  ====================================================================
 """
 from __future__ import annotations
@@ -100,6 +101,7 @@ class AppState:
     auth_limiter: FailureLimiter
     gaps_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
     network_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=8))
+    basemap_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
 
     @classmethod
     def open(cls, settings: Settings, *, store: GraphStore | None = None) -> AppState:

@@ -37,6 +37,7 @@ from resourcemap.queries import contact_fields, neighbourhood
 from resourcemap.taxonomy import load_taxonomy
 
 from ..deps import ReadModelDep, StateDep
+from ..state import AppState
 from ..web import PageSession, checked_form, page
 from .pages import context, credits, gate
 
@@ -136,6 +137,11 @@ def _form_page(c: City, session, values: dict[str, str], *, message: str = "", c
                 days=DAYS, bunya=BUNYA, speeds=SPEEDS, result=result, **(extra or {}), **context(session, c))
 
 
+def _base(state: AppState, rm: ReadModel, code: str) -> dict[str, Any]:
+    """The offline background of the results map (kept for the read model's revision)."""
+    return state.basemap_cache.get(rm.revision, code, lambda: base_layers(rm, code, tiles=state.settings.tiles))
+
+
 # -- results -------------------------------------------------------------------------------------------------
 def _programs(rm: ReadModel, node_id: str) -> list[dict[str, str]]:
     return [{"id": p["id"], "name": p["name"]} for p in neighbourhood(rm, node_id).get("事業", [])]
@@ -220,7 +226,7 @@ def match_form(city: str, session: PageSession, state: StateDep, rm: ReadModelDe
     c, refusal = gate(session, city)
     if refusal is not None or c is None:
         return refusal
-    return _form_page(c, session, {}, extra={"base": base_layers(rm, c.code, tiles=state.settings.tiles)})
+    return _form_page(c, session, {}, extra={"base": _base(state, rm, c.code)})
 
 
 @router.post("/pages/{city}/match", response_class=HTMLResponse)
@@ -228,8 +234,7 @@ async def match_submit(city: str, request: Request, session: PageSession, state:
     c, values, result, refusal = await _search(request, session, city, rm)
     if refusal is not None or c is None:
         return refusal
-    base = base_layers(rm, c.code, tiles=state.settings.tiles)
-    return _form_page(c, session, values, result=result, extra={"base": base})
+    return _form_page(c, session, values, result=result, extra={"base": _base(state, rm, c.code)})
 
 
 @router.post("/pages/{city}/sheet", response_class=HTMLResponse)

@@ -123,6 +123,18 @@ def _share(v: float) -> dict[str, str]:
     return {"pct": _pct(v), "colour": _cell_colour(v)}
 
 
+def _category_label(result: GapResult, category: str) -> str:
+    """A category's Japanese label (the analysed ones first, then the taxonomy's)."""
+    labels = {info.id: info.label for info in result.categories}
+    tax = load_taxonomy()
+    return labels.get(category) or (tax.get(category).label if category in tax else category)
+
+
+def _cases(count: str) -> str:
+    """「7」 → 「7件」, 「3未満」 → 「3件未満」, 「6〜7」 → 「6〜7件」."""
+    return f"{count[:-2]}件未満" if count.endswith("未満") else f"{count}件"
+
+
 def _unmet_by_category(result: GapResult) -> dict[str, Tally]:
     """Unmet-need counts per category (of the published counters: suppressed ones stay ranges)."""
     tot: dict[str, Tally] = {}
@@ -162,8 +174,9 @@ def _findings(result: GapResult) -> list[dict[str, str]]:
                     + "。所在地（町丁目）を登録すると空白の判定が正確になります。"})
     if result.unmet:
         best = sorted(_unmet_by_category(result).items(), key=lambda kv: (-kv[1].low, kv[0]))[:3]
-        out.append({"strong": "", "text": "マッチングで見つからなかった相談が多い分類："
-                                          + "、".join(f"{c} {result.unmet_label(k)}件" for c, k in best) + "。"})
+        out.append({"strong": "", "text": "未充足として記録された相談が多い分類："
+                                          + "、".join(f"{_category_label(result, c)}（{_cases(result.unmet_label(k))}）"
+                                                     for c, k in best) + "。"})
     return out
 
 
@@ -238,9 +251,7 @@ def _unmet_rows(result: GapResult) -> list[dict]:
     for u in result.unmet:
         place = u.chome or result.areas.names.get(u.area_id or "", u.area_id or "市全域")
         agg[(u.category, place)] = agg.get((u.category, place), Tally()).add(u.count)
-    labels = {info.id: info.label for info in result.categories}
-    tax = load_taxonomy()
-    return [{"category": labels.get(c) or (tax.get(c).label if c in tax else c), "place": p, "count": result.unmet_label(k)}
+    return [{"category": _category_label(result, c), "place": p, "count": result.unmet_label(k)}
             for (c, p), k in sorted(agg.items(), key=lambda kv: (-kv[1].low, kv[0]))]
 
 
