@@ -7,6 +7,7 @@ script in; the pages themselves load no inline script).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -39,14 +40,20 @@ def _search(page, url: str) -> None:
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_no_serious_violations_on_any_page(site, browser, viewport):
+def test_no_serious_violations_on_any_page(site, browser, viewport, artifacts_dir):
     context = browser.new_context(viewport=VIEWPORTS[viewport], bypass_csp=True)
     offline(context)
     page = context.new_page()
     found: dict[str, list] = {}
     small: dict[str, list] = {}
 
+    folder = artifacts_dir / "web"
+    folder.mkdir(parents=True, exist_ok=True)
+
     def check(name: str) -> None:
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "page"
+        page.screenshot(path=str(folder / f"pages-{viewport}-{slug}.png"), full_page=name not in (
+            "/pages/13206/map", "/pages/13206/network"))
         page.add_script_tag(content=AXE)
         found[name] = page.evaluate(_RUN)
         if viewport == "phone":
