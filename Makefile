@@ -40,8 +40,11 @@ bench: venv
 	$(PY) bench/match.py
 	$(PY) bench/gaps.py
 	$(PY) bench/api.py
+	$(PY) bench/hsds.py
 	$(PY) bench/store.py
 	$(PY) bench/auth.py
+	$(PY) bench/geo_national.py
+	$(PY) bench/opendata.py
 
 clean:
 	rm -rf $(VENV) data test-artifacts

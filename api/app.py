@@ -17,15 +17,31 @@ from resourcemap import __version__
 from resourcemap.config import Settings, load
 
 from . import auth, openapi, problems, web
-from .routes import audit, corrections, edges, gaps, io, keys, match, meta, network, nodes, pages, resource, search
+from .routes import (
+    audit,
+    corrections,
+    edges,
+    gaps,
+    hsds,
+    io,
+    keys,
+    match,
+    meta,
+    network,
+    nodes,
+    opendata,
+    pages,
+    resource,
+    search,
+)
 from .state import AppState
 
 log = logging.getLogger("resourcemap.api")
 
 #: Every router of the app, in the order their routes are matched and documented.
 ROUTERS: tuple[APIRouter, ...] = (meta.router, nodes.router, corrections.router, edges.router, match.router,
-                                  gaps.router, network.router, audit.router, io.router, keys.router, pages.router,
-                                  search.router, resource.router)
+                                  gaps.router, network.router, audit.router, io.router, opendata.router, keys.router,
+                                  pages.router, search.router, resource.router, hsds.router)
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
@@ -50,6 +66,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     openapi.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    hsds.install(app)  # CORS for the public HSDS directory
     auth.install(app)  # the guard (401/413 before any route runs) and the error responses in OpenAPI
     web.install(app)   # security headers on every response, CSRF refusals, the pages' static files (/docs too)
     return app

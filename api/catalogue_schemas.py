@@ -24,13 +24,17 @@ __all__ = ["NodeCreate", "NodePatch", "NodeOut", "NodePage", "EdgeCreate", "Edge
            "CorrectionOut", "CorrectionResolve", "ImportReport"]
 
 
-def _body(model: type[BaseModel], name: str, drop: frozenset[str], *, partial: bool, doc: str) -> type[BaseModel]:
-    """*model*'s fields minus *drop*; with *partial*, every field optional (a change sends only what changes)."""
+def _body(model: type[BaseModel], name: str, drop: frozenset[str], *, partial: bool, doc: str,
+          replace: dict[str, Any] | None = None) -> type[BaseModel]:
+    """*model*'s fields minus *drop*; with *partial*, every field optional (a change sends only what changes).
+    *replace* gives fields a different request shape (type, Field)."""
     fields: dict[str, Any] = {}
     for fname, info in model.model_fields.items():
         if fname in drop:
             continue
-        if partial:
+        if replace and fname in replace:
+            fields[fname] = replace[fname]
+        elif partial:
             info = copy(info)
             info.default, info.default_factory = None, None
             fields[fname] = (info.annotation | None, info)  # type: ignore[operator]  # a field always has one
@@ -39,8 +43,14 @@ def _body(model: type[BaseModel], name: str, drop: frozenset[str], *, partial: b
     return create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields)
 
 
+#: What a create body's ``city`` may be: a code or a name, read against the catalogue (api/routes/nodes.py).
+_CITY_BY_NAME = (str, Field(min_length=1, max_length=40,
+                            description="全国地方公共団体コード (5 digits) or the municipality's name (府中市, 東京都府中市), "
+                                        "read against the catalogue's municipalities"))
+
 NodeCreate = _body(Node, "NodeCreate", STORE_MANAGED | SERVER_PROVENANCE, partial=False,
-                   doc="POST /v1/nodes: a node without what the store manages; `source` is `api:<key name>`.")
+                   doc="POST /v1/nodes: a node without what the store manages; `source` is `api:<key name>`.",
+                   replace={"city": _CITY_BY_NAME})
 NodePatch = _body(Node, "NodePatch", READ_ONLY | SERVER_PROVENANCE, partial=True,
                   doc="PATCH /v1/nodes/{id}: only the fields to change (null clears an optional field).")
 EdgeCreate = _body(Edge, "EdgeCreate", STORE_MANAGED, partial=False, doc="POST /v1/edges.")
@@ -136,12 +146,19 @@ class CorrectionResolve(BaseModel):
 
 
 class ImportReport(BaseModel):
+    """Every import's report; catalogue files add ``summary``/``rows``, open-data files ``diff``, ``warnings``,
+    ``linked``, ``date`` … (docs/opendata.md)."""
+
     file: str
     format: str
     dry_run: bool
     ok: bool
-    summary: dict[str, int]
+    added: int
+    changed: int
+    unchanged: int
+    inactivated: int
     errors: list[dict[str, Any]]
-    rows: list[dict[str, Any]]
+    summary: dict[str, int] | None = None
+    rows: list[dict[str, Any]] | None = None
     revision: int | None = None
 

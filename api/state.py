@@ -14,9 +14,11 @@ the start, not the first request that happens to need it. The services:
 ``corrections``        the "report a problem" queue
 ``unmet``              the unmet-need counters the matcher adds to
 ``auth_limiter``       failed key checks and sign-ins per client (:class:`api.ratelimit.FailureLimiter`)
+``opendata``           the open-data import log and link review queue (:class:`resourcemap.opendata.Registry`)
 ``gaps_cache``,        results derived from the read model, kept for its current revision only
 ``network_cache``,     (:class:`RevisionCache`); ``basemap_cache`` holds the maps' offline
-``basemap_cache``      background per municipality
+``basemap_cache``,     background per municipality; ``hsds_directory`` is the public HSDS
+``hsds_directory``     directory (:class:`resourcemap.hsds.directory.PublicDirectory`) of that revision
 =====================  ====================================================================
 """
 from __future__ import annotations
@@ -32,8 +34,10 @@ from resourcemap.config import Settings
 from resourcemap.corrections import Corrections
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.base import GraphStore
+from resourcemap.hsds.directory import PublicDirectory
 from resourcemap.keys import KeyRing
 from resourcemap.match import UnmetLog
+from resourcemap.opendata import Registry
 from resourcemap.people import People
 
 from .ratelimit import FailureLimiter
@@ -99,9 +103,11 @@ class AppState:
     corrections: Corrections
     unmet: UnmetLog
     auth_limiter: FailureLimiter
+    opendata: Registry
     gaps_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
     network_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=8))
     basemap_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
+    hsds_directory: RevisionCache[PublicDirectory] = field(default_factory=lambda: RevisionCache(size=1))
 
     @classmethod
     def open(cls, settings: Settings, *, store: GraphStore | None = None) -> AppState:
@@ -116,7 +122,7 @@ class AppState:
             return cls(settings=settings, store=store, readmodel=ReadModel(store), aux=aux, keyring=KeyRing(aux),
                        people=People(aux, session_hours=settings.session_hours),
                        corrections=Corrections(aux), unmet=UnmetLog(aux),
-                       auth_limiter=FailureLimiter(settings.auth_limits))
+                       auth_limiter=FailureLimiter(settings.auth_limits), opendata=Registry(aux))
         except BaseException:  # a bad auxiliary file fails the start: close what was opened here
             if aux is not None:
                 aux.close()

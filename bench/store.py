@@ -34,12 +34,12 @@ from _sections import write_section
 
 def make_catalogue(n: int, seed: int = 7):
     """``n`` nodes (1 agency per 50 places) at real 町丁目 points, and one ``operates`` edge per place."""
-    from resourcemap.cities import CITIES
+    from resourcemap.cities import SEED_CITIES
     from resourcemap.geo.chome import load_chome
     from resourcemap.model import Edge, Node
 
     rng = random.Random(seed)
-    points = [c for code in CITIES for c in load_chome(code)]
+    points = [c for code in SEED_CITIES for c in load_chome(code)]
     cats = ["ibasho", "kayoi", "food", "watch", "consult"]
     nodes, edges = [], []
     agencies = max(1, n // 51)

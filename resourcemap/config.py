@@ -24,6 +24,8 @@ environment variable                    setting             default
 ``RESOURCEMAP_AUTH_FAILURES_PER_KEY``   ``auth_limits``     5 failed key checks per client and key
 ``RESOURCEMAP_AUTH_FAILURES_PER_CLIENT``  ``.per_key`` …    id, 30 per client, in a window of
 ``RESOURCEMAP_AUTH_WINDOW_S``                               60 s (then 429, :mod:`api.ratelimit`)
+``RESOURCEMAP_HSDS_PUBLIC``             ``hsds_public``     1: the HSDS API (/hsds/) answers without
+                                                            a key; 0: any key is needed
 ``RESOURCEMAP_SESSION_HOURS``           ``session_hours``   8 (a signed-in page session's lifetime)
 ``RESOURCEMAP_TILES``                   ``tiles``           none: the offline base map only; ``gsi``
                                                             (地理院タイル 標準地図), ``gsi-pale`` (淡色地図)
@@ -142,6 +144,8 @@ class Settings:
     #: Below admin, unmet-need counts under this are published as 「N未満」 (1: nothing suppressed).
     unmet_min_count: int = DEFAULT_UNMET_MIN_COUNT
     auth_limits: AuthLimits = AuthLimits()
+    #: The HSDS directory (/hsds/) answers without a key; False: a key of any role is needed.
+    hsds_public: bool = True
     #: How long a signed-in page session lasts (hours).
     session_hours: float = 8.0
     #: The maps' online background (None: the offline base map only — boundary, 町丁目, areas, facilities).
@@ -160,6 +164,7 @@ class Settings:
                "RESOURCEMAP_AUTH_FAILURES_PER_KEY": str(self.auth_limits.per_key),
                "RESOURCEMAP_AUTH_FAILURES_PER_CLIENT": str(self.auth_limits.per_client),
                "RESOURCEMAP_AUTH_WINDOW_S": repr(self.auth_limits.window_s),
+               "RESOURCEMAP_HSDS_PUBLIC": "1" if self.hsds_public else "0",
                "RESOURCEMAP_SESSION_HOURS": repr(self.session_hours)}
         if self.tiles is not None:
             env["RESOURCEMAP_TILES"] = f"{self.tiles.url}|{self.tiles.attribution}"
@@ -205,6 +210,19 @@ def _number(environ: Mapping[str, str], name: str, default: Any, *, what: str, l
     return value
 
 
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    """An on/off setting: 1/true/yes/on or 0/false/no/off (anything else is refused)."""
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise InputError(f"環境変数 {name} は 1（オン）か 0（オフ）で指定してください（指定: {raw!r}）。")
+
+
 def load(*, db: str | os.PathLike[str] | None = None, aux_db: str | None = None,
          environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """The settings: explicit arguments > the environment (*environ*, default ``os.environ``) > defaults.
@@ -233,6 +251,7 @@ def load(*, db: str | os.PathLike[str] | None = None, aux_db: str | None = None,
                                what="1 以上の整数", least=1),
             window_s=_number(env, "RESOURCEMAP_AUTH_WINDOW_S", AuthLimits.window_s, what="正の秒数", least=1e-3,
                              kind=float)),
+        "hsds_public": _flag(env, "RESOURCEMAP_HSDS_PUBLIC", True),
         "session_hours": _number(env, "RESOURCEMAP_SESSION_HOURS", 8.0, what="正の時間数", least=0.01, kind=float),
         "tiles": parse_tiles(env.get("RESOURCEMAP_TILES")),
     }

@@ -54,9 +54,9 @@ def store_lookup(store: GraphStore) -> Lookup:
 def node_problems(node: Node, lookup: Lookup) -> list[dict[str, Any]]:
     """Everything wrong with *node* in the context of the catalogue (empty when fine)."""
     problems: list[dict[str, Any]] = []
-    if node.city not in CITIES:
-        known = "、".join(f"{c.code} {c.name}" for c in CITIES.values())
-        problems.append({"field": "city", "message": f"市区町村コード {node.city} は対象外です（{known}）"})
+    if node.city not in CITIES:  # any municipality of Japan (the registry): its boundary is packaged
+        problems.append({"field": "city", "message": f"市区町村コード {node.city} はありません。"
+                                                     "5桁の全国地方公共団体コード（例: 13206）を指定してください"})
     else:
         try:
             check_location(node)

@@ -27,8 +27,8 @@ What is checked:
 
 Each rule is a callable ``value -> canonical value`` raising :class:`ValueError` with a
 Japanese message that says what to write instead. Records already stored before a rule
-existed are still read (the models skip the rules for stored data); ``resourcemap check``
-lists them.
+existed are still read (a stored record is rebuilt without validation,
+:func:`resourcemap.model.stored_node`); ``resourcemap check`` lists them.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
-    "Rule", "text", "line", "email", "phone", "url", "prefecture", "ref", "items", "unique_items",
+    "Rule", "text", "line", "email", "phone", "url", "prefecture", "ref", "items", "unique_items", "external_ids",
     "bad_chars", "fold_width", "NODE_FIELDS", "EDGE_FIELDS", "SCHEDULE_FIELDS", "TARGETS_FIELDS",
     "MAX_PHONE", "MAX_EMAIL", "MAX_URL",
 ]
@@ -254,6 +254,25 @@ def unique_items(rule: Rule | None, max_items: int) -> Rule:
     return Rule(check, max_items=max_items)
 
 
+_DATASET = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+MAX_EXTERNAL_IDS = 20
+
+
+def _external_ids(value: dict[str, str]) -> dict[str, str]:
+    """``{dataset id: the publisher's id}``: dataset ids as ``gsi-evacuation``, ids kept exactly as published."""
+    if len(value) > MAX_EXTERNAL_IDS:
+        raise ValueError(f"外部ID は {MAX_EXTERNAL_IDS} 件以内にしてください（{len(value)} 件あります）")
+    for dataset, pid in value.items():
+        if not _DATASET.match(dataset):
+            raise ValueError(f"external_ids のデータセット名 {dataset!r} は英小文字・数字・. _ - で書いてください")
+        if not pid or len(pid) > 200 or not pid.isprintable():
+            raise ValueError(f"external_ids[{dataset!r}] は 1〜200 文字の識別子にしてください（制御文字は使えません）")
+    return value
+
+
+external_ids = Rule(_external_ids, max_items=MAX_EXTERNAL_IDS)
+
+
 # -- the tables the models apply ------------------------------------------------------------------
 _LABEL = line(100)  # 法人種別, 役割, 町丁目名 …
 
@@ -264,13 +283,14 @@ NODE_FIELDS: Mapping[str, Rule] = {
     "address": line(200), "area_id": line(200), "source": line(300), "url": url, "email": email, "phone": phone,
     "verified_by": line(100), "pref": prefecture, "primary_area_level": line(50), "org_type": _LABEL,
     "role": _LABEL, "level": line(50), "chome": unique_items(_LABEL, 2000), "categories": items(None, 50),
-    "schedules": items(None, 50),
+    "schedules": items(None, 50), "accessibility": unique_items(line(300), 50), "external_ids": external_ids,
 }
 #: :class:`resourcemap.model.Edge` field → rule.
 EDGE_FIELDS: Mapping[str, Rule] = {
     "source": ref, "target": ref, "description": text(2000, multiline=True), "cite": line(300),
 }
 #: :class:`resourcemap.model.Schedule` field → rule.
-SCHEDULE_FIELDS: Mapping[str, Rule] = {"byday": line(100), "description": line(200)}
+#: (A schedule's note is free text like a description: a publisher's 「年末年始休み（改行）臨時休業あり」 keeps its break.)
+SCHEDULE_FIELDS: Mapping[str, Rule] = {"byday": line(100), "description": text(200, multiline=True)}
 #: :class:`resourcemap.model.Targets` field → rule.
 TARGETS_FIELDS: Mapping[str, Rule] = {"fields": unique_items(None, 5)}

@@ -26,7 +26,7 @@ from .errors import ValidationFailed
 __all__ = [
     "NodeKind", "EdgeKind", "Bunya", "Precision", "Status", "ProgramCode", "Method",
     "Targets", "Schedule", "Node", "Edge", "Change",
-    "NODE_KINDS", "EDGE_KINDS", "PROGRAM_CODES", "EDGE_RULES", "RESOURCE_KINDS", "STORE_MANAGED", "READ_ONLY",
+    "NODE_KINDS", "EDGE_KINDS", "PROGRAM_CODES", "PRECISION_RANK", "EDGE_RULES", "RESOURCE_KINDS", "STORE_MANAGED", "READ_ONLY",
     "new_id", "now_utc", "parse_node", "parse_edge", "stored_node", "stored_edge",
 ]
 
@@ -54,6 +54,9 @@ Pillar = Literal["包括的相談支援", "参加支援", "地域づくり", "�
 NODE_KINDS: tuple[str, ...] = get_args(NodeKind)
 EDGE_KINDS: tuple[str, ...] = get_args(EdgeKind)
 PROGRAM_CODES: tuple[str, ...] = get_args(ProgramCode)
+#: Finer placement first (the order of :data:`Precision`): the gap maps count a node for distances when
+#: its rank ≤ the policy's, and an open-data import keeps the finer of two placements.
+PRECISION_RANK: dict[str, int] = {p: k for k, p in enumerate(get_args(Precision))}
 #: Kinds a household can be matched to (places that offer services).
 RESOURCE_KINDS: frozenset[str] = frozenset({"agency", "hub", "place", "subsidy_group"})
 
@@ -192,6 +195,10 @@ class Node(_Entity):
     phone: str | None = None
     schedules: list[Schedule] = Field(default_factory=list)
     capacity: int | None = Field(None, ge=0)
+    accessibility: list[str] = Field(default_factory=list,
+                                     description="HSDS location accessibility: バリアフリー情報, one item each")
+    external_ids: dict[str, str] = Field(default_factory=dict,
+                                         description="HSDS identifiers: {dataset id: the publisher's id of this site}")
     accepting_new: bool | None = None
     count: int | None = Field(None, ge=1, description="how many sites/people a node stands for when the document gives only a number")
     verified_at: date | None = None

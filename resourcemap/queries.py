@@ -1,16 +1,71 @@
-"""Read queries shared by the CLI and the API (so neither repeats the other's logic)."""
+"""Read queries shared by the CLI and the API (so neither repeats the other's logic).
+
+Why the catalogue-aware city look-ups: a name is read against the municipalities the
+catalogue holds (府中市 is 広島県府中市 in a catalogue of 広島県 only), and asking for a
+municipality the catalogue does not hold is a clear "not here", not an empty answer.
+"""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .cities import resolve_city
-from .errors import InputError
-from .graph.readmodel import ReadModel
+from .errors import InputError, NotFound, ValidationFailed
 from .graph.stores.base import GraphStore, NodeQuery
 from .model import NODE_KINDS, Node
 from .taxonomy import expand_category
 
-__all__ = ["list_nodes", "neighbourhood", "contact_fields"]
+if TYPE_CHECKING:
+    from .graph.readmodel import ReadModel
+
+__all__ = ["list_nodes", "held_city", "catalogue_cities", "catalogue_city", "body_city", "readmodel_cities",
+           "readmodel_city", "neighbourhood", "contact_fields"]
+
+
+def held_city(text: str, held: Iterable[str], has_nodes: Callable[[str], bool]) -> str:
+    """The code of the municipality *text* names among those a catalogue holds (*held*).
+
+    A name several municipalities share (府中市) is read against *held*. Raises
+    :class:`NotFound` when the catalogue has no node of that municipality, saying how to add it.
+    """
+    code = resolve_city(text, among=sorted(held)).code
+    if not has_nodes(code):
+        raise NotFound(f"このカタログには {resolve_city(code).full_name}（{code}）のデータがありません。"
+                       f"`resourcemap init --city {code}` で作成してください。")
+    return code
+
+
+def catalogue_cities(store: GraphStore) -> list[str]:
+    """Codes of the municipalities a store holds (its live ``municipality`` nodes), sorted."""
+    return sorted({n.city for n in store.query_nodes(NodeQuery(kind="municipality"))})
+
+
+def catalogue_city(store: GraphStore, text: str) -> str:
+    """:func:`held_city` over a store."""
+    return held_city(text, catalogue_cities(store), lambda c: bool(store.query_nodes(NodeQuery(city=c, limit=1))))
+
+
+def body_city(store: GraphStore, text: str) -> str:
+    """The code of the municipality a request body names (code or name, read against the catalogue's).
+
+    An unknown or shared name is bad input (:class:`ValidationFailed` on field ``city``, 422), not a
+    missing page.
+    """
+    try:
+        return resolve_city(text, among=catalogue_cities(store)).code
+    except (NotFound, InputError) as exc:
+        raise ValidationFailed(exc.detail, errors=[{"field": "city", "message": exc.detail}]) from None
+
+
+def readmodel_cities(rm: ReadModel) -> list[str]:
+    """Codes of the municipalities a read model holds (its ``municipality`` nodes), sorted."""
+    return sorted({n.city for n in rm.nodes(kind="municipality")})
+
+
+def readmodel_city(rm: ReadModel, text: str) -> str:
+    """:func:`held_city` over a read model."""
+    return held_city(text, readmodel_cities(rm), lambda c: next(rm.nodes(city=c), None) is not None)
+
 
 
 def list_nodes(store: GraphStore, *, city: str | None = None, kind: str | None = None,
@@ -20,8 +75,9 @@ def list_nodes(store: GraphStore, *, city: str | None = None, kind: str | None =
     """Nodes matching every given filter, ordered by id; ``category`` includes sub-categories."""
     if kind is not None and kind not in NODE_KINDS:
         raise InputError(f"kind {kind!r} はありません。使えるのは: {', '.join(NODE_KINDS)}")
-    code = resolve_city(city).code if city else None
-    base: dict[str, Any] = {"kind": kind, "city": code, "area_id": area, "near": near, "after": after, "include_deleted": include_deleted}
+    code = catalogue_city(store, city) if city else None
+    base: dict[str, Any] = {"kind": kind, "city": code, "area_id": area, "near": near, "after": after,
+                            "include_deleted": include_deleted}
     if category is None:
         return store.query_nodes(NodeQuery(**base, limit=limit))
     found: dict[str, Node] = {}
@@ -88,8 +144,9 @@ def neighbourhood(rm: ReadModel, node_id: str) -> dict[str, list[dict[str, Any]]
 
 
 def contact_fields(node: Node) -> dict[str, Any]:
-    """The fields a person needs to reach a resource (HSDS names), as the API spells them."""
-    data = node.public_dict()
-    keys = ("address", "phone", "email", "url", "schedules", "capacity", "accepting_new", "verified_at",
-            "updated_at", "location_precision", "status", "description")
+    """The fields a person needs to reach a resource (HSDS names), as the API spells them, with where it
+    comes from (``source``, ``external_ids``: the datasets that list it)."""
+    data = {**node.public_dict(), "updated_at": node.updated_at.isoformat() if node.updated_at else None}
+    keys = ("address", "phone", "email", "url", "schedules", "capacity", "accessibility", "accepting_new",
+            "verified_at", "updated_at", "location_precision", "status", "description", "source", "external_ids")
     return {k: data.get(k) for k in keys if data.get(k) not in (None, "", [])}

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from .cities import CITIES, resolve_city
+from .cities import SEED_CITIES, resolve_city
 from .errors import InputError, ResourcemapError, ValidationFailed
 from .model import EDGE_RULES, Edge, Node, parse_edge, parse_node
 
@@ -61,8 +61,11 @@ def seed_files(which: str = "all") -> list[Path]:
     """The seed files for ``all`` or one city (name, code or slug)."""
     base = seeds_dir()
     if which == "all":
-        return [base / f"{c.slug}.yaml" for c in CITIES.values() if (base / f"{c.slug}.yaml").exists()]
+        return [base / f"{c.slug}.yaml" for c in SEED_CITIES.values() if (base / f"{c.slug}.yaml").exists()]
     city = resolve_city(which)
+    if not city.slug:
+        raise InputError(f"{city.full_name}（{city.code}）には計画のシードがありません。"
+                         f"地理だけのカタログは `resourcemap init --city {city.code}` で作成できます。")
     path = base / f"{city.slug}.yaml"
     if not path.exists():
         raise InputError(f"{city.name} のシードファイル {path} がありません。")

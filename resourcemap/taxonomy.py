@@ -154,7 +154,7 @@ def _from_records(records: list[dict]) -> Taxonomy:
     cats = {}
     for r in records:
         cat = Category(id=r["id"], label=r["label"], parent=r.get("parent"),
-                       synonyms=tuple(r.get("synonyms") or ()), fields=tuple(r.get("fields") or ()))
+                       synonyms=tuple(str(s) for s in r.get("synonyms") or ()), fields=tuple(r.get("fields") or ()))
         if cat.id in cats:
             raise ValueError(f"taxonomy: id {cat.id!r} is defined twice")
         cats[cat.id] = cat

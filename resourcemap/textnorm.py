@@ -43,16 +43,14 @@ _WORD_VARIANTS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Katakana → hiragana (ヴ and the long-vowel mark are kept), as one ``str.translate`` table.
+_KANA_TABLE = {code: code - 0x60 for code in range(0x30A1, 0x30F7) if chr(code) not in "ヴヵヶ"}
+_OLD_TABLE = str.maketrans(OLD_TO_NEW)
+
+
 def _fold_kana(text: str) -> str:
     """Katakana → hiragana (ヴ and the long-vowel mark are kept)."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0x30A1 <= code <= 0x30F6 and ch not in "ヴヵヶ":
-            out.append(chr(code - 0x60))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_KANA_TABLE)
 
 
 def normalize(text: str) -> str:
@@ -60,7 +58,7 @@ def normalize(text: str) -> str:
     if not text:
         return ""
     s = unicodedata.normalize("NFKC", str(text))
-    s = "".join(OLD_TO_NEW.get(ch, ch) for ch in s)
+    s = s.translate(_OLD_TABLE)
     s = _SMALL_KE.sub("ケ", s)
     s = s.lower()
     s = _SPACE.sub("", s)

@@ -35,6 +35,30 @@ def seeded_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def directory_db(seeded_db, tmp_path_factory) -> Path:
+    """The five plans plus their shipped open data, linked — what ``init --seed all`` builds (copy before writing).
+
+    The import log and the link queue live in the same file (auxiliary tables).
+    """
+    from resourcemap.auxdb import AuxDB
+    from resourcemap.graph.stores.sqlite import SQLiteStore
+    from resourcemap.opendata import Registry, load_seed_open_data
+
+    path = copy_catalogue(seeded_db, tmp_path_factory.mktemp("directory") / "catalogue.db")
+    store, aux = SQLiteStore(path), AuxDB(path)
+    load_seed_open_data(store, Registry(aux), ["13206", "11225", "19213", "13223", "13218"])
+    store.close()
+    aux.close()
+    return path
+
+
+@pytest.fixture
+def directory_copy(directory_db, tmp_path) -> Path:
+    """A private, writable copy of :func:`directory_db`."""
+    return copy_catalogue(directory_db, tmp_path / "catalogue.db")
+
+
 def copy_catalogue(src: Path, dst: Path) -> Path:
     """Copy a catalogue file with SQLite's backup API (consistent even while it is open elsewhere)."""
     import sqlite3

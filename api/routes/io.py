@@ -1,5 +1,9 @@
 """Bulk import (dry run with a per-row report, or one all-or-nothing transaction) and export.
 
+Formats: the catalogue's CSV / GeoJSON / HSDS, a municipality's 圏域 table (``areas``) and the
+publishers' open data (``gsi-shelters``, ``mhlw-care``, ``std-facilities`` …), dispatched through
+:data:`resourcemap.io.IMPORTERS` — the same table as ``resourcemap import``.
+
 The import body is the file itself (``text/csv``, ``application/geo+json``, ``application/json``
 for HSDS) or a ``multipart/form-data`` upload with a ``file`` field. The work is done by
 :mod:`resourcemap.io`, in a worker thread (the event loop stays free while a large file is
@@ -8,6 +12,7 @@ planned and written).
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -15,13 +20,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from resourcemap.errors import InputError
-from resourcemap.io import MEDIA_TYPES, SUFFIXES, ImportFailed, export_file, import_file
+from resourcemap.io import IMPORTERS, MEDIA_TYPES, SUFFIXES, ImportFailed, ImportOptions, export_file, run_import
 
 from ..catalogue_schemas import ImportReport
-from ..deps import Editor, StoreDep, Viewer
+from ..deps import Editor, StateDep, StoreDep, Viewer
 from ..problems import problem
 
 router = APIRouter(tags=["import/export"])
+ImportFormat = Literal[tuple(IMPORTERS)]  # type: ignore[valid-type]
 
 _BODY = {"requestBody": {"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}},
@@ -46,20 +52,28 @@ async def _payload(request: Request) -> tuple[bytes, str | None]:
     return await request.body(), None
 
 
-@router.post("/v1/import", summary="Import CSV / GeoJSON / HSDS (editor); dry_run=true reports per row",
+@router.post("/v1/import", summary="Import CSV / GeoJSON / HSDS, an area table or public open data (editor); "
+                                  "dry_run=true reports per row",
              responses={200: {"model": ImportReport}}, openapi_extra=_BODY)
-async def import_(request: Request, caller: Editor, store: StoreDep,
+async def import_(request: Request, caller: Editor, store: StoreDep, state: StateDep,
                   dry_run: bool = Query(True, description="report only (default); false = write in one transaction"),
-                  format: Literal["auto", "csv", "geojson", "hsds"] = "auto",
-                  name: str | None = Query(None, max_length=100, description="file name shown in the report")
+                  format: ImportFormat = "auto",  # type: ignore[valid-type]
+                  name: str | None = Query(None, max_length=100, description="file name shown in the report"),
+                  city: str | None = Query(None, max_length=40, description="areas: the municipality (required); "
+                                                                            "open data: only this municipality"),
+                  pref: str | None = Query(None, max_length=10, description="open data: only this prefecture"),
+                  as_of: date | None = Query(None, alias="date", description="open data: the data's date"),
+                  skip_errors: bool = Query(False, description="open data: write the rows without errors")
                   ) -> JSONResponse:
     data, filename = await _payload(request)
     if not data.strip():
         raise InputError("本文が空です。取り込むファイルの中身を送ってください。")
     label = re.sub(r"[^\w.\-]", "_", name or filename or "upload")[:100]
+    options = ImportOptions(city=city, pref=pref, as_of=as_of, skip_errors=skip_errors,
+                            registry=state.opendata if IMPORTERS[format].uses_registry and not dry_run else None)
     try:
-        report = await run_in_threadpool(import_file, store, data, name=label, fmt=format, dry_run=dry_run,
-                                         actor=caller.name)
+        report = await run_in_threadpool(run_import, store, data, format, name=label, dry_run=dry_run,
+                                         actor=caller.name, options=options)
     except ImportFailed as exc:
         return problem(422, exc.detail, errors=exc.errors, report=exc.report)
     return JSONResponse(report)

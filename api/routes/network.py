@@ -9,7 +9,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from resourcemap.network.analysis import city_code
 from resourcemap.network.views import network_data
 
 from ..analysis_schemas import NetworkBundle
@@ -28,6 +27,6 @@ def get_network(_: Viewer, state: StateDep, rm: ReadModelDep,
     betweenness and component; ``edges``: the catalogue edges that count as "works with";
     ``metrics``: components, articulation points, bridges, betweenness, coordinator load,
     uncovered areas, the area×分野 / area×pillar coverage and referral chains (docs/network.md)."""
-    data = state.network_cache.get(rm.revision, (city_code(city), level),
-                                   lambda: network_data(rm.graph, city, level=level))
+    # the name as given: network_data reads it against this catalogue's municipalities
+    data = state.network_cache.get(rm.revision, (city, level), lambda: network_data(rm.graph, city, level=level))
     return JSONResponse(data)

@@ -18,7 +18,7 @@ from resourcemap import editing
 from resourcemap.errors import InputError
 from resourcemap.freshness import freshness
 from resourcemap.model import Node
-from resourcemap.queries import list_nodes
+from resourcemap.queries import body_city, list_nodes
 
 from ..catalogue_schemas import NodeCreate, NodeOut, NodePage, NodePatch
 from ..concurrency import expected_version, versioned
@@ -95,6 +95,8 @@ def get_nodes(_: Viewer, store: StoreDep,
 @router.post("/v1/nodes", status_code=201, summary="Create a node (editor)", openapi_extra=json_body(NodeCreate),
              responses={201: {"model": NodeOut, "description": "created; `ETag` and `Location` headers"}})
 def create_node(body: JsonObject, caller: Editor, store: StoreDep) -> JSONResponse:
+    if isinstance(body.get("city"), str):  # a code or a name, read against the catalogue's municipalities
+        body = {**body, "city": body_city(store, body["city"])}
     node = editing.create_node(store, body, actor=caller.name)
     return _one(node, 201, f"/v1/nodes/{node.id}")
 

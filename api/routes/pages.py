@@ -11,7 +11,8 @@ the OpenAPI document); every page is a template of ``resourcemap/templates/pages
 """
 from __future__ import annotations
 
-import importlib
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,9 +22,14 @@ from starlette.concurrency import run_in_threadpool
 from resourcemap.cities import City, resolve_city
 from resourcemap.errors import ResourcemapError
 from resourcemap.graph.readmodel import ReadModel
-from resourcemap.labels import EDGE_LABELS, KIND_LABELS, ROLE_LABELS, jst
+from resourcemap.labels import EDGE_LABELS, KIND_LABELS, PRECISION_LABELS, ROLE_LABELS, jst, jst_date, schedule_text
+from resourcemap.opendata import Registry
+from resourcemap.opendata.listing import attributions
+from resourcemap.opendata.mapping import load_datasets
 from resourcemap.people import Session
+from resourcemap.queries import readmodel_city
 
+from ..auth import AuthFailed, check_person
 from ..deps import ReadModelDep, StateDep
 from ..web import (
     LOGIN_COOKIE,
@@ -48,32 +54,72 @@ def context(session: Session | None, city: City | None = None) -> dict[str, Any]
     return {"person": session, "csrf": session.csrf if session else "", "city": city}
 
 
-def gate(session: Session | None, city: str | None = None, role: str = "viewer") -> tuple[City | None, Response | None]:
-    """``(city, None)`` when the person may see the page, else ``(None, the answer)``: the sign-in page
-    (303 to /), 403 for a role too low, 404 for an unknown municipality."""
+def gate(session: Session | None, role: str = "viewer") -> Response | None:
+    """None when the person may see the page, else the answer: the sign-in page (303 to /) or 403 for a
+    role too low."""
     if session is None:
-        return None, RedirectResponse("/", status_code=303)
+        return RedirectResponse("/", status_code=303)
     if not has_role(session, role):
-        return None, page("message.html", "権限がありません", status=403, error=True, **context(session),
-                          message=f"このページには{ROLE_LABELS[role]}以上の権限が必要です。管理者に依頼してください。")
-    if city is None:
-        return None, None
+        return page("message.html", "権限がありません", status=403, error=True, **context(session),
+                    message=f"このページには{ROLE_LABELS[role]}以上の権限が必要です。管理者に依頼してください。")
+    return None
+
+
+def city_gate(session: Session | None, rm: ReadModel, city: str,
+              role: str = "viewer") -> tuple[City | None, Response | None]:
+    """:func:`gate` for a municipality's page: ``(city, None)``, else ``(None, the answer)`` — also 404 for
+    a municipality this catalogue does not hold (a name is read against the catalogue's, as the API does)."""
+    refusal = gate(session, role)
+    if refusal is not None:
+        return None, refusal
     try:
-        return resolve_city(city), None
+        return resolve_city(readmodel_city(rm, city)), None
     except ResourcemapError as exc:
         return None, page("message.html", "見つかりません", status=404, error=True, message=exc.detail, **context(session))
 
 
-def credits(rm: ReadModel, ids: list[str]) -> list[str]:
-    """The credit lines of imported open data among the shown resources (none when nothing was imported)."""
+def credits(rm: ReadModel, registry: Registry, ids: list[str], given: Iterable[Any] = ()) -> list[str]:
+    """The credit lines of imported open data among the shown resources (:func:`resourcemap.opendata.listing.
+    attributions`, dated from the import log), with any a match already *given* — each once; none when
+    nothing shown was imported."""
     nodes = [rm.node(i) for i in ids if rm.has(i)]
-    if not any(getattr(n, "external_ids", None) for n in nodes):
-        return []
-    try:
-        opendata = importlib.import_module("resourcemap.opendata")
-    except ImportError:  # a catalogue without the open-data package
-        return []
-    return list(opendata.attributions(nodes))
+    lines = attributions(nodes, registry) if any(n.external_ids for n in nodes) else []
+    for extra in given:
+        for line in [extra] if isinstance(extra, str) else extra or []:
+            if isinstance(line, str) and line and line not in lines:
+                lines.append(line)
+    return lines
+
+
+def source_text(source: str) -> str:
+    """Where an entry comes from, in words: a plan's section, a dataset, or a person's edit."""
+    if source.startswith("api:"):
+        return f"{source[4:]} が画面または API で更新"
+    if source.startswith("import:"):
+        spec = load_datasets().get(source.removeprefix("import:"))
+        return f"オープンデータ「{spec.name}」" if spec else "取り込んだ資料・オープンデータ"
+    if source == "public":
+        return "公表されている情報"
+    _, _, section = source.partition("#")
+    return f"市区町村の計画書（{section}）" if section else "市区町村の計画書・公表資料"
+
+
+def reach(d: Mapping[str, Any]) -> dict[str, Any]:
+    """How to reach a resource, as a person reads it, from a match entry or a node's fields (HSDS names,
+    each may be missing): the phone as a ``tel:`` number, opening hours in Japanese, capacity,
+    accessibility, the verified and updated dates (JST), and where the entry and its ids come from."""
+    specs = load_datasets()
+    return {
+        "tel": re.sub(r"[^0-9+]", "", d.get("phone") or ""),
+        "hours": [schedule_text(s) for s in d.get("schedules") or []],
+        "accessibility": [a for a in d.get("accessibility") or [] if a],
+        "capacity": d.get("capacity"),
+        "verified": jst_date(d.get("verified_at")) if d.get("verified_at") else "",
+        "updated": jst_date(d.get("updated_at")) if d.get("updated_at") else "",
+        "precision_label": PRECISION_LABELS.get(d.get("location_precision") or "", ""),
+        "source_text": source_text(d.get("source") or ""),
+        "datasets": [specs[k].name for k in sorted(d.get("external_ids") or {}) if k in specs],
+    }
 
 
 def _login_page(request: Request, state: StateDep, *, message: str = "", name: str = "", status: int = 200) -> Response:
@@ -97,15 +143,10 @@ def index(request: Request, session: PageSession, state: StateDep, rm: ReadModel
 async def login(request: Request, state: StateDep):
     form = await check_login_token(request, state)
     name, password = form.get("name", "").strip()[:64], form.get("password", "")
-    gate_, client, who = state.auth_limiter, client_of(request), f"person:{name}"
-    wait = gate_.retry_after(client, who)
-    if wait:
-        return _login_page(request, state, name=name, status=429,
-                           message=f"サインインに続けて失敗したため、この端末からは {wait} 秒後まで受け付けません。")
-    person = await run_in_threadpool(state.people.check, name, password)
-    if person is None:
-        gate_.failed(client, who)
-        return _login_page(request, state, name=name, status=401, message="名前かパスワードが正しくありません。")
+    try:
+        person = await check_person(state, client_of(request), name, password)
+    except AuthFailed as exc:
+        return _login_page(request, state, name=name, status=exc.status, message=exc.detail)
     resp = RedirectResponse("/", status_code=303)
     set_cookie(resp, request, SESSION_COOKIE, state.people.open_session(person),
                max_age=int(state.settings.session_hours * 3600))
@@ -135,7 +176,7 @@ def gap_map(city: str, session: PageSession, state: StateDep, rm: ReadModelDep):
     from resourcemap.gaps import analyse
     from resourcemap.gaps.mapview import render_map
 
-    c, refusal = gate(session, city)
+    c, refusal = city_gate(session, rm, city)
     if refusal is not None or c is None:
         return refusal
     raw = has_role(session, "admin")
@@ -152,7 +193,7 @@ def report(city: str, session: PageSession, state: StateDep, rm: ReadModelDep):
     from resourcemap.gaps.report import render_report
     from resourcemap.network.views import gap_report_section
 
-    c, refusal = gate(session, city)
+    c, refusal = city_gate(session, rm, city)
     if refusal is not None or c is None:
         return refusal
     raw = has_role(session, "admin")
@@ -166,7 +207,7 @@ def report(city: str, session: PageSession, state: StateDep, rm: ReadModelDep):
 def network(city: str, session: PageSession, rm: ReadModelDep):
     from resourcemap.network.views import network_data, network_html
 
-    c, refusal = gate(session, city)
+    c, refusal = city_gate(session, rm, city)
     if refusal is not None or c is None:
         return refusal
     return HTMLResponse(network_html(network_data(rm.graph, c.code), page=context(session, c)))
@@ -203,7 +244,7 @@ def _changed_fields(before: dict | None, after: dict | None) -> str:
 
 @router.get("/pages/admin", response_class=HTMLResponse)
 def admin(session: PageSession, state: StateDep):
-    _, refusal = gate(session, role="admin")
+    refusal = gate(session, role="admin")
     if refusal is not None or session is None:
         return refusal
     return _admin_page(session, state)
@@ -211,7 +252,7 @@ def admin(session: PageSession, state: StateDep):
 
 @router.post("/pages/admin/users", response_class=HTMLResponse)
 async def create_person(request: Request, session: PageSession, state: StateDep):
-    _, refusal = gate(session, role="admin")
+    refusal = gate(session, role="admin")
     if refusal is not None or session is None:
         return refusal
     form = await checked_form(request, session)

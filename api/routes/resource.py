@@ -19,16 +19,16 @@ from resourcemap import editing
 from resourcemap.cities import resolve_city
 from resourcemap.errors import NotFound, ResourcemapError, ValidationFailed, VersionConflict
 from resourcemap.graph.readmodel import ReadModel
-from resourcemap.labels import KIND_LABELS, PRECISION_LABELS, STATUS_LABELS, jst, jst_date, schedule_text
+from resourcemap.labels import KIND_LABELS, STATUS_LABELS, jst
 from resourcemap.model import Node
 from resourcemap.people import Session
-from resourcemap.queries import neighbourhood
+from resourcemap.queries import contact_fields, neighbourhood
 from resourcemap.taxonomy import load_taxonomy
 
 from ..deps import ReadModelDep, StateDep
 from ..state import AppState
 from ..web import PageSession, checked_form, has_role, page
-from .pages import context, credits, gate
+from .pages import context, credits, gate, reach
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,29 +40,19 @@ REPORTABLE: dict[str, str] = {**EDITABLE, "schedules": "開いている時間", 
 _MAX_ID = 2 ** 63 - 1
 
 
-def _source_text(source: str) -> str:
-    if source.startswith("api:"):
-        return f"{source[4:]} が画面または API で更新"
-    if source.startswith("import:"):
-        return "取り込んだ資料・オープンデータ"
-    return "市区町村の計画書・公表資料"
-
-
-def _view(rm: ReadModel, node: Node) -> dict[str, Any]:
+def _view(state: AppState, rm: ReadModel, node: Node) -> dict[str, Any]:
     tax = load_taxonomy()
-    d = node.public_dict()
+    d = {**node.public_dict(), **contact_fields(node)}
     return {
-        **d, "kind_label": KIND_LABELS.get(node.kind, ""), "status_label": STATUS_LABELS.get(node.status, ""),
-        "precision_label": PRECISION_LABELS.get(node.location_precision, ""),
+        **d, **reach(d), "kind_label": KIND_LABELS.get(node.kind, ""), "status_label": STATUS_LABELS.get(node.status, ""),
         "categories": [tax.get(c).label for c in node.categories if c in tax],
-        "fields_label": "・".join(node.targets.fields), "hours": [schedule_text(s) for s in d.get("schedules") or []],
+        "fields_label": "・".join(node.targets.fields),
         "ages": (f"{node.targets.age_min or 0}〜{node.targets.age_max}歳" if node.targets.age_max is not None
                  else f"{node.targets.age_min}歳以上" if node.targets.age_min else ""),
-        "verified": jst_date(node.verified_at), "updated": jst(node.updated_at), "source_text": _source_text(node.source),
-        "tel": "".join(ch for ch in (node.phone or "") if ch.isdigit() or ch == "+"),
+        "updated": jst(node.updated_at),
         "neighbours": [{"group": g, "items": [{**x, "kind_label": KIND_LABELS.get(x["kind"], "")} for x in items]}
                        for g, items in neighbourhood(rm, node.id).items()],
-        "attributions": credits(rm, [node.id]),
+        "attributions": credits(rm, state.opendata, [node.id]),
     }
 
 
@@ -83,14 +73,14 @@ def _detail(session: Session, state: AppState, rm: ReadModel, node_id: str, *, m
         r["field_label"] = REPORTABLE.get(r["field"] or "", "")
     stored = node.public_dict()
     values = {k: (form or {}).get(k, stored.get(k) or "") for k in EDITABLE}
-    return page("resource.html", node.name, status=status, n=_view(rm, node), editor=editor, reports=reports,
+    return page("resource.html", node.name, status=status, n=_view(state, rm, node), editor=editor, reports=reports,
                 editable=EDITABLE, reportable=REPORTABLE, values=values, version=node.version, message=message,
                 error=error, current="", **context(session, city))
 
 
 @router.get("/pages/resource/{node_id}", response_class=HTMLResponse)
 def resource(node_id: str, session: PageSession, state: StateDep, rm: ReadModelDep, done: str = ""):
-    _, refusal = gate(session)
+    refusal = gate(session)
     if refusal is not None or session is None:
         return refusal
     message = {"reported": "報告を受け付けました。編集担当者が確認して直します。ありがとうございました。",
@@ -101,7 +91,7 @@ def resource(node_id: str, session: PageSession, state: StateDep, rm: ReadModelD
 
 @router.post("/pages/resource/{node_id}/report")
 async def report(node_id: str, request: Request, session: PageSession, state: StateDep, rm: ReadModelDep):
-    _, refusal = gate(session)
+    refusal = gate(session)
     if refusal is not None or session is None:
         return refusal
     form = await checked_form(request, session)
@@ -117,7 +107,7 @@ async def report(node_id: str, request: Request, session: PageSession, state: St
 
 @router.post("/pages/resource/{node_id}/edit")
 async def edit(node_id: str, request: Request, session: PageSession, state: StateDep, rm: ReadModelDep):
-    _, refusal = gate(session, role="editor")
+    refusal = gate(session, role="editor")
     if refusal is not None or session is None:
         return refusal
     form = await checked_form(request, session)
@@ -156,7 +146,7 @@ async def edit(node_id: str, request: Request, session: PageSession, state: Stat
 @router.post("/pages/corrections/{correction_id}/resolve")
 async def resolve(request: Request, session: PageSession, state: StateDep,
                   correction_id: int = Path(ge=1, le=_MAX_ID)):
-    _, refusal = gate(session, role="editor")
+    refusal = gate(session, role="editor")
     if refusal is not None or session is None:
         return refusal
     form = await checked_form(request, session)

@@ -30,16 +30,17 @@ from resourcemap.cities import City
 from resourcemap.errors import InputError, ResourcemapError, UnknownCategory
 from resourcemap.geo import chome_by_name, chome_units
 from resourcemap.graph.readmodel import ReadModel
-from resourcemap.labels import JST, KIND_LABELS, PRECISION_LABELS, age_band_label, jst, jst_date, schedule_text
+from resourcemap.labels import JST, KIND_LABELS, age_band_label, jst
 from resourcemap.match import MatchRequest, UnmetRecord, age_band, match_household, unmet_cells
 from resourcemap.match.request import AGE_BANDS
+from resourcemap.opendata import Registry
 from resourcemap.queries import contact_fields, neighbourhood
 from resourcemap.taxonomy import load_taxonomy
 
 from ..deps import ReadModelDep, StateDep
 from ..state import AppState
 from ..web import PageSession, checked_form, page
-from .pages import context, credits, gate
+from .pages import city_gate, context, credits, gate, reach
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,7 +57,7 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 def categories(session: PageSession, q: str = Query("", max_length=60)) -> JSONResponse:
     """Categories for what a person types (id, label, synonym, any spelling): the resolver's hit first, then
     close ones — e.g. ひきこもり, 8050 → ひきこもり支援; ゴミ屋敷 → 家事援助."""
-    _, refusal = gate(session)
+    refusal = gate(session)
     if refusal is not None:
         return JSONResponse({"items": []}, status_code=401)
     tax = load_taxonomy()
@@ -148,8 +149,8 @@ def _programs(rm: ReadModel, node_id: str) -> list[dict[str, str]]:
 
 
 #: What a card may show (a field neither the match nor the catalogue gives is None).
-_CARD_FIELDS = ("phone", "address", "url", "email", "schedules", "programs", "operator", "location_precision",
-                "verified_at", "updated_at", "pin")
+_CARD_FIELDS = ("phone", "address", "url", "email", "schedules", "capacity", "accessibility", "programs", "operator",
+                "location_precision", "verified_at", "updated_at", "source", "external_ids", "attribution", "pin")
 
 
 def _card(rm: ReadModel, m: dict[str, Any]) -> dict[str, Any]:
@@ -161,15 +162,10 @@ def _card(rm: ReadModel, m: dict[str, Any]) -> dict[str, Any]:
     card: dict[str, Any] = dict.fromkeys(_CARD_FIELDS)
     card.update({**extra, **{k: v for k, v in m.items() if v not in (None, "", [])}})
     card["kind_label"] = KIND_LABELS.get(card.get("kind", ""), "")
-    card["precision_label"] = PRECISION_LABELS.get(card.get("location_precision", ""), "")
-    card["hours"] = [schedule_text(s) for s in card.get("schedules") or []]
-    card["verified"] = jst_date(card.get("verified_at")) if card.get("verified_at") else ""
-    card["updated"] = jst_date(card.get("updated_at")) if card.get("updated_at") else ""
-    card["tel"] = re.sub(r"[^0-9+]", "", card.get("phone") or "")
-    return card
+    return {**card, **reach(card)}
 
 
-def present(rm: ReadModel, c: City, data: dict[str, Any]) -> dict[str, Any]:
+def present(rm: ReadModel, registry: Registry, c: City, data: dict[str, Any]) -> dict[str, Any]:
     """What the results and the sheet show of a match: cards per need, the household's 町丁目 point, the map."""
     loc = data["location"]
     chome = loc.get("chome")
@@ -181,8 +177,10 @@ def present(rm: ReadModel, c: City, data: dict[str, Any]) -> dict[str, Any]:
         cards = [_card(rm, m) for m in r["matches"]]
         for card in cards:
             if card.get("lat") is not None and card.get("lng") is not None:
-                pins.append({"n": len(pins) + 1, "name": card["name"], "lat": card["lat"], "lng": card["lng"],
-                             "need": r["category_label"]})
+                pins.append({"n": len(pins) + 1, "id": card["id"], "name": card["name"], "lat": card["lat"],
+                             "lng": card["lng"], "need": r["category_label"], "walk_min": card.get("walk_min"),
+                             "phone": card.get("phone"), "tel": card["tel"], "address": card.get("address"),
+                             "hours": card["hours"]})
                 card["pin"] = len(pins)
             shown.append(card["id"])
         needs.append({**r, "cards": cards, "unplaced": r.get("unplaced", [])})
@@ -193,14 +191,14 @@ def present(rm: ReadModel, c: City, data: dict[str, Any]) -> dict[str, Any]:
         "area_id": loc.get("area_id") or "", "chome": chome or "", "needs": needs, "unmet": unmet,
         "team": data["team"], "uncovered": data.get("team_uncovered_fields", []),
         "coordinators": data.get("coordinators", []), "max_distance_m": data["max_distance_m"],
-        "attributions": credits(rm, shown),
+        "attributions": credits(rm, registry, shown, [c.get("attribution") for n in needs for c in n["cards"]]),
         "map": {"household": house, "results": pins},
     }
 
 
-async def _search(request: Request, session, city: str, rm: ReadModel):
+async def _search(request: Request, session, city: str, state: AppState, rm: ReadModel):
     """(city, values, presented result or None, error page or None) for a posted search form."""
-    c, refusal = gate(session, city)
+    c, refusal = city_gate(session, rm, city)
     if refusal is not None or c is None:
         return None, {}, None, refusal
     form = _apply_replacement(await checked_form(request, session))
@@ -218,12 +216,12 @@ async def _search(request: Request, session, city: str, rm: ReadModel):
                                            candidates=(term, exc.candidates) if term else None)
     except ResourcemapError as exc:
         return c, values, None, _form_page(c, session, values, status=422, message=exc.detail)
-    return c, values, present(rm, c, data), None
+    return c, values, present(rm, state.opendata, c, data), None
 
 
 @router.get("/pages/{city}/match", response_class=HTMLResponse)
 def match_form(city: str, session: PageSession, state: StateDep, rm: ReadModelDep):
-    c, refusal = gate(session, city)
+    c, refusal = city_gate(session, rm, city)
     if refusal is not None or c is None:
         return refusal
     return _form_page(c, session, {}, extra={"base": _base(state, rm, c.code)})
@@ -231,16 +229,16 @@ def match_form(city: str, session: PageSession, state: StateDep, rm: ReadModelDe
 
 @router.post("/pages/{city}/match", response_class=HTMLResponse)
 async def match_submit(city: str, request: Request, session: PageSession, state: StateDep, rm: ReadModelDep):
-    c, values, result, refusal = await _search(request, session, city, rm)
+    c, values, result, refusal = await _search(request, session, city, state, rm)
     if refusal is not None or c is None:
         return refusal
     return _form_page(c, session, values, result=result, extra={"base": _base(state, rm, c.code)})
 
 
 @router.post("/pages/{city}/sheet", response_class=HTMLResponse)
-async def sheet(city: str, request: Request, session: PageSession, rm: ReadModelDep):
+async def sheet(city: str, request: Request, session: PageSession, state: StateDep, rm: ReadModelDep):
     """The 支援会議 sheet: one A4 page, no names, no free text, no ages (bands only)."""
-    c, values, result, refusal = await _search(request, session, city, rm)
+    c, values, result, refusal = await _search(request, session, city, state, rm)
     if refusal is not None or c is None or result is None:
         return refusal
     members: list[dict[str, Any]] = []
@@ -257,7 +255,7 @@ async def sheet(city: str, request: Request, session: PageSession, rm: ReadModel
 # -- 「未充足として記録」 --------------------------------------------------------------------------------------
 @router.post("/pages/{city}/unmet")
 async def record_unmet(city: str, request: Request, session: PageSession, state: StateDep, rm: ReadModelDep):
-    c, refusal = gate(session, city)
+    c, refusal = city_gate(session, rm, city)
     if refusal is not None or c is None or session is None:
         return refusal
     form = await checked_form(request, session)
@@ -278,8 +276,8 @@ async def record_unmet(city: str, request: Request, session: PageSession, state:
 
 
 @router.get("/pages/{city}/unmet/recorded", response_class=HTMLResponse)
-def unmet_recorded(city: str, session: PageSession, n: int = Query(0, ge=0, le=60)):
-    c, refusal = gate(session, city)
+def unmet_recorded(city: str, session: PageSession, rm: ReadModelDep, n: int = Query(0, ge=0, le=60)):
+    c, refusal = city_gate(session, rm, city)
     if refusal is not None or c is None:
         return refusal
     return page("message.html", "未充足として記録しました", back=f"/pages/{c.code}/match", back_label="新しい検索へ",

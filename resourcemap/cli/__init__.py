@@ -20,11 +20,13 @@ from . import (
     cmd_import_,
     cmd_init,
     cmd_keys,
+    cmd_links,
     cmd_match,
     cmd_migrate,
     cmd_network,
     cmd_nodes,
     cmd_serve,
+    cmd_sources,
     cmd_unmet,
     cmd_users,
 )
@@ -34,7 +36,8 @@ __all__ = ["main", "COMMANDS", "emit", "Context"]
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[ModuleType, ...] = (cmd_init, cmd_serve, cmd_nodes, cmd_keys, cmd_users, cmd_match, cmd_unmet, cmd_gaps,
-                                    cmd_network, cmd_import_, cmd_export, cmd_check, cmd_migrate)
+                                    cmd_network, cmd_import_, cmd_sources, cmd_links, cmd_export, cmd_check,
+                                    cmd_migrate)
 
 
 def _common() -> argparse.ArgumentParser:

@@ -9,7 +9,8 @@ def register(sub, common) -> None:
                        description="世帯の所在地（町丁目か緯度経度）とニーズから、近くの利用できる社会資源を理由つきで示し、"
                                    "支援チームと担当コーディネーターを提案します。結果は保存されません。該当なしのニーズは "
                                    "--record-unmet を付けたときだけ、町丁目・分類・年齢層・月の件数として記録します。")
-    p.add_argument("--city", required=True, help="municipality name or code")
+    p.add_argument("--city", default=None,
+                   help="municipality name or code (optional when the address names it or the catalogue holds one)")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--address", help="町丁目 (e.g. 白糸台三丁目); 番地 is ignored and never kept")
     where.add_argument("--lat", type=float, help="latitude (with --lng)")
@@ -30,7 +31,7 @@ def build_body(a) -> dict[str, Any]:
     member: dict[str, Any] = {"needs": a.need, "fields": a.field}
     if a.age is not None:
         member["age"] = a.age
-    body: dict[str, Any] = {"city": a.city, "location": loc, "members": [member]}
+    body: dict[str, Any] = {"location": loc, "members": [member], **({"city": a.city} if a.city else {})}
     if a.max_distance is not None:
         body["max_distance_m"] = a.max_distance
     if a.limit is not None:

@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 if TYPE_CHECKING:
+    from ..auxdb import AuxDB
     from ..config import Settings
     from ..graph.stores.base import GraphStore
 
@@ -19,7 +20,7 @@ __all__ = ["Context", "emit", "Parser"]
 
 class Context:
     """What a command gets: parsed args, the settings (read once: ``--db`` > environment > defaults)
-    and a lazily opened store."""
+    and a lazily opened store and auxiliary tables."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         from ..config import load
@@ -27,6 +28,7 @@ class Context:
         self.args = args
         self.settings: Settings = load(db=getattr(args, "db", None))
         self._store: GraphStore | None = None
+        self._aux: AuxDB | None = None
 
     @property
     def json(self) -> bool:
@@ -39,9 +41,19 @@ class Context:
             self._store = open_store(settings=self.settings, create=create)
         return self._store
 
+    def aux(self) -> AuxDB:
+        """The auxiliary tables beside the catalogue (keys, unmet counts, the open-data registry)."""
+        if self._aux is None:
+            from ..auxdb import AuxDB
+
+            self._aux = AuxDB(self.settings.aux_db)
+        return self._aux
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+        if self._aux is not None:
+            self._aux.close()
 
 
 def emit(ctx: Context, data: Any, human: Callable[[Any], str] | str | None = None) -> None:

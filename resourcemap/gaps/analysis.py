@@ -27,6 +27,7 @@ from ..geo._common import as_code
 from ..graph.readmodel import ReadModel
 from ..match.disclosure import Tally
 from ..model import RESOURCE_KINDS, Node
+from ..queries import readmodel_city
 from ..taxonomy import load_taxonomy
 from . import measures
 from .candidates import Candidate, Coverage, SiteIndex, find_candidates
@@ -341,7 +342,7 @@ def analyse(rm: ReadModel, city: str, options: GapOptions = GapOptions(), *,
     Raises :class:`InputError` for an unknown unit/category/threshold and
     :class:`~resourcemap.errors.NotFound` for a municipality that is not packaged.
     """
-    code, cats = _check(city, options)
+    code, cats = _check(readmodel_city(rm, city), options)
     tax = load_taxonomy()
     areas = area_set(rm, code)
     units = build_units(code, options.unit, areas.membership, areas.names, options.weights)

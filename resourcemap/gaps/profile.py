@@ -18,11 +18,10 @@ will want to change them (configurable thresholds are part of the brief).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import get_args
 
 from ..errors import InputError
 from ..geo import WALK_SPEED_M_PER_MIN
-from ..model import RESOURCE_KINDS, Node, Precision
+from ..model import PRECISION_RANK, RESOURCE_KINDS, Node
 from ..taxonomy import load_taxonomy
 
 __all__ = [
@@ -44,11 +43,6 @@ DEFAULT_THRESHOLD_M = 10 * WALK_SPEED_M_PER_MIN  # 10 minutes' walk: 800 m
 OLDER_THRESHOLD_M = 500.0
 #: Distances beyond this are reported as "none in range" (``nearest_m`` null).
 SEARCH_CAP_M = 5000.0
-#: Finer placement first (the order of :data:`resourcemap.model.Precision`); a node counts for
-#: distances when its rank ≤ the rank of the policy.
-PRECISION_RANK: dict[str, int] = {p: k for k, p in enumerate(get_args(Precision))}
-
-
 def resolve_categories(terms: Iterable[str] | None) -> tuple[str, ...]:
     """Category ids for ids, labels or synonyms (any spelling); the defaults when *terms* is empty."""
     terms = [t for t in (terms or []) if t and t.strip()]

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import MultiPoint, Point
@@ -24,9 +24,12 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import GeocodeError, InputError
 from ._common import as_code, city_name
-from .boundaries import boundary_projected, prepared, projected, to_wgs84, transformer
+from .boundaries import boundary, boundary_projected, prepared, projected, to_wgs84, transformer
 from .chome import Chome, _unit_index, _units_of, chome_by_name, mean_point, resolve_town, town_key
 from .distance import haversine_m
+
+if TYPE_CHECKING:  # geopandas costs ~1.5 s to import: only chome_cells needs it, so it loads there
+    import geopandas as gpd
 
 __all__ = ["chome_cells", "assign_membership", "area_polygons", "area_point", "GRID_M"]
 
@@ -38,18 +41,31 @@ GRID_M = 0.001
 def _cells_projected(code: str) -> tuple[tuple[Chome, ...], tuple[BaseGeometry, ...]]:
     """Voronoi cells (projected CRS) of the city's 町丁目 units, clipped to the boundary, in unit order."""
     units = _units_of(code)
-    xs, ys = transformer(4326, projected(code)).transform([c.lng for c in units], [c.lat for c in units])
+    if not units:
+        return units, ()
+    xs, ys = transformer(4326, projected(code)).transform(np.array([c.lng for c in units]),
+                                                           np.array([c.lat for c in units]))
     bnd = boundary_projected(code)
     minx, miny, maxx, maxy = bnd.bounds
-    pad = 10_000.0
-    frame = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
-    vor = shapely.voronoi_polygons(MultiPoint(list(zip(xs, ys))), extend_to=frame, ordered=True)
-    raw = np.asarray(list(vor.geoms), dtype=object)
-    points = shapely.points(xs, ys)
-    if len(raw) != len(units) or not all(shapely.covers(raw, points)):
-        raise RuntimeError(f"Voronoi cells of {code} do not match their 町丁目 points (duplicate points?)")
-    clipped = shapely.intersection(raw, bnd, grid_size=GRID_M)
-    return units, tuple(clipped)
+    pad = 10_000.0 + max(np.ptp(xs), np.ptp(ys))  # a point outside the boundary still gets a cell
+    frame = shapely.box(min(minx, xs.min()) - pad, min(miny, ys.min()) - pad,
+                        max(maxx, xs.max()) + pad, max(maxy, ys.max()) + pad)
+    # Two 町丁目 that share one point (2 pairs in all of Japan) cannot both have a cell: the first
+    # in data order gets it, the other an empty one (it still belongs to its area by name).
+    first: dict[tuple[float, float], int] = {}
+    for i, xy in enumerate(zip(xs.tolist(), ys.tolist())):
+        first.setdefault(xy, i)
+    distinct = sorted(first.values())
+    if len(distinct) == 1:
+        raw = np.asarray([frame], dtype=object)
+    else:
+        vor = shapely.voronoi_polygons(MultiPoint([(xs[i], ys[i]) for i in distinct]), extend_to=frame, ordered=True)
+        raw = np.asarray(list(vor.geoms), dtype=object)
+    points = shapely.points(xs[distinct], ys[distinct])
+    if len(raw) != len(distinct) or not all(shapely.covers(raw, points)):
+        raise RuntimeError(f"Voronoi cells of {code} do not match their 町丁目 points")
+    clipped = dict(zip(distinct, shapely.intersection(raw, bnd, grid_size=GRID_M)))
+    return units, tuple(clipped.get(i, shapely.Polygon()) for i in range(len(units)))
 
 
 def chome_cells(city: str) -> gpd.GeoDataFrame:
@@ -64,6 +80,8 @@ def chome_cells(city: str) -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=None)
 def _cells_wgs84(code: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     units, cells = _cells_projected(code)
     return gpd.GeoDataFrame(
         {"town": [c.town for c in units], "lat": [c.lat for c in units], "lng": [c.lng for c in units]},
@@ -206,7 +224,12 @@ def area_point(city: str, chome_names: Iterable[str]) -> tuple[float, float]:
 def _area_point(code: str, towns: tuple[str, ...]) -> tuple[float, float]:
     lat, lng = mean_point(chome_by_name(code, t) for t in towns)
     poly = _union_wgs84(code, towns)
-    if poly.covers(Point(lng, lat)):
+    if poly.is_empty:
+        raise InputError(f"{city_name(code)}の{'、'.join(towns)}は代表点が境界の外にあり、区域の点を決められません。",
+                         city=code)
+    bnd = boundary(code)  # the cells were snapped to a 1 mm grid: a point on their edge may lie 1 mm outside it
+    if poly.covers(Point(lng, lat)) and bnd.covers(Point(lng, lat)):
         return (lat, lng)
-    p = poly.representative_point()
+    core = shapely.intersection(poly, bnd)
+    p = (poly if core.is_empty else core).representative_point()
     return (p.y, p.x)

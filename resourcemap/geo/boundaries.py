@@ -1,4 +1,9 @@
-"""Municipality boundaries (国土数値情報 N03 via niiyz/JapanCityGeoJson), packaged and repaired.
+"""Municipality boundaries (国土数値情報 N03), packaged and repaired.
+
+Two sources: the five seed municipalities keep their finer files (via niiyz/JapanCityGeoJson,
+``data/boundaries/<code>.geojson``); every other municipality, 区 and whole 政令市 reads its
+member of the national archive (N03 2021, 1 % simplified, shared borders exact). Both are
+read on first use and cached per municipality.
 
 Why :func:`shapely.make_valid`: in 府中市 (13206) and 甲州市 (19213) the upstream files write
 small 飛び地 parts as *holes lying outside their shell*, which shapely rightly calls invalid;
@@ -8,6 +13,7 @@ small 飛び地 parts as *holes lying outside their shell*, which shapely rightl
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -16,12 +22,12 @@ from pyproj import Transformer
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from ..cities import CITIES
-from ._common import as_code, read_data_text
+from ..cities import CITIES, SEED_CITIES
+from ._common import as_code, read_data_text, read_national
 from .chome import chome_by_name
 
 __all__ = ["boundary", "contains", "city_point", "projected", "boundary_projected", "to_projected", "to_wgs84", "prepared",
-           "transformer", "CITY_HALL_CHOME"]
+           "transformer", "municipalities_at", "CITY_HALL_CHOME"]
 
 #: 市役所 町丁目 given by REFERENCE.md (府中市宮西町2丁目24番地, 武蔵村山市本町一丁目1番地の1).
 CITY_HALL_CHOME: dict[str, str] = {"13206": "宮西町二丁目", "13223": "本町一丁目"}
@@ -39,8 +45,14 @@ def boundary(city_code: str) -> BaseGeometry:
 
 @lru_cache(maxsize=None)
 def _boundary(code: str) -> BaseGeometry:
-    data = json.loads(read_data_text("boundaries", f"{code}.geojson"))
-    parts = [shapely.make_valid(shape(f["geometry"])) for f in data["features"]]
+    if code in SEED_CITIES:
+        data = json.loads(read_data_text("boundaries", f"{code}.geojson"))
+        parts = [shapely.make_valid(shape(f["geometry"])) for f in data["features"]]
+    else:
+        text = read_national("boundaries", code)
+        if text is None:  # the registry and the archive are built together: this is a packaging bug
+            raise RuntimeError(f"the national archive has no boundary for {code}")
+        parts = [shapely.make_valid(shape(json.loads(text)))]
     geom = shapely.union_all(parts) if len(parts) > 1 else parts[0]
     if geom.geom_type == "GeometryCollection":  # make_valid may add stray lines; keep the area only
         geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
@@ -62,6 +74,27 @@ def prepared(geom: BaseGeometry) -> BaseGeometry:
 def contains(city_code: str, lat: float, lng: float) -> bool:
     """True when (lat, lng) lies in the municipality or on its border (shapely ``covers``)."""
     return bool(boundary(city_code).covers(Point(lng, lat)))
+
+
+def municipalities_at(lat: float, lng: float, among: Iterable[str] | None = None) -> list[str]:
+    """Codes of the municipalities whose boundary covers (lat, lng), wards before whole 政令市.
+
+    *among* (codes) limits the search, else all of Japan is searched: the registry's bounding
+    boxes pick the few candidates, so only their boundaries are read. Usually one code (two
+    or more on a shared border, or a ward and its whole city).
+    """
+    codes = list(among) if among is not None else list(CITIES)
+    out = []
+    for code in codes:
+        minx, miny, maxx, maxy = CITIES[code].bbox
+        if minx - _BBOX_MARGIN <= lng <= maxx + _BBOX_MARGIN and miny - _BBOX_MARGIN <= lat <= maxy + _BBOX_MARGIN \
+                and contains(code, lat, lng):
+            out.append(code)
+    return sorted(out, key=lambda c: (CITIES[c].kind == "政令市", c))
+
+
+#: Degrees added around a registry bounding box (the seed files' finer borders may reach past it).
+_BBOX_MARGIN = 0.01
 
 
 def projected(city_code: str) -> int:

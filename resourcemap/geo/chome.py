@@ -1,4 +1,10 @@
-"""町丁目/大字 representative points of the five seed municipalities (real data, packaged).
+"""町丁目/大字 representative points of any municipality of Japan (real data, packaged).
+
+Where the rows come from: the five seed municipalities from ``data/chome_points.csv`` (as
+before), every other one from its member of the national archive (``data/japan/<pref>.zip``), read on
+first use and cached per municipality. A 政令市 as a whole (横浜市 14100) is made of its wards'
+rows with each town prefixed by its ward (鶴見区朝日町一丁目), because town names repeat across
+wards and addresses of the whole city are written that way (横浜市鶴見区朝日町一丁目).
 
 Why a dataclass with ``base`` and ``number``: 福祉エリア seeds, ``locate: {town: …}`` and the
 geocoder all reason about a *town* (白糸台) made of numbered 丁目 (白糸台一〜六丁目), while the
@@ -24,15 +30,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+from ..cities import CITIES, wards_of
 from ..errors import GeocodeError
 from ..textnorm import kanji_to_int, normalize
-from ._common import as_code, city_name, close_names, read_data_text
+from ._common import as_code, city_name, close_names, read_data_text, read_national
 
 __all__ = [
     "Chome",
     "load_chome",
     "chome_units",
+    "nearest_chome",
     "chome_by_name",
     "resolve_town",
     "split_town",
@@ -40,6 +49,7 @@ __all__ = [
     "town_key",
     "base_key",
     "mean_point",
+    "unplaced_chome",
 ]
 
 _CHOME_SUFFIX = re.compile(r"^(?P<base>.+?)(?P<num>[〇一二三四五六七八九十]+)丁目$")
@@ -67,9 +77,9 @@ class Chome:
 def split_town(town: str) -> tuple[str, int | None]:
     """Split a 町丁目 name into (base, 丁目 number): 白糸台三丁目 → (白糸台, 3); 大字宮寺 → (宮寺, None)."""
     m = _CHOME_SUFFIX.match(town)
-    if m:
-        return m.group("base").removeprefix(OAZA), kanji_to_int(m.group("num"))
-    return town.removeprefix(OAZA), None
+    if m:  # (a town called 大字 itself — 八潮市大字二丁目 — keeps it)
+        return m.group("base").removeprefix(OAZA) or m.group("base"), kanji_to_int(m.group("num"))
+    return town.removeprefix(OAZA) or town, None
 
 
 def town_key(name: str) -> str:
@@ -91,27 +101,67 @@ def mean_point(points: Iterable[Chome]) -> tuple[float, float]:
     return (round(sum(c.lat for c in pts) / len(pts), 6), round(sum(c.lng for c in pts) / len(pts), 6))
 
 
-@lru_cache(maxsize=1)
-def _all_rows() -> tuple[Chome, ...]:
-    """Parse the packaged CSV once. Rows without coordinates are skipped (none in these cities)."""
-    out: list[Chome] = []
-    for row in csv.DictReader(io.StringIO(read_data_text("chome_points.csv"), newline="")):
+def _parse(city: str | None, text: str, prefix: str = "") -> tuple[list[Chome], list[str]]:
+    """Rows of one CSV text → (points, names of rows without coordinates), in data order.
+
+    *city* None: the seed file, whose rows carry their own ``city_code``; *prefix* is put before
+    every town (a ward's name when its rows make up a whole 政令市).
+    """
+    points: list[Chome] = []
+    unplaced: list[str] = []
+    for row in csv.DictReader(io.StringIO(text, newline="")):
+        town = prefix + row["town"]
         if not row["lat"] or not row["lng"]:
+            unplaced.append(town + row["koaza"])
             continue
-        base, number = split_town(row["town"])
-        out.append(Chome(row["city_code"], row["town"], row["koaza"], float(row["lat"]),
-                         float(row["lng"]), base, number))
-    return tuple(out)
+        base, number = split_town(row["town"])  # 大字 dropped before the ward prefix goes on
+        points.append(Chome(city or row["city_code"], town, row["koaza"], float(row["lat"]), float(row["lng"]),
+                            prefix + base, number))
+    return points, unplaced
+
+
+@lru_cache(maxsize=1)
+def _seed_rows() -> tuple[Chome, ...]:
+    """The packaged seed file (five municipalities), parsed once. It has no rows without coordinates."""
+    return tuple(_parse(None, read_data_text("chome_points.csv"))[0])
+
+
+@lru_cache(maxsize=None)
+def _national(code: str) -> tuple[tuple[Chome, ...], tuple[str, ...]]:
+    """One municipality's rows from the national archive (a whole 政令市: its wards', prefixed)."""
+    text = read_national("points", code)
+    if text is not None:
+        points, unplaced = _parse(code, text)
+        return tuple(points), tuple(unplaced)
+    points, unplaced = [], []
+    city = CITIES[code]
+    for ward in wards_of(code):
+        p, u = _parse(code, read_national("points", ward.code) or "town,koaza,lat,lng\n",
+                      prefix=ward.name.removeprefix(city.name))
+        points += p
+        unplaced += u
+    return tuple(points), tuple(unplaced)
 
 
 @lru_cache(maxsize=None)
 def _rows_of(code: str | None) -> tuple[Chome, ...]:
-    rows = _all_rows()
-    return rows if code is None else tuple(c for c in rows if c.city == code)
+    """Rows with a point: of *code*, or (None) of the five seed municipalities together."""
+    seeds = _seed_rows()
+    if code is None:
+        return seeds
+    own = tuple(c for c in seeds if c.city == code)
+    return own or _national(code)[0]
+
+
+def unplaced_chome(city: str) -> list[str]:
+    """Names of *city*'s 町丁目 rows that the data gives without coordinates (never placed, reported)."""
+    return list(_national(as_code(city))[1])
 
 
 def load_chome(city_code: str | None = None) -> list[Chome]:
-    """All 町丁目 points (of one city when *city_code*, a code or a name, is given), in data order.
+    """All 町丁目 points of one municipality (a code or a name), in data order.
+
+    Without *city_code*: the points of the five seed municipalities (never all of Japan).
 
     Cached; a new list is returned each time so callers cannot alter the cache.
     """
@@ -130,6 +180,31 @@ def _units_of(code: str) -> tuple[Chome, ...]:
 def chome_units(city: str) -> list[Chome]:
     """One point per distinct 町丁目 name of *city* (the row without 小字): the units areas are made of."""
     return list(_units_of(as_code(city)))
+
+
+@lru_cache(maxsize=None)
+def _unit_tree(code: str) -> tuple[tuple[Chome, ...], Any]:
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    from .distance import to_unit_xyz
+
+    units = _units_of(code)
+    return units, cKDTree(to_unit_xyz(np.array([c.lat for c in units]), np.array([c.lng for c in units])))
+
+
+def nearest_chome(city: str, lat: float, lng: float) -> Chome:
+    """The 町丁目 of *city* whose point is nearest to (lat, lng) — the cell the point lies in.
+
+    Why the nearest point: the areas of resourcemap are sets of 町丁目 whose polygons are the
+    Voronoi cells of the 町丁目 points (:mod:`.areas`), so "the cell that contains a point" *is*
+    "the nearest 町丁目 point" — one KD-tree query instead of a polygon test.
+    """
+    from .distance import to_unit_xyz
+
+    units, tree = _unit_tree(as_code(city))
+    _, row = tree.query(to_unit_xyz(lat, lng))
+    return units[int(row)]
 
 
 @lru_cache(maxsize=None)

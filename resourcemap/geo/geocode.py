@@ -1,4 +1,4 @@
-"""Offline 町丁目 geocoder for the five seed municipalities.
+"""Offline 町丁目 geocoder for every municipality of Japan.
 
 Why offline and only to 町丁目: addresses come from households (privacy: the 番地/号 after the
 丁目 must never be stored or logged) and from seed files; a 町丁目 point is the finest precision
@@ -15,19 +15,27 @@ Resolution, per candidate city: (1) the whole name is a 町丁目 → that point
 ``chome``; a town/base name with one 町丁目 → that point; with several 丁目 (白糸台, 高倉 =
 大字高倉 + 高倉一〜五丁目) → mean of their points, precision ``town``; (2) ``<town><n>丁目…`` →
 the n-th 丁目; (3) ``<town><n>`` / ``<town><n>-…`` → the n-th 丁目 when the town has one,
-otherwise the number is a 番地 of a 大字 and the 大字's point is used. When no city is known
-and a name exists in several cities (本町一丁目: 府中市 and 武蔵村山市) the call fails and
-asks for the city.
+otherwise the number is a 番地 of a 大字 (or of a 大字 + 小字) and that point is used. When no
+city is known and a name exists in several cities of the scope (本町一丁目: 府中市 and
+武蔵村山市) the call fails and asks for the city.
+
+Which municipalities: one written in the text is found anywhere in Japan (with its 郡 or not,
+a ward, or a whole 政令市 — 横浜市鶴見区… reads as the ward, and as 横浜市 14100 with
+``city="14100"``; 札幌市北1条西… is also tried in each ward, and 条 numbers may be digits); a
+name shared by municipalities (府中市) is tried in each, and the one holding the 町丁目 answers.
+Without a municipality in the text or *city*, the *scope* (a catalogue's municipalities; the
+five seeds by default) is searched. Each municipality's data is read on first use.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from ..cities import CITIES
+from ..cities import CITIES, SEED_CITIES, wards_of
 from ..errors import GeocodeError
 from ..textnorm import int_to_kanji, kanji_to_int, normalize
 from ._common import as_code, city_name, close_names
@@ -46,13 +54,14 @@ PREFECTURES: tuple[str, ...] = (
     "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
 )
 
-_CITIES_LONGEST_FIRST = tuple(sorted(CITIES.values(), key=lambda c: -len(c.name)))
 _WS = re.compile(r"[\s\u3000]+")
 _KANJI_NUM = "〇一二三四五六七八九十"
 # <town><n>丁目<anything>: the rest (番地, 号, building) is dropped.
 _WITH_CHOME = re.compile(rf"^(?P<base>.+?)(?P<num>[0-9]+|[{_KANJI_NUM}]+)丁目?(?P<rest>.*)$")
 # <town><n> or <town><n>-<…> / <n>番… / <n>の…: n is the 丁目 if the town has it, else a 番地.
 _WITH_NUMBER = re.compile(r"^(?P<base>.+?)(?P<num>[0-9]+)(?P<rest>(?:[-‐‑‒–—―−－ーの番号].*)?)$")
+# 北1条西 (札幌市, 旭川市 …): the 条 number, written in kanji by the data.
+_JO_NUMBER = re.compile(r"([0-9]+)(?=条)")
 # <town><kanji n> at the very end (白糸台三).
 _KANJI_TAIL = re.compile(rf"^(?P<base>.+?)(?P<num>[{_KANJI_NUM}]+)$")
 
@@ -136,7 +145,11 @@ class _Parsed:
 
 
 def _parse(name: str, prefix: str) -> _Parsed:
-    """Normalise once; list the <town><number> readings (丁目 written, arabic number, kanji tail)."""
+    """Normalise once; list the <town><number> readings (丁目 written, arabic number, kanji tail).
+
+    Numbers before 条 are written in kanji first, as the data does (札幌市の北1条西 → 北一条西).
+    """
+    name = _JO_NUMBER.sub(lambda m: int_to_kanji(int(m.group(1))) if 0 < int(m.group(1)) < 100 else m.group(1), name)
     readings = []
     for pattern, explicit in ((_WITH_CHOME, True), (_WITH_NUMBER, False), (_KANJI_TAIL, False)):
         m = pattern.match(name)
@@ -171,8 +184,12 @@ def _by_base(code: str, idx: _CityIndex, key: str, used: str) -> GeocodeResult |
 def _numbered(code: str, idx: _CityIndex, r: _Numbered) -> GeocodeResult | _Miss | None:
     entries = idx.by_base.get(r.key)
     if not entries:
-        return None
-    if r.explicit_oaza:  # 大字X123: the number is a 番地
+        if r.explicit_chome:
+            return None
+        # a 大字 + 小字 followed by a 番地 (東浦町大字緒川明治7-9): the 小字 row's own point
+        c = idx.by_name.get(r.key) or idx.by_name.get(OAZA + r.key)
+        return GeocodeResult(code, c.town, c.lat, c.lng, "chome", r.without_number, c.base) if c else None
+    if r.explicit_oaza and not r.explicit_chome:  # 大字X123: the number is a 番地 (大字X四丁目: a 丁目, 弘前市)
         return _hit(code, entries[None], r.without_number) if None in entries else None
     if r.number in entries:
         return _hit(code, entries[r.number], r.with_number)
@@ -215,75 +232,143 @@ def _without_house_number(name: str) -> str:
     return name
 
 
-def _split_prefix(text: str) -> tuple[str, str | None, str | None, str]:
-    """NFKC + no spaces, then strip a leading prefecture and a packaged city name.
+@dataclass(frozen=True)
+class _Target:
+    """One way to read the text: this municipality, this remainder, this used prefix text."""
 
-    Returns (rest, prefecture, city code, stripped prefix text).
+    code: str
+    rest: str
+    prefix: str
+
+
+@lru_cache(maxsize=1)
+def _prefix_index() -> dict[str, tuple[tuple[str, str], ...]]:
+    """First two characters → (municipality name as written, code), longest names first.
+
+    Names: the registry's (府中市, 札幌市中央区), the data's other spellings (龍ヶ崎市) and both
+    with their 郡 (西多摩郡瑞穂町). Built once, on the first address that needs it.
     """
+    index: dict[str, list[tuple[str, str]]] = {}
+    for city in CITIES.values():
+        names = {city.name, *city.aliases}
+        names |= {city.county + n for n in names if city.county}
+        for name in names:
+            index.setdefault(name[:2], []).append((name, city.code))
+    return {k: tuple(sorted(v, key=lambda t: (-len(t[0]), t[1]))) for k, v in index.items()}
+
+
+def _city_readings(s: str, pref: str | None, prefix: str) -> list[_Target]:
+    """Every municipality whose name *s* starts with (in *pref* when given), with the remainder.
+
+    A ward's name also reads as its whole 政令市 with the ward kept in the remainder
+    (横浜市鶴見区朝日町 → 14101 朝日町 and 14100 鶴見区朝日町).
+    """
+    out: list[_Target] = []
+    for name, code in _prefix_index().get(s[:2], ()):
+        city = CITIES[code]
+        if s.startswith(name) and (pref is None or city.pref == pref):
+            out.append(_Target(code, s[len(name):], prefix + name))
+    return out
+
+
+def _targets(text: str, code: str | None, scope: tuple[str, ...]) -> tuple[list[_Target], str | None]:
+    """Where to look: (targets, prefecture written). Raises for a prefecture/city that contradicts *code*."""
     s = _WS.sub("", unicodedata.normalize("NFKC", text or ""))
-    prefix = ""
     pref = next((p for p in PREFECTURES if s.startswith(p)), None)
-    if pref:
-        s, prefix = s[len(pref):], pref
-    code = None
-    for c in _CITIES_LONGEST_FIRST:
-        if s.startswith(c.name):
-            s, prefix, code = s[len(c.name):], prefix + c.name, c.code
-            break
-    return s, pref, code, prefix
+    prefix = pref or ""
+    s = s[len(prefix):]
+    readings = _city_readings(s, pref, prefix)
+    if code:
+        if pref and CITIES[code].pref != pref:
+            raise GeocodeError(f"{city_name(code)}は{CITIES[code].pref}の市区町村です（入力: {pref}）。都道府県を直してください。",
+                               candidates=[], city=code)
+        mine = [t for t in readings if t.code == code]
+        if mine:
+            return mine, pref
+        whole = _Target(code, s, prefix)
+        if readings and not isinstance(_lookup(code, _parse(s, prefix), prefix), GeocodeResult):
+            other = readings[0].code
+            raise GeocodeError(f"住所の市区町村（{CITIES[other].full_name}）と指定された市区町村（{CITIES[code].full_name}）が"
+                               "一致しません。どちらかを直してください。", candidates=[], city=code)
+        return [whole], pref
+    if readings:
+        inside = [t for t in readings if t.code in scope]
+        return inside or readings, pref
+    codes = [c for c in scope if pref is None or CITIES[c].pref == pref]
+    if not codes:
+        raise GeocodeError(f"{pref}の住所は市区町村名から書いてください（例: {pref}○○市△△町一丁目）。", candidates=[])
+    return [_Target(c, s, prefix) for c in codes], pref
 
 
-def geocode(text: str, city: str | None = None) -> GeocodeResult:
+def _with_wards(t: _Target) -> list[_Target]:
+    """A whole 政令市 read without a ward (札幌市北一条西二丁目) is also read in each of its wards."""
+    city = CITIES[t.code]
+    wards = [w.name.removeprefix(city.name) for w in wards_of(t.code)]
+    if not wards or any(t.rest.startswith(w) for w in wards):
+        return [t]
+    return [t, *(_Target(t.code, w + t.rest, t.prefix) for w in wards)]
+
+
+def _drop_whole_cities(hits: list[GeocodeResult]) -> list[GeocodeResult]:
+    """A ward and its whole 政令市 found at the same point are one answer: keep the ward."""
+    wards = {(CITIES[h.city].parent, h.lat, h.lng) for h in hits if CITIES[h.city].parent}
+    return [h for h in hits if (h.city, h.lat, h.lng) not in wards]
+
+
+def geocode(text: str, city: str | None = None, *, scope: Iterable[str] | None = None) -> GeocodeResult:
     """Resolve an address or 町丁目 name to a real 町丁目 point (see the module doc for the rules).
 
-    *city* (code or name) restricts the search; a city written in *text* is used as well and
-    must agree with it. Raises :class:`GeocodeError` (with ``.candidates``: the closest real
-    names) when nothing matches, when a name exists in several cities and no city is given,
-    or when the text names only a prefecture/city (use ``boundaries.city_point`` for that).
+    *city* (code or name) restricts the search; a municipality written in *text* is used as
+    well and must agree with it. Without either, the text is looked up in the municipalities of
+    *scope* (codes; default: the five seed municipalities) — a catalogue passes its own, so the
+    prefecture and city may be left out when it holds one municipality. A municipality written
+    in the text is found anywhere in Japan. Raises :class:`GeocodeError` (with ``.candidates``:
+    the closest real names) when nothing matches, when a name exists in several municipalities
+    and none is given, or when the text names only a prefecture/city (use
+    ``boundaries.city_point`` for that).
     """
-    rest, pref, embedded, prefix = _split_prefix(text)
     code = as_code(city) if city is not None else None
-    if code and embedded and code != embedded:
-        raise GeocodeError(f"住所の市（{city_name(embedded)}）と指定された市（{city_name(code)}）が一致しません。どちらかを直してください。",
-                           candidates=[], city=code)
-    code = code or embedded
-    if code and pref and CITIES[code].pref != pref:
-        raise GeocodeError(f"{city_name(code)}は{CITIES[code].pref}の市です（入力: {pref}）。都道府県を直してください。",
-                           candidates=[], city=code)
-    codes = [code] if code else [c.code for c in CITIES.values() if pref is None or c.pref == pref]
-    if not codes:
-        known = "、".join(c.full_name for c in CITIES.values())
-        raise GeocodeError(f"{pref}の住所には対応していません。対応している市: {known}", candidates=[])
-    if not rest:
-        where = city_name(code) if code else (pref or "")
+    within = tuple(as_code(c) for c in scope) if scope is not None else tuple(SEED_CITIES)
+    targets, pref = _targets(text, code, within)
+    if not any(t.rest for t in targets):
+        where = city_name(targets[0].code) if len({t.code for t in targets}) == 1 else (pref or "")
         raise GeocodeError(f"「{where}」には町丁目名がありません。町丁目（例: 白糸台三丁目）まで指定するか、市の代表点を使ってください。",
                            candidates=[], city=code)
+    rest = targets[0].rest  # as typed (before a ward is tried in front of it)
+    targets = [w for t in targets if t.rest for w in _with_wards(t)]
 
-    parsed = _parse(rest, prefix)
     hits: list[GeocodeResult] = []
     misses: list[_Miss] = []
-    for c in codes:
-        r = _lookup(c, parsed, prefix)
+    parsed: dict[tuple[str, str], _Parsed] = {}
+    for t in targets:
+        key = (t.rest, t.prefix)
+        if key not in parsed:
+            parsed[key] = _parse(t.rest, t.prefix)
+        r = _lookup(t.code, parsed[key], t.prefix)
         if isinstance(r, GeocodeResult):
             hits.append(r)
         elif r is not None:
             misses.append(r)
+    hits = _drop_whole_cities(hits)
     if len(hits) == 1:
         return hits[0]
     shown = _without_house_number(rest)
     if hits:
-        cands = [f"{city_name(h.city)}{h.chome or h.town}" for h in hits]
-        raise GeocodeError(f"「{shown}」は複数の市にあります（{'、'.join(cands)}）。市を指定してください。",
+        several_prefs = len({CITIES[h.city].pref for h in hits}) > 1
+        cands = [f"{CITIES[h.city].full_name if several_prefs else city_name(h.city)}{h.chome or h.town}" for h in hits]
+        raise GeocodeError(f"「{shown}」は複数の市区町村にあります（{'、'.join(cands)}）。市区町村を指定してください。",
                            candidates=cands)
     if misses:
         raise GeocodeError(misses[0].message, candidates=[n for m in misses for n in m.candidates])
-    cands = _suggestions(codes, shown, with_city=code is None)
-    hint = f" 候補: {'、'.join(cands)}" if cands else " 町丁目名のつづりと市を確認してください。"
-    if code:  # the name may exist in another packaged city: say so (but suggest only this city's names)
-        elsewhere = [r for c in CITIES if c != code and isinstance(r := _lookup(c, parsed, ""), GeocodeResult)]
+    codes = list(dict.fromkeys(t.code for t in targets))
+    cands = _suggestions(codes, shown, with_city=len(codes) > 1)
+    hint = f" 候補: {'、'.join(cands)}" if cands else " 町丁目名のつづりと市区町村を確認してください。"
+    if code:  # the name may exist in another municipality of the scope: say so (but suggest only this one's names)
+        p = _parse(rest, "")
+        elsewhere = [r for c in within if c != code and isinstance(r := _lookup(c, p, ""), GeocodeResult)]
         if elsewhere:
             hint += "（" + "、".join(f"{city_name(r.city)}に{r.chome or r.town}があります" for r in elsewhere) + "）"
-    where = city_name(code) if code else "対応している市（" + "、".join(city_name(c) for c in codes) + "）"
+    where = city_name(codes[0]) if len(codes) == 1 else "対象の市区町村（" + "、".join(city_name(c) for c in codes) + "）"
     raise GeocodeError(f"{where}に「{shown}」という町丁目はありません。{hint}", candidates=cands, city=code)
 
 

@@ -143,11 +143,15 @@ class ReadModel:
             if kind is None or data.kind == kind:
                 yield data
 
+    # The adjacency mappings directly, not ``graph.out_edges(...)``: that builds a view object per
+    # call, which cost more than the edges themselves when the HSDS directory asks for every resource.
     def out_edges(self, node_id: str, kind: str | None = None) -> list[Edge]:
-        return [d for _, _, d in self.graph.out_edges(node_id, data="edge") if kind is None or d.kind == kind]
+        return [d["edge"] for keyed in self.graph.succ.get(node_id, {}).values() for d in keyed.values()
+                if kind is None or d["kind"] == kind]
 
     def in_edges(self, node_id: str, kind: str | None = None) -> list[Edge]:
-        return [d for _, _, d in self.graph.in_edges(node_id, data="edge") if kind is None or d.kind == kind]
+        return [d["edge"] for keyed in self.graph.pred.get(node_id, {}).values() for d in keyed.values()
+                if kind is None or d["kind"] == kind]
 
     def within(self, lat: float, lng: float, radius_m: float, category: str = ALL) -> list[tuple[Node, float]]:
         return [(self.node(pid), d) for pid, d in self.index.within(lat, lng, radius_m, category)]

@@ -25,7 +25,7 @@ __all__ = ["Field", "FIELDS", "BY_NAME", "OUTPUT_ONLY", "TEXT_KINDS", "canonical
            "header_label", "parse_schedules", "format_schedules", "spreadsheet_text", "from_spreadsheet_text"]
 
 Kind = Literal["str", "int", "float", "bool", "date", "list", "kind", "status", "city", "program",
-               "categories", "bunya", "schedules", "version"]
+               "categories", "bunya", "schedules", "version", "ids"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ FIELDS: tuple[Field, ...] = (
     Field("phone", "電話番号", "str", ("電話", "tel")),
     Field("schedules", "開設日時", "schedules", ("開所日時", "開催日時", "スケジュール", "日時")),
     Field("capacity", "定員", "int"),
+    Field("accessibility", "バリアフリー情報", "list", ("バリアフリー", "accessibility")),
+    Field("external_ids", "外部ID", "ids", ("外部識別子", "external_ids")),
     Field("accepting_new", "新規受入", "bool", ("受入可否", "新規受付")),
     Field("count", "箇所数", "int", ("件数",)),
     Field("verified_at", "確認日", "date", ("最終確認日", "assured_date")),
@@ -165,11 +167,11 @@ def parse_cell(field: Field, raw: Any) -> Any:
     Raises ValueError with a Japanese message saying what to write instead.
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return [] if field.kind in ("list", "categories", "bunya", "schedules") else None
+        return [] if field.kind in ("list", "categories", "bunya", "schedules") else {} if field.kind == "ids" else None
     if not isinstance(raw, str):  # already typed (GeoJSON/HSDS): light normalisation only
         if field.kind in ("categories", "bunya", "list") and isinstance(raw, list):
             return [_bunya(v) if field.kind == "bunya" else str(v) for v in raw]
-        if field.kind == "schedules" and isinstance(raw, list):
+        if (field.kind == "schedules" and isinstance(raw, list)) or (field.kind == "ids" and isinstance(raw, dict)):
             return raw
         if field.kind in ("int", "float", "bool", "version") or (field.kind == "str" and isinstance(raw, (int, float))):
             return raw
@@ -217,7 +219,20 @@ def parse_cell(field: Field, raw: Any) -> Any:
         return _program(text)
     if k == "schedules":
         return parse_schedules(text)
+    if k == "ids":
+        return _ids(text)
     raise AssertionError(k)
+
+
+def _ids(text: str) -> dict[str, str]:
+    """``gsi-evacuation=E1320600003111、mhlw-care=1373800661:110`` → {dataset: publisher id}."""
+    out: dict[str, str] = {}
+    for part in _split(text):
+        dataset, sep, pid = part.partition("=")
+        if not sep or not dataset.strip() or not pid.strip():
+            raise ValueError(f"外部ID {part!r} は「データセット=識別子」の形で書いてください（例: gsi-evacuation=E1320600003111）")
+        out[dataset.strip()] = pid.strip()
+    return out
 
 
 def _bunya(value: Any) -> str:
@@ -235,6 +250,8 @@ def format_cell(field: Field, value: Any) -> str:
         return "、".join(str(v) for v in value)
     if field.kind == "schedules":
         return format_schedules(value)
+    if field.kind == "ids":
+        return "、".join(f"{k}={v}" for k, v in value.items())
     if field.kind == "bool":
         return "true" if value else "false"
     return str(value)

@@ -87,8 +87,10 @@ class ImportPlan:
         return out
 
     def report(self, *, dry_run: bool) -> dict[str, Any]:
+        s = self.summary()
         return {"file": self.label, "format": self.format, "dry_run": dry_run, "ok": self.ok,
-                "summary": self.summary(), "errors": self.errors, "rows": [r.as_dict() for r in self.rows]}
+                "added": s["create"], "changed": s["update"], "unchanged": s["unchanged"], "inactivated": 0,
+                "summary": s, "errors": self.errors, "rows": [r.as_dict() for r in self.rows]}
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -148,7 +150,9 @@ def _resolve_categories(row: _Row) -> None:
 
 
 def _place(row: _Row, data: dict[str, Any], city: str | None) -> None:
-    """Coordinates: given lat/lng, else the 所在町丁目 geocoded, else (new rows) the address geocoded."""
+    """Coordinates: given lat/lng, else the 所在町丁目 geocoded, else (new rows) the address geocoded — unless
+    the file says the site is not placed (位置精度 ``none``: e.g. an open-data site whose published point
+    lay outside its municipality keeps its address but no point, and an export → import must keep that)."""
     t = row.typed
     precision_given = t.get("location_precision") is not None
     if t.get("lat") is not None or t.get("lng") is not None:
@@ -157,7 +161,8 @@ def _place(row: _Row, data: dict[str, Any], city: str | None) -> None:
             same = cur is not None and (cur.lat, cur.lng) == (t.get("lat"), t.get("lng"))
             data["location_precision"] = cur.location_precision if same and cur else "exact"
         return
-    text = t.get("locate") or (t.get("address") if row.current is None and "lat" not in t else None)
+    unplaced = t.get("location_precision") == "none"
+    text = t.get("locate") or (t.get("address") if row.current is None and "lat" not in t and not unplaced else None)
     if text and city:
         from ..geo import geocode
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from ..geo import nearest_chome
 from ..graph.readmodel import ReadModel
 from ..model import RESOURCE_KINDS, Node
-from .locate import nearest_chome
 
 __all__ = ["AreaInfo", "MatchContext", "context_for", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL"]
 

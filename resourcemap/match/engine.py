@@ -20,12 +20,14 @@ from typing import Any
 
 from ..cities import resolve_city
 from ..errors import InputError, NotFound, ValidationFailed
-from ..geo import WALK_SPEED_M_PER_MIN, chome_by_name, walk_minutes
+from ..geo import WALK_SPEED_M_PER_MIN, chome_by_name, geocode, nearest_chome, walk_minutes
+from ..geo.boundaries import municipalities_at
 from ..graph.readmodel import ReadModel
+from ..queries import readmodel_cities
 from ..taxonomy import Resolution, load_taxonomy
 from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
 from .eligibility import MemberProfile, eligible, member_fields
-from .locate import Place, locate_household, nearest_chome
+from .locate import Place, locate_household
 from .request import MatchRequest, MemberIn, UnmetRecord
 from .retrieve import nearest_stream
 from .scoring import Fit, distance_points, max_points_besides_distance, round_score, score_match
@@ -67,8 +69,26 @@ def request_city_code(name: str) -> str:
         raise InputError(exc.detail) from None
 
 
+def _request_city(rm: ReadModel, req: MatchRequest) -> str:
+    """The request's municipality: the one named (read against the catalogue's), else the one the
+    address or point is in among the catalogue's municipalities (the prefix is optional when the
+    catalogue holds one; several that share the name are an error listing them)."""
+    held = readmodel_cities(rm)
+    if req.city:
+        try:
+            return resolve_city(req.city, among=held).code
+        except NotFound as exc:  # in a request body an unknown city is bad input, not a missing page
+            raise InputError(exc.detail) from None
+    if req.location.address:
+        return geocode(req.location.address, scope=held).city
+    found = municipalities_at(float(req.location.lat), float(req.location.lng), among=held)  # type: ignore[arg-type]
+    if not found:
+        raise InputError("指定された緯度経度はカタログのどの市区町村にもありません。city を指定するか座標を確認してください。")
+    return found[0]
+
+
 def _household(ctx: MatchContext, req: MatchRequest) -> _Household:
-    code = request_city_code(req.city)
+    code = _request_city(ctx.rm, req)
     place = locate_household(code, req.location)
     chome = place.chome or nearest_chome(code, place.lat, place.lng).town  # a town: its centroid's cell
     areas = ctx.areas_at(code, chome)

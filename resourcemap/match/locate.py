@@ -1,24 +1,17 @@
-"""Where a household is: a real 町丁目 point (or the given lat/lng) and the 町丁目 it falls in.
-
-Why the nearest 町丁目 point: the areas of resourcemap are sets of 町丁目 whose polygons are the
-Voronoi cells of the 町丁目 points (``geo.areas``), so "the cell that contains a point" *is* "the
-nearest 町丁目 point" — one KD-tree query instead of a polygon test. Only the 町丁目 name and the
-area leave this module for counting; the 番地 of an address is dropped by the geocoder.
+"""Where a household is: a real 町丁目 point (or the given lat/lng) and the 町丁目 it falls in
+(:func:`resourcemap.geo.nearest_chome`: the Voronoi cell of the 町丁目 points the point lies in).
+Only the 町丁目 name and the area leave this module for counting; the 番地 of an address is
+dropped by the geocoder.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-
-import numpy as np
-from scipy.spatial import cKDTree
 
 from ..errors import InputError
-from ..geo import chome_units, contains, geocode, to_unit_xyz
-from ..geo.chome import Chome
+from ..geo import contains, geocode, nearest_chome
 from .request import LocationIn
 
-__all__ = ["Place", "locate_household", "nearest_chome"]
+__all__ = ["Place", "locate_household"]
 
 
 @dataclass(frozen=True)
@@ -31,20 +24,6 @@ class Place:
     chome: str | None
     town: str
     precision: str  # chome | town (address) or exact (lat/lng given)
-
-
-@lru_cache(maxsize=None)
-def _chome_tree(city: str) -> tuple[tuple[Chome, ...], cKDTree]:
-    units = tuple(chome_units(city))
-    xyz = to_unit_xyz(np.array([c.lat for c in units]), np.array([c.lng for c in units]))
-    return units, cKDTree(xyz)
-
-
-def nearest_chome(city: str, lat: float, lng: float) -> Chome:
-    """The 町丁目 of *city* whose point is nearest to (lat, lng) — the cell the point lies in."""
-    units, tree = _chome_tree(city)
-    _, row = tree.query(to_unit_xyz(lat, lng))
-    return units[int(row)]
 
 
 def locate_household(city: str, loc: LocationIn) -> Place:

@@ -85,7 +85,9 @@ class MemberIn(_In):
 class MatchRequest(_In):
     """The body of ``POST /v1/match`` (CONTRACT.md)."""
 
-    city: str = Field(min_length=1, max_length=40)
+    city: str | None = Field(None, min_length=1, max_length=40,
+                             description="name or code; optional when the address names it or the catalogue "
+                                         "holds one municipality")
     location: LocationIn
     members: list[MemberIn] = Field(min_length=1, max_length=12)
     max_distance_m: float = Field(DEFAULT_MAX_DISTANCE_M, gt=0, le=MAX_DISTANCE_M)

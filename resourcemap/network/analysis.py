@@ -80,11 +80,10 @@ def city_code(city: str) -> str:
 
 def require_city(graph: nx.MultiDiGraph, city: str) -> str:
     """The city's code, or NotFound when the catalogue holds nothing of it (so views are never silently empty)."""
-    code = city_code(city)
-    if not any(node.city == code for _, node in graph.nodes(data="node")):
-        raise NotFound(f"{resolve_city(code).name} のデータがカタログにありません。"
-                       f"`resourcemap init --seed {resolve_city(code).name}` などで読み込んでください。")
-    return code
+    from ..queries import held_city
+
+    held = {node.city for _, node in graph.nodes(data="node") if node.kind == "municipality"}
+    return held_city(city, held, lambda code: any(node.city == code for _, node in graph.nodes(data="node")))
 
 
 def _node(graph: nx.MultiDiGraph, node_id: str) -> Node:

@@ -16,8 +16,12 @@ from resourcemap.io.hsds import export_hsds, validate_services
 from resourcemap.model import RESOURCE_KINDS
 from resourcemap.seeds import seed_files
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "hsds" / "schema" / "compiled"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "hsds" / "schema"
 PACKAGED = Path(__file__).resolve().parents[2] / "resourcemap" / "io" / "hsds_schema"
+#: Each packaged file and where it comes from in the specification.
+ORIGINALS = {"service": "compiled", "organization": "compiled", "service_at_location": "compiled",
+             "service_list": "compiled", "organization_list": "compiled", "service_at_location_list": "compiled",
+             "taxonomy": "parts", "taxonomy_term": "parts", "metadata": "parts", "openapi": "parts"}
 SEEDED_CITIES = sorted({p.stem for p in seed_files("all")})
 
 
@@ -25,13 +29,17 @@ def _without_times(services: list[dict]) -> list[dict]:
     return [{k: v for k, v in s.items() if k != "last_modified"} for s in services]
 
 
-@pytest.mark.parametrize("name", ["service", "organization", "service_at_location"])
+@pytest.mark.parametrize("name", sorted(ORIGINALS))
 def test_packaged_schemas_are_the_official_ones(name):
     packaged = gzip.decompress((PACKAGED / f"{name}.json.gz").read_bytes())
     notice = (PACKAGED / "NOTICE.md").read_text(encoding="utf-8")
-    assert hashlib.sha256(packaged).hexdigest() in notice
+    assert f"| `{name}.json.gz` | `schema/{ORIGINALS[name]}/{name}.json` | `{hashlib.sha256(packaged).hexdigest()}` |" in notice
     if SHARED.exists():  # the shared copy of the specification, when this machine has it
-        assert packaged == (SHARED / f"{name}.json").read_bytes()
+        assert packaged == (SHARED / ORIGINALS[name] / f"{name}.json").read_bytes()
+
+
+def test_every_packaged_file_is_listed():
+    assert {p.name.removesuffix(".json.gz") for p in PACKAGED.glob("*.json.gz")} == set(ORIGINALS)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +94,37 @@ def test_export_import_round_trip(seeded_store, tmp_path):
         third = import_file(target, data, name="catalogue.hsds.json", dry_run=True)
         assert third["summary"]["create"] == third["summary"]["update"] == 0 and third["summary"]["edges"] == 0
     finally:
+        target.close()
+
+
+def test_open_data_sites_round_trip(directory_copy, tmp_path):
+    """Sites from public open data keep their external ids and バリアフリー情報 through export → import."""
+    from resourcemap.opendata import import_open_data
+    from tests.opendata.stdfiles import csv_bytes, facility
+
+    store = SQLiteStore(directory_copy)
+    target = SQLiteStore(tmp_path / "geography-only.db")
+    try:
+        rows = [facility(1, "府中市立テスト公民館", 3, **{"バリアフリー情報": "車いす対応トイレ;スロープ"})]
+        assert import_open_data(store, csv_bytes(rows), "std-facilities", dry_run=False)["added"] == 1
+        original = export_hsds(store)
+        locations = [sal["location"] for s in original for sal in s.get("service_at_locations", [])]
+        assert any(loc.get("accessibility") for loc in locations)
+        assert any(loc.get("external_identifier_type") == "gsi-evacuation" for loc in locations)
+        assert any(a["taxonomy_term"]["taxonomy"] == "resourcemap:external_id" and a["value"]
+                   for s in original for a in s.get("attributes", []))
+        build_catalogue(target, "none")
+        real = import_file(target, json.dumps(original, ensure_ascii=False).encode(), name="directory.hsds.json",
+                           dry_run=False, actor="test")
+        assert real["ok"], real["errors"][:3]
+        assert _without_times(export_hsds(target)) == _without_times(original)
+        carried = [n for n in store.query_nodes() if n.kind in RESOURCE_KINDS and (n.external_ids or n.accessibility)]
+        assert carried and any(n.accessibility for n in carried)
+        for node in carried:
+            back = target.get_node(node.id)
+            assert (back.external_ids, back.accessibility) == (node.external_ids, node.accessibility), node.id
+    finally:
+        store.close()
         target.close()
 
 

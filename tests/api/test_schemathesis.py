@@ -120,13 +120,14 @@ def _link_lifecycle(doc: dict) -> None:
 def _creatable(doc: dict) -> None:
     """Narrow the create body of the stateful runs to what can succeed (a known city, no placement,
     known categories) so chains get past creation; the per-operation fuzz keeps the full body."""
-    from resourcemap.cities import CITIES
+    from resourcemap.cities import SEED_CITIES
     from resourcemap.taxonomy import load_taxonomy
 
     props = doc["components"]["schemas"]["NodeCreate"]["properties"]
-    props["city"] = {"type": "string", "enum": sorted(CITIES)}
+    props["city"] = {"type": "string", "enum": sorted(SEED_CITIES)}  # the municipalities the catalogue holds
     props["categories"] = {"type": "array", "maxItems": 3, "items": {"enum": sorted(c.id for c in load_taxonomy())}}
-    for name in ("id", "lat", "lng", "location_precision", "area_id", "source", "pref", "url", "email", "phone"):
+    for name in ("id", "lat", "lng", "location_precision", "area_id", "source", "pref", "url", "email", "phone",
+                 "external_ids", "accessibility"):
         props.pop(name, None)
     props["kind"] = {"type": "string", "enum": ["agency", "hub", "place", "subsidy_group"]}
 
@@ -148,7 +149,9 @@ def test_stateful_lifecycles_conform(catalogue, admin_key):
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
         _link_lifecycle(schema.raw_schema)
         _creatable(schema.raw_schema)
-        machine = schema.as_state_machine()
+        # revoking the run's only key (DELETE /v1/keys/{id} of the key GET /v1/keys lists) would turn every later
+        # step into a 401; revocation is fuzzed per operation above and tested in test_keys.py
+        machine = schema.exclude(method="DELETE", path="/v1/keys/{key_id}").as_state_machine()
 
         class Lifecycle(machine):  # type: ignore[misc, valid-type]
             def before_call(self, case):  # the admin key, never a generated Authorization header

@@ -20,7 +20,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                     "resourcemap.labels", "resourcemap.people")),
     ("graph", ("resourcemap.graph",)),
     ("catalogue", ("resourcemap.catalogue", "resourcemap.seeds", "resourcemap.editing", "resourcemap.queries",
-                   "resourcemap.io", "resourcemap.corrections", "resourcemap.freshness", "resourcemap.basemap")),
+                   "resourcemap.io", "resourcemap.corrections", "resourcemap.freshness", "resourcemap.basemap",
+                   "resourcemap.opendata", "resourcemap.hsds")),
     ("features", ("resourcemap.match", "resourcemap.gaps", "resourcemap.network")),
     ("entry points", ("resourcemap.cli", "resourcemap.__main__", "api")),
 ]

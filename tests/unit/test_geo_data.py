@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,8 @@ def test_notice_carries_both_attribution_lines() -> None:
     notice = (GEO / "data" / "NOTICE.md").read_text(encoding="utf-8")
     assert "「Geolonia 住所データ」（株式会社Geolonia, geolonia/japanese-addresses, CC BY 4.0）を加工して作成" in notice
     assert "出典：「国土数値情報（行政区域データ）」（国土交通省）を加工して作成（niiyz/JapanCityGeoJson 経由）" in notice
+    # the national boundaries, with the text ../shared/opendata/README.md gives
+    assert "出典：国土数値情報（行政区域データ）（国土交通省）を加工して作成（簡素化: smartnews-smri/japan-topography）" in notice
 
 
 @pytest.mark.skipif(not SHARED.is_dir() and not os.environ.get("CI"), reason="shared geo data not present (CI requires it)")
@@ -130,8 +133,17 @@ def test_extract_reproduces_the_packaged_files(tmp_path: Path) -> None:
     sys.modules["extract_geo"] = mod
     spec.loader.exec_module(mod)
     assert mod.main(["--src", str(SHARED), "--dest", str(tmp_path)]) == 0
-    for rel in ["chome_points.csv", "NOTICE.md", *(f"boundaries/{c}.geojson" for c in CODES)]:
+    for rel in ["chome_points.csv", "NOTICE.md", "municipalities.csv", *(f"boundaries/{c}.geojson" for c in CODES)]:
         assert (tmp_path / rel).read_bytes() == (GEO / "data" / rel).read_bytes(), rel
+    # the national archive: same zips, same members, same bytes (a zip itself may differ with the zlib build)
+    zips = sorted(p.name for p in (GEO / "data" / "japan").iterdir())
+    assert sorted(p.name for p in (tmp_path / "japan").iterdir()) == zips == [f"{n:02d}.zip" for n in range(1, 48)]
+    for name in zips:
+        with zipfile.ZipFile(tmp_path / "japan" / name) as built, \
+                zipfile.ZipFile(GEO / "data" / "japan" / name) as shipped:
+            assert built.namelist() == shipped.namelist()
+            for member in built.namelist():
+                assert built.read(member) == shipped.read(member), (name, member)
     for code in CODES:
         assert (GEO / "data" / "boundaries" / f"{code}.geojson").read_bytes() == \
             (SHARED / "boundaries" / f"{code}.geojson").read_bytes()

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from resourcemap.cities import CITIES
+from resourcemap.cities import SEED_CITIES
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
 from resourcemap.network import analysis as an
@@ -28,7 +28,7 @@ def g(seeded_db):
 
 @pytest.fixture(scope="module")
 def bundles(g):
-    return {code: network_data(g, code) for code in CITIES}
+    return {code: network_data(g, code) for code in SEED_CITIES}
 
 
 def test_fussa_has_no_coordinator_so_every_area_is_uncovered(g, bundles):

@@ -174,13 +174,35 @@ def test_seed_towns_are_real_and_by_name():
 
 
 def test_placeholder_seeds_are_declared(cat):
-    # the plan names no town of these areas: any seed is a placeholder and must say so
-    no_town = {("日常生活圏域", n) for n in ["豊岡東", "豊岡西", "豊岡北", "東金子地区", "西武地区"]} | \
-              {("福祉圏域", n) for n in ["豊岡第一", "豊岡第二", "東金子", "西武"]}
+    # the plan names no town of these areas: any seed is a placeholder and must say so (東金子/西武 are seated at
+    # their 地区センター since the open data gave its address: test_seats_are_the_district_centres_addresses)
+    no_town = {("日常生活圏域", n) for n in ["豊岡東", "豊岡西", "豊岡北"]} | \
+              {("福祉圏域", n) for n in ["豊岡第一", "豊岡第二"]}
     for a in cat.nodes:
         if a.kind == "area":
             flagged = "仮の種地" in a.description and "計画に根拠はない" in a.description
             assert flagged == ((a.level, a.name) in no_town), a.id
+
+
+def test_seats_are_the_district_centres_addresses(cat):
+    """東金子地区 / 西武地区 are seeded with the town of their 地区センター's address in the shipped GSI data."""
+    import json
+
+    from resourcemap.opendata import seed_extracts
+    from resourcemap.opendata.files import read_text
+
+    evac = next(f for f in seed_extracts("11225") if "evacuation" in f.path)
+    address = {ft["properties"]["施設・場所名"]: ft["properties"]["住所"] for ft in json.loads(read_text(evac.read()))["features"]}
+    raw = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    for centre, town, areas in (("東金子地区センター", "小谷田", {"東金子地区", "東金子"}),
+                                ("西武地区センター", "野田", {"西武地区", "西武"})):
+        assert address[centre].startswith(f"埼玉県入間市{town}")
+        for n in raw["nodes"]:
+            if n["kind"] == "area" and n["name"] in areas:
+                assert n["seed_towns"] == [f"大字{town}"] and centre in n["description"], n["id"]
+        for a in cat.nodes:
+            if a.kind == "area" and a.name in areas:
+                assert f"大字{town}" in a.chome and "仮の種地" not in a.description
 
 
 def test_area_membership_follows_town_names(cat):

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable, Iterable, Literal, Protocol, TypeVar, runtime_checkable
 
 from ...errors import IntegrityError, NotFound, VersionConflict
@@ -119,6 +120,11 @@ class Listeners:
                 if listener in self._items:
                     self._items.remove(listener)
         return unsubscribe
+
+    @property
+    def active(self) -> bool:
+        """Whether anyone listens (a bulk write may skip building change objects nobody reads)."""
+        return bool(self._items)
 
     def notify(self, changes: list[Change]) -> None:
         """Call every listener with the changes of one committed transaction (none: no call)."""
@@ -226,13 +232,17 @@ def _write(tx: WriteTx, kind: _Kind, op: str, current: Any, stored: Any, actor: 
     return stored
 
 
+def first_version(new: E, at: datetime) -> E:
+    """A validated entity as it is first stored: version 1, created and updated *at*, live (also the
+    stores' bulk loads, which insert many at once)."""
+    return new.model_copy(update={"version": 1, "created_at": at, "updated_at": at, "deleted": False})
+
+
 def _create(tx: WriteTx, kind: _Kind, new: Any, actor: str | None) -> Any:
     """Insert a validated entity at version 1 (its id must be new)."""
     if kind.get(tx, new.id) is not None:
         raise IntegrityError(f"{kind.label} id {new.id!r} は既にあります。", id=new.id)
-    t = now_utc()
-    stored = new.model_copy(update={"version": 1, "created_at": t, "updated_at": t, "deleted": False})
-    return _write(tx, kind, "create", None, stored, actor)
+    return _write(tx, kind, "create", None, first_version(new, now_utc()), actor)
 
 
 def _update(tx: WriteTx, kind: _Kind, new: Any, expected: ExpectedVersion, actor: str | None) -> Any:

@@ -7,7 +7,7 @@ PascalCase label, e.g. ``:Node:SubsidyGroup``) with every field of
 and ``loc`` is a ``point`` built from them for spatial indexes (only for filtering: FalkorDB
 returns points as 32-bit floats). An edge is a relationship typed by its kind in upper case
 (``-[:OPERATES]->``) between its two nodes. Nested values (``targets``, ``schedules``) are
-JSON text, ``None`` is no property, dates are ISO text. A change-log entry is a
+JSON text, and so are maps (``external_ids``), ``None`` is no property, dates are ISO text. A change-log entry is a
 ``(:Change {rev, at, actor, op, entity, entity_id, before, after})`` node with the images as
 JSON text.
 """
@@ -40,13 +40,14 @@ REL_TYPE: dict[str, str] = {k: k.upper() for k in EDGE_KINDS}
 
 
 def _json_fields(model: type[BaseModel]) -> frozenset[str]:
-    """Fields holding models or lists of models: stored as JSON text (graph properties are flat)."""
+    """Fields holding models, lists of models or maps: stored as JSON text (graph properties are flat)."""
     out = set()
     for name, field in model.model_fields.items():
         ann = field.annotation
-        args = typing.get_args(ann) or (ann,)
+        args = typing.get_args(ann) if typing.get_origin(ann) is not dict else (ann,)
+        args = args or (ann,)
         inner = [typing.get_args(a)[0] if typing.get_origin(a) is list else a for a in args]
-        if any(isinstance(a, type) and issubclass(a, BaseModel) for a in inner):
+        if any(typing.get_origin(a) is dict or (isinstance(a, type) and issubclass(a, BaseModel)) for a in inner):
             out.add(name)
     return frozenset(out)
 

@@ -54,6 +54,10 @@ MIGRATIONS: list[str] = [
         entity TEXT NOT NULL, entity_id TEXT NOT NULL, before TEXT, after TEXT);
     CREATE INDEX changes_entity ON changes(entity_id);
     """,
+    # v2: updating a node replaces its category rows; without this index each update scanned them all
+    """
+    CREATE INDEX node_categories_node ON node_categories(node_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -326,12 +330,48 @@ class SQLiteStore:
 
     # -- bulk, log --------------------------------------------------------------------------
     def bulk_load(self, nodes: Iterable[Node], edges: Iterable[Edge], *, actor: str | None = None) -> int:
-        """Create many nodes then edges in ONE transaction (all or nothing); returns the count written."""
-        n = 0
-        with self.batch():
+        """Create many nodes then edges in ONE transaction (all or nothing); returns the count written.
+
+        Nodes go in with one ``executemany`` per table — each serialised once, for its row and its
+        change-log entry — because imports of national open data write 100,000s of them; the
+        primary key rejects a duplicate id. Edges are created one by one (ends and kinds checked).
+        """
+        with self._write():
+            conn = self._conn
+            t = now_utc()
+            at = t.isoformat()
+            rev = self.revision()  # inside BEGIN IMMEDIATE: no other writer can take these numbers
+            node_rows: list[tuple[Any, ...]] = []
+            cat_rows: list[tuple[str, str]] = []
+            log_rows: list[tuple[int, str, str | None, str, str]] = []
             for node in nodes:
-                self.create_node(node, actor=actor)
-                n += 1
+                stored = rules.first_version(node, t)
+                data = stored.model_dump_json()
+                rev += 1
+                node_rows.append((stored.kind, stored.city, stored.name, stored.lat, stored.lng, stored.area_id,
+                                  1, at, data, stored.id))
+                cat_rows.extend((c, stored.id) for c in stored.categories)
+                log_rows.append((rev, at, actor, stored.id, data))
+            try:
+                conn.executemany("INSERT INTO nodes(kind, city, name, lat, lng, area_id, deleted, version, updated_at,"
+                                 " data, id) VALUES (?,?,?,?,?,?,0,?,?,?,?)", node_rows)
+            except sqlite3.IntegrityError:
+                seen: set[str] = set()
+                dup = None
+                for row in node_rows:
+                    if row[-1] in seen or conn.execute("SELECT 1 FROM nodes WHERE id = ?", (row[-1],)).fetchone():
+                        dup = row[-1]
+                        break
+                    seen.add(row[-1])
+                raise IntegrityError(f"ノード id {dup!r} は既にあります。", id=dup) from None
+            conn.executemany("INSERT INTO node_categories(category, node_id) VALUES (?, ?)", cat_rows)
+            conn.executemany("INSERT INTO changes(rev, at, actor, op, entity, entity_id, before, after)"
+                             " VALUES (?, ?, ?, 'create', 'node', ?, NULL, ?)", log_rows)
+            if self._listeners.active:
+                self._local.pending.extend(
+                    Change.model_construct(rev=r, at=t, actor=actor, op="create", entity="node", entity_id=i,
+                                           before=None, after=json.loads(d)) for r, _, _, i, d in log_rows)
+            n = len(node_rows)
             for edge in edges:
                 self.create_edge(edge, actor=actor)
                 n += 1

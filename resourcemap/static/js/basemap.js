@@ -35,13 +35,16 @@
       overlays["町丁目名（拡大時）"] = names;
     }
     if (base.landmarks && base.landmarks.length) {
-      var marks = L.layerGroup();
+      var marks = L.layerGroup(), credits = [];
       base.landmarks.forEach(function (m) {
         L.circleMarker([m.lat, m.lng], {radius: 4, color: "#444", weight: 1, fillColor: "#bbb", fillOpacity: 0.9,
-          className: "landmark-marker"}).bindTooltip(esc(m.name)).addTo(marks);
+          className: "landmark-marker"}).bindTooltip(esc(m.name) + (m.what ? "（" + esc(m.what) + "）" : "")).addTo(marks);
+        if (m.credit && credits.indexOf(m.credit) < 0) credits.push(m.credit);
       });
       marks.addTo(map);
       overlays["主な公共施設"] = marks;
+      /* the publishers' credit of the facilities shown (open-data licences ask for it) */
+      credits.forEach(function (c) { if (map.attributionControl) map.attributionControl.addAttribution(esc(c)); });
     }
     return {outline: outline, overlays: overlays};
   };

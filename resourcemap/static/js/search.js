@@ -82,10 +82,19 @@
     L.circleMarker([hh.lat, hh.lng], {radius: 9, color: "#a40000", weight: 3, fillColor: "#fff", fillOpacity: 1,
       className: "household-marker"}).bindTooltip("世帯の町丁目: " + esc(hh.label)).addTo(map);
   }
+  /* a result's popup: what it is for, how far, how to reach it, and its page (every text escaped) */
+  function popup(r) {
+    var html = "<b>" + r.n + ". " + esc(r.name) + "</b><br>" + esc(r.need);
+    if (r.walk_min != null) html += "・徒歩" + esc(r.walk_min) + "分";
+    if (r.address) html += "<br>" + esc(r.address);
+    if (r.phone) html += "<br>電話 <a href=\"tel:" + esc(r.tel) + "\">" + esc(r.phone) + "</a>";
+    if (r.hours && r.hours.length) html += "<br>" + esc(r.hours.join("／"));
+    return html + "<br><a href=\"/pages/resource/" + encodeURIComponent(r.id) + "\">詳しく</a>";
+  }
   data.map.results.forEach(function (r) {
     var icon = L.divIcon({className: "result-pin", html: "<span>" + r.n + "</span>", iconSize: [26, 26], iconAnchor: [13, 13]});
     L.marker([r.lat, r.lng], {icon: icon, title: r.n + ". " + r.name, alt: r.n + ". " + r.name, keyboard: false})
-      .bindPopup("<b>" + r.n + ". " + esc(r.name) + "</b><br>" + esc(r.need)).addTo(map);
+      .bindPopup(popup(r)).addTo(map);
   });
   L.control.layers({}, base.overlays, {collapsed: true}).addTo(map);
   L.control.scale({imperial: false}).addTo(map);
