@@ -2,7 +2,7 @@
 on the server (p50/p95 of the POST that answers the search form) and in a real browser (from pressing
 さがす to the results with their map drawn) — with 1 and 8 people searching at once.
 
-Set-up: the seed catalogue in a temp file, one person per simultaneous user, ``resourcemap serve`` (uvicorn,
+Set-up: the seed catalogue with its shipped open data (as `init --seed all`) in a temp file, one person per simultaneous user, ``resourcemap serve`` (uvicorn,
 one worker) on loopback. The household is the 府中市 one of issue 11 (白糸台三丁目: 52 ひきこもり・居場所;
 80 介護予防・認知症; 34 子育て). Side by side in the same run, as the baseline: ``POST /v1/match`` with the
 same household (the JSON API: what the page adds is the form, the cards, the base map and the template).
@@ -45,14 +45,17 @@ def setup(folder: Path, users: int) -> tuple[Path, str]:
     from resourcemap.auxdb import AuxDB
     from resourcemap.catalogue import build_catalogue
     from resourcemap.graph.stores.sqlite import SQLiteStore
+    from resourcemap.cities import SEED_CITIES
     from resourcemap.keys import KeyRing
+    from resourcemap.opendata import Registry, load_seed_open_data
     from resourcemap.people import People
 
     db = folder / "catalogue.db"
     store = SQLiteStore(db)
     build_catalogue(store, "all")
-    store.close()
     aux = AuxDB(db)
+    load_seed_open_data(store, Registry(aux), sorted(SEED_CITIES))  # as `init --seed all`: plans + open data
+    store.close()
     for i in range(users):
         People(aux).create(f"bench{i}", "viewer", PASSWORD)
     key = KeyRing(aux).create("viewer", "bench")[0]
@@ -68,17 +71,20 @@ def serve(db: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    log = db.with_suffix(".log").open("w+")
     proc = subprocess.Popen([sys.executable, "-m", "resourcemap", "--db", str(db), "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                 return proc, url
         except httpx.HTTPError:
             time.sleep(0.2)
     proc.kill()
-    raise SystemExit("the server did not start")
+    log.seek(0)
+    raise SystemExit("the server did not start:\n" + log.read()[-2000:])
 
 
 def signed_in(url: str, name: str):
@@ -220,7 +226,7 @@ def main() -> None:
             proc.wait()
     lines = ["<!-- pages:start -->", "## Pages for people (bench/pages.py)", "",
              f"Machine: {machine()}. Date: {date.today().isoformat()}. One uvicorn worker on loopback; "
-             f"the seed catalogue; the 府中市 household of issue 11. `python bench/pages.py --seconds {a.seconds:g}"
+             f"the seed catalogue with its shipped open data (`init --seed all`); the 府中市 household of issue 11. `python bench/pages.py --seconds {a.seconds:g}"
              f" --searches {a.searches}`.", "",
              "**Bytes per page** (uncompressed; the page's HTML, then with every `/static` file it loads — a "
              "browser caches those after the first page):", "",

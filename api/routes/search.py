@@ -183,7 +183,9 @@ def present(rm: ReadModel, registry: Registry, c: City, data: dict[str, Any]) ->
                              "hours": card["hours"]})
                 card["pin"] = len(pins)
             shown.append(card["id"])
-        needs.append({**r, "cards": cards, "unplaced": r.get("unplaced", [])})
+        unplaced = [_card(rm, u) for u in r.get("unplaced", [])]
+        shown += [u["id"] for u in unplaced]
+        needs.append({**r, "cards": cards, "unplaced": unplaced})
     unmet = [{**u, "band_label": age_band_label(u.get("age_band", "不明"))} for u in data["unmet"]]
     house = {"lat": point.lat, "lng": point.lng, "label": point.town} if point else None
     return {
@@ -191,7 +193,7 @@ def present(rm: ReadModel, registry: Registry, c: City, data: dict[str, Any]) ->
         "area_id": loc.get("area_id") or "", "chome": chome or "", "needs": needs, "unmet": unmet,
         "team": data["team"], "uncovered": data.get("team_uncovered_fields", []),
         "coordinators": data.get("coordinators", []), "max_distance_m": data["max_distance_m"],
-        "attributions": credits(rm, registry, shown, [c.get("attribution") for n in needs for c in n["cards"]]),
+        "attributions": credits(rm, registry, shown, [c.get("attribution") for n in needs for c in n["cards"] + n["unplaced"]]),
         "map": {"household": house, "results": pins},
     }
 

@@ -68,7 +68,7 @@ def test_cards_show_contacts_source_and_credit(pages):
     assert "オープンデータ「介護サービス情報公表システム オープンデータ」" in r.text
     assert "掲載データ: 介護サービス情報公表システム オープンデータ" in r.text
     # the publisher's credit, dated from the import log, once
-    credit = re.search(r'<p class="attribution">出典: (.*?)</p>', r.text)
+    credit = re.search(r"<p class=\"attribution\">(出典：.*?)</p>", r.text)
     assert credit and credit.group(1).count(MHLW_CREDIT_START) == 1 and "時点" in credit.group(1)
     assert "日付不明" not in credit.group(1)
     # the map popups carry the same contacts (rendered by search.js from this JSON)

@@ -20,12 +20,13 @@ HOUSEHOLD = [("52", "ひきこもり、居場所"), ("80", "介護予防、認�
 
 
 @pytest.fixture(scope="module", params=list(VIEWPORTS))
-def run(request, seeded_db, tmp_path_factory, browser, artifacts_dir):
-    """A fresh site per viewport (the unmet counts start from zero) and a function making signed-in pages."""
+def run(request, directory_db, tmp_path_factory, browser, artifacts_dir):
+    """A fresh site per viewport (the unmet counts start from zero) over the plans and their shipped open data,
+    and a function making signed-in pages."""
     from tests.api.conftest import stop_server
 
     name = request.param
-    site = live_site(seeded_db, tmp_path_factory.mktemp(f"flow-{name}"))
+    site = live_site(directory_db, tmp_path_factory.mktemp(f"flow-{name}"))  # what `make run` serves: plans + open data
     folder = artifacts_dir / "web"
     folder.mkdir(parents=True, exist_ok=True)
     contexts = []
@@ -67,7 +68,7 @@ def _search(page, site: Site, *, use_picker: bool = True) -> None:
         else:
             page.locator(f"#needs{i}").fill(needs)
     page.get_by_role("button", name="さがす").click()
-    page.wait_for_selector("body[data-search=ready]", state="attached")
+    page.wait_for_selector("body[data-search=ready]", state="attached", timeout=90_000)  # a shared, busy machine
 
 
 def _unmet_count(page, site: Site, category_label: str) -> str:

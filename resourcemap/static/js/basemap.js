@@ -23,7 +23,8 @@
     if (base.chome && base.chome.length) {
       var names = L.layerGroup();
       base.chome.forEach(function (c) {
-        L.tooltip({permanent: true, direction: "center", className: "chome-label", interactive: false})
+        /* below its point, so a marker at the point (the household's 町丁目) never hides the name */
+        L.tooltip({permanent: true, direction: "bottom", offset: [0, 2], className: "chome-label", interactive: false})
           .setLatLng([c.lat, c.lng]).setContent(esc(c.name)).addTo(names);
       });
       var showNames = function () {
@@ -43,8 +44,11 @@
       });
       marks.addTo(map);
       overlays["主な公共施設"] = marks;
-      /* the publishers' credit of the facilities shown (open-data licences ask for it) */
-      credits.forEach(function (c) { if (map.attributionControl) map.attributionControl.addAttribution(esc(c)); });
+      /* the publishers' credit of the facilities shown (open-data licences ask for it): under the map when the
+         page has a place for it (#map-credits), else in the map's attribution */
+      var place = document.getElementById("map-credits");
+      if (place && credits.length) { place.textContent = "地図の施設: " + credits.join("／"); place.hidden = false; }
+      else credits.forEach(function (c) { if (map.attributionControl) map.attributionControl.addAttribution(esc(c)); });
     }
     return {outline: outline, overlays: overlays};
   };
