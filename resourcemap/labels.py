@@ -58,11 +58,17 @@ def jst(when: datetime | str | None) -> str:
 
 
 def jst_date(day: date | str | None) -> str:
-    """A date: 「2026年12月1日」."""
+    """A date: 「2026年12月1日」; a time is read as its day in Japan (16:00 UTC on 30 November is 1 December).
+
+    >>> jst_date("2026-11-30T16:00:00+00:00"), jst_date("2026-11-30")
+    ('2026年12月1日', '2026年11月30日')
+    """
     if day is None or day == "":
         return ""
     if isinstance(day, str):
-        day = date.fromisoformat(day[:10])
+        day = datetime.fromisoformat(day) if len(day) > 10 else date.fromisoformat(day)
+    if isinstance(day, datetime):
+        day = (day.astimezone(JST) if day.tzinfo is not None else day).date()
     return f"{day.year}年{day.month}月{day.day}日"
 
 

@@ -92,7 +92,9 @@ def credits(rm: ReadModel, registry: Registry, ids: list[str], given: Iterable[A
 
 
 def source_text(source: str) -> str:
-    """Where an entry comes from, in words: a plan's section, a dataset, or a person's edit."""
+    """Where an entry comes from, in words: a plan's section, a dataset, or a person's edit ("" when unknown)."""
+    if not source:
+        return ""
     if source.startswith("api:"):
         return f"{source[4:]} が画面または API で更新"
     if source.startswith("import:"):
@@ -118,7 +120,8 @@ def reach(d: Mapping[str, Any]) -> dict[str, Any]:
         "updated": jst_date(d.get("updated_at")) if d.get("updated_at") else "",
         "precision_label": PRECISION_LABELS.get(d.get("location_precision") or "", ""),
         "source_text": source_text(d.get("source") or ""),
-        "datasets": [specs[k].name for k in sorted(d.get("external_ids") or {}) if k in specs],
+        "datasets": [specs[k].name for k in sorted({*(d.get("external_ids") or {}), *([d["dataset"]] if d.get("dataset")
+                                                                                  else [])}) if k in specs],
     }
 
 
