@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -211,6 +212,7 @@ def main() -> None:
     if a.load:
         print(json.dumps(load(a.load[0], a.load[1], int(a.load[2]), float(a.load[3]))))
         return
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         db, key = setup(Path(tmp), 8)
         proc, url = serve(db)
@@ -227,7 +229,8 @@ def main() -> None:
     lines = ["<!-- pages:start -->", "## Pages for people (bench/pages.py)", "",
              f"Machine: {machine()}. Date: {date.today().isoformat()}. One uvicorn worker on loopback; "
              f"the seed catalogue with its shipped open data (`init --seed all`); the 府中市 household of issue 11. `python bench/pages.py --seconds {a.seconds:g}"
-             f" --searches {a.searches}`.", "",
+             f" --searches {a.searches}`. Load average (1 min) of the machine, which other work shares: "
+             f"{load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it.", "",
              "**Bytes per page** (uncompressed; the page's HTML, then with every `/static` file it loads — a "
              "browser caches those after the first page):", "",
              "| page | HTML | with its static files |", "|---|---:|---:|"]

@@ -52,8 +52,8 @@ def check_common(rm, data, body):
             assert m["distance_m"] <= body["max_distance_m"] and m["reasons"]
             assert any(x.startswith("徒歩") for x in m["reasons"])
             assert offers(rm, m["id"], r["category"])
-        assert bool(r["matches"]) != ({"member": r["member"], "need": r["need"], "category": r["category"]}
-                                      in data["unmet"])
+        unmet = {(u["member"], u["need"], u["category"]) for u in data["unmet"]}
+        assert bool(r["matches"]) != ((r["member"], r["need"], r["category"]) in unmet)
     assert all(t["reason"] for t in data["team"])
 
 
