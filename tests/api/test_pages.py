@@ -30,6 +30,8 @@ def test_pages_need_a_person_then_render(api):
     n = c.get("/pages/13218/network")
     assert n.status_code == 200 and "福生市" in n.text
     assert c.get("/pages/大阪市/map").status_code == 404
+    other = c.get("/pages/27100/match")  # a municipality of Japan this catalogue does not hold: how to add it
+    assert other.status_code == 404 and "init --city 27100" in other.text
     assert PASSWORD not in m.text + r.text + n.text
     assert c.post("/logout", data={"csrf": form_token(index.text)}, follow_redirects=False).status_code == 303
     assert c.get("/pages/13206/map", follow_redirects=False).status_code == 303

@@ -36,7 +36,7 @@ def _search(page, url: str) -> None:
     page.locator("#age1").fill("80")
     page.locator("#needs1").fill("介護予防、認知症")
     page.get_by_role("button", name="さがす").click()
-    page.wait_for_selector("body[data-search=ready]", state="attached")
+    page.wait_for_selector("body[data-search=ready]", state="attached", timeout=90_000)  # a shared, busy machine
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
