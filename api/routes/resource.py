@@ -9,7 +9,7 @@ silently overwrites another's — and the audit log names the person.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Path, Request
@@ -19,7 +19,7 @@ from resourcemap import editing
 from resourcemap.cities import resolve_city
 from resourcemap.errors import NotFound, ResourcemapError, ValidationFailed, VersionConflict
 from resourcemap.graph.readmodel import ReadModel
-from resourcemap.labels import KIND_LABELS, STATUS_LABELS, jst
+from resourcemap.labels import JST, KIND_LABELS, STATUS_LABELS, jst
 from resourcemap.model import Node
 from resourcemap.people import Session
 from resourcemap.queries import contact_fields, neighbourhood
@@ -124,7 +124,7 @@ async def edit(node_id: str, request: Request, session: PageSession, state: Stat
         if new != (now.get(key) or None):
             changes[key] = new
     if form.get("verified"):
-        changes["verified_at"] = date.today().isoformat()
+        changes["verified_at"] = datetime.now(JST).date().isoformat()  # the day in Japan, not the server's
     version = form.get("version", "")
     if not changes:
         return _detail(session, state, rm, node_id, message="変更された項目がありません。", error=True, status=422,
