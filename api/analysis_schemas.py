@@ -128,6 +128,9 @@ class UnmetNeed(BaseModel):
     member: int
     need: str
     category: str
+    category_label: str
+    age_band: str = Field(description="the member's age band (「80-89」, 「90+」, 「不明」) — what `POST /v1/unmet` "
+                                      "counts; the age itself is never kept")
 
 
 class TeamMember(SiteEntry):

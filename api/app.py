@@ -16,8 +16,24 @@ from fastapi import APIRouter, FastAPI
 from resourcemap import __version__
 from resourcemap.config import Settings, load
 
-from . import auth, openapi, problems
-from .routes import audit, corrections, edges, gaps, hsds, io, keys, match, meta, network, nodes, opendata, pages
+from . import auth, openapi, problems, web
+from .routes import (
+    audit,
+    corrections,
+    edges,
+    gaps,
+    hsds,
+    io,
+    keys,
+    match,
+    meta,
+    network,
+    nodes,
+    opendata,
+    pages,
+    resource,
+    search,
+)
 from .state import AppState
 
 log = logging.getLogger("resourcemap.api")
@@ -25,7 +41,7 @@ log = logging.getLogger("resourcemap.api")
 #: Every router of the app, in the order their routes are matched and documented.
 ROUTERS: tuple[APIRouter, ...] = (meta.router, nodes.router, corrections.router, edges.router, match.router,
                                   gaps.router, network.router, audit.router, io.router, opendata.router, keys.router,
-                                  pages.router, hsds.router)
+                                  pages.router, search.router, resource.router, hsds.router)
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
@@ -42,7 +58,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             opened.close()
             app.state.services = None
 
-    app = FastAPI(title="resourcemap API", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="resourcemap API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="社会資源・支援機関のグラフ地図 — resource graph for 重層的支援体制整備事業. "
                               "All /v1 routes need `Authorization: Bearer <key>`.")
     app.state.services = state
@@ -52,4 +68,5 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         app.include_router(router)
     hsds.install(app)  # CORS for the public HSDS directory
     auth.install(app)  # the guard (401/413 before any route runs) and the error responses in OpenAPI
+    web.install(app)   # security headers on every response, CSRF refusals, the pages' static files (/docs too)
     return app

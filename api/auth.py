@@ -12,22 +12,27 @@ malformed, unknown or revoked; 403 when the key's role is too low; 429 with ``Re
 when a client has failed too many key checks (:mod:`api.ratelimit`) — a key verified before
 (in the key ring's cache) is accepted without consulting the limiter, so an attacker cannot
 lock its owner out. Keys are never logged: nothing here logs headers, and only the key's
-*name* travels on (audit actor).
+*name* travels on (audit actor). People signing in to the pages are checked here too
+(:func:`check_person`), against the same limiter: one auth path for every door.
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from resourcemap.keys import KeyInfo, KeyRing, key_id, role_at_least
+from resourcemap.people import Person
 
 from . import problems
 from .state import AppState, Caller
 
-__all__ = ["authenticate", "check_key", "install", "under", "Guard", "AuthFailed"]
+__all__ = ["authenticate", "check_key", "check_person", "install", "under", "Guard", "AuthFailed"]
+
+_T = TypeVar("_T")
 
 _REALM = 'Bearer realm="resourcemap"'
 _ROLE_LABEL = {"viewer": "閲覧 (viewer)", "editor": "編集 (editor)", "admin": "管理 (admin)"}
@@ -55,6 +60,29 @@ def _too_many(wait: int) -> AuthFailed:
     return exc
 
 
+def _too_many_sign_ins(wait: int) -> AuthFailed:
+    exc = AuthFailed(429, f"サインインに続けて失敗したため、この端末からは {wait} 秒後まで受け付けません"
+                          "（パスワードが分からない場合は管理者に再設定を依頼してください）。", _REALM)
+    exc.retry_after = wait
+    return exc
+
+
+async def _limited(state: AppState, client: str, subject: str, check: Callable[[], _T],
+                   too_many: Callable[[int], AuthFailed]) -> _T:
+    """Run one costly *check* (off the event loop) unless *client* has failed too often lately, for
+    *subject* or in all; a failure (:class:`AuthFailed`) counts against both. The one limiter
+    (``state.auth_limiter``) serves keys and sign-ins alike, so no door gives an attacker more tries."""
+    gate = state.auth_limiter
+    wait = gate.retry_after(client, subject)
+    if wait:
+        raise too_many(wait)
+    try:
+        return await run_in_threadpool(check)
+    except AuthFailed:
+        gate.failed(client, subject)
+        raise
+
+
 async def check_key(state: AppState, client: str, token: str | None) -> KeyInfo:
     """The live key behind *token*, else :class:`AuthFailed` (401, or 429 after too many failures).
 
@@ -69,15 +97,18 @@ async def check_key(state: AppState, client: str, token: str | None) -> KeyInfo:
         raise _bad_key()
     if token is None:
         raise _no_key()
-    gate, kid = state.auth_limiter, key_id(token)
-    wait = gate.retry_after(client, kid)
-    if wait:
-        raise _too_many(wait)
-    try:
-        return await run_in_threadpool(_resolve, ring, token)
-    except AuthFailed:
-        gate.failed(client, kid)
-        raise
+    return await _limited(state, client, key_id(token), lambda: _resolve(ring, token), _too_many)
+
+
+async def check_person(state: AppState, client: str, name: str, password: str) -> Person:
+    """The active person *name* whose password is *password* (the pages' sign-in), else :class:`AuthFailed`
+    (401; 429 after too many failures of *client*, for this name or in all — the same limiter as keys)."""
+    def check() -> Person:
+        person = state.people.check(name, password)  # one argon2id either way: timing tells nothing
+        if person is None:
+            raise AuthFailed(401, "名前かパスワードが正しくありません。", _REALM)
+        return person
+    return await _limited(state, client, f"person:{name}", check, _too_many_sign_ins)
 
 
 def _bearer(headers: Any) -> str | None:

@@ -10,13 +10,15 @@ the start, not the first request that happens to need it. The services:
 ``readmodel``          the in-memory graph following the store
 ``aux``                the one handle on the auxiliary tables (keys, corrections, unmet counts)
 ``keyring``            API keys (:class:`resourcemap.keys.KeyRing`)
+``people``             staff accounts and page sessions (:class:`resourcemap.people.People`)
 ``corrections``        the "report a problem" queue
 ``unmet``              the unmet-need counters the matcher adds to
-``auth_limiter``       failed key checks per client (:class:`api.ratelimit.FailureLimiter`)
+``auth_limiter``       failed key checks and sign-ins per client (:class:`api.ratelimit.FailureLimiter`)
 ``opendata``           the open-data import log and link review queue (:class:`resourcemap.opendata.Registry`)
 ``gaps_cache``,        results derived from the read model, kept for its current revision only
-``network_cache``,     (:class:`RevisionCache`); ``hsds_directory`` is the public HSDS directory
-``hsds_directory``     (:class:`resourcemap.hsds.directory.PublicDirectory`) of that revision
+``network_cache``,     (:class:`RevisionCache`); ``basemap_cache`` holds the maps' offline
+``basemap_cache``,     background per municipality; ``hsds_directory`` is the public HSDS
+``hsds_directory``     directory (:class:`resourcemap.hsds.directory.PublicDirectory`) of that revision
 =====================  ====================================================================
 """
 from __future__ import annotations
@@ -36,6 +38,7 @@ from resourcemap.hsds.directory import PublicDirectory
 from resourcemap.keys import KeyRing
 from resourcemap.match import UnmetLog
 from resourcemap.opendata import Registry
+from resourcemap.people import People
 
 from .ratelimit import FailureLimiter
 
@@ -96,12 +99,14 @@ class AppState:
     readmodel: ReadModel
     aux: AuxDB
     keyring: KeyRing
+    people: People
     corrections: Corrections
     unmet: UnmetLog
     auth_limiter: FailureLimiter
     opendata: Registry
     gaps_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
     network_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=8))
+    basemap_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
     hsds_directory: RevisionCache[PublicDirectory] = field(default_factory=lambda: RevisionCache(size=1))
 
     @classmethod
@@ -115,6 +120,7 @@ class AppState:
         try:
             aux = AuxDB(settings.aux_db)
             return cls(settings=settings, store=store, readmodel=ReadModel(store), aux=aux, keyring=KeyRing(aux),
+                       people=People(aux, session_hours=settings.session_hours),
                        corrections=Corrections(aux), unmet=UnmetLog(aux),
                        auth_limiter=FailureLimiter(settings.auth_limits), opendata=Registry(aux))
         except BaseException:  # a bad auxiliary file fails the start: close what was opened here

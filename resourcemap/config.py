@@ -26,6 +26,10 @@ environment variable                    setting             default
 ``RESOURCEMAP_AUTH_WINDOW_S``                               60 s (then 429, :mod:`api.ratelimit`)
 ``RESOURCEMAP_HSDS_PUBLIC``             ``hsds_public``     1: the HSDS API (/hsds/) answers without
                                                             a key; 0: any key is needed
+``RESOURCEMAP_SESSION_HOURS``           ``session_hours``   8 (a signed-in page session's lifetime)
+``RESOURCEMAP_TILES``                   ``tiles``           none: the offline base map only; ``gsi``
+                                                            (地理院タイル 標準地図), ``gsi-pale`` (淡色地図)
+                                                            or ``<URL template>|<attribution>``
 ======================================  ==================  =====================================
 
 >>> s = load(db="/tmp/catalogue.db", environ={})
@@ -44,7 +48,7 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["Settings", "BoltOptions", "AuthLimits", "load", "normalise_store_url", "DEFAULT_DB", "DEFAULT_MAX_BODY",
+__all__ = ["Settings", "BoltOptions", "AuthLimits", "TileLayer", "TILE_PRESETS", "load", "normalise_store_url", "DEFAULT_DB", "DEFAULT_MAX_BODY",
            "DEFAULT_UNMET_MIN_COUNT"]
 
 #: The catalogue file when nothing else is said.
@@ -84,6 +88,49 @@ class AuthLimits:
 
 
 @dataclass(frozen=True)
+class TileLayer:
+    """An online background for the maps: a ``{z}/{x}/{y}`` URL template and the credit it requires."""
+
+    url: str
+    attribution: str
+
+    @property
+    def origin(self) -> str:
+        """``https://host`` of the template (the pages' Content-Security-Policy allows images from it)."""
+        scheme, _, rest = self.url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+_GSI = '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
+#: Named tile layers for ``RESOURCEMAP_TILES``.
+TILE_PRESETS: dict[str, TileLayer] = {
+    "gsi": TileLayer("https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", _GSI),
+    "gsi-pale": TileLayer("https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png", _GSI),
+}
+
+
+def parse_tiles(raw: str | None) -> TileLayer | None:
+    """``RESOURCEMAP_TILES``: empty (offline base map only), a preset name, or ``<URL template>|<attribution>``.
+
+    >>> parse_tiles("gsi").origin
+    'https://cyberjapandata.gsi.go.jp'
+    >>> parse_tiles("https://tiles.example.jp/{z}/{x}/{y}.png|© 例").attribution
+    '© 例'
+    """
+    if raw is None or not raw.strip():
+        return None
+    raw = raw.strip()
+    if raw in TILE_PRESETS:
+        return TILE_PRESETS[raw]
+    url, _, credit = raw.partition("|")
+    if not url.startswith(("https://", "http://")) or not all(p in url for p in ("{z}", "{x}", "{y}")) \
+            or not credit.strip():
+        raise InputError(f"環境変数 RESOURCEMAP_TILES={raw!r} は {' / '.join(TILE_PRESETS)} か "
+                         "'https://…/{z}/{x}/{y}.png|出典の表示' で指定してください（空なら地図タイルなし）。")
+    return TileLayer(url.strip(), credit.strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a resourcemap process is configured with (see the module docstring)."""
 
@@ -99,6 +146,10 @@ class Settings:
     auth_limits: AuthLimits = AuthLimits()
     #: The HSDS directory (/hsds/) answers without a key; False: a key of any role is needed.
     hsds_public: bool = True
+    #: How long a signed-in page session lasts (hours).
+    session_hours: float = 8.0
+    #: The maps' online background (None: the offline base map only — boundary, 町丁目, areas, facilities).
+    tiles: TileLayer | None = None
 
     def store_options(self, url: str | None = None) -> dict[str, Any]:
         """Options for opening *url* (default: this store): the Bolt credentials for a graph server."""
@@ -113,7 +164,10 @@ class Settings:
                "RESOURCEMAP_AUTH_FAILURES_PER_KEY": str(self.auth_limits.per_key),
                "RESOURCEMAP_AUTH_FAILURES_PER_CLIENT": str(self.auth_limits.per_client),
                "RESOURCEMAP_AUTH_WINDOW_S": repr(self.auth_limits.window_s),
-               "RESOURCEMAP_HSDS_PUBLIC": "1" if self.hsds_public else "0"}
+               "RESOURCEMAP_HSDS_PUBLIC": "1" if self.hsds_public else "0",
+               "RESOURCEMAP_SESSION_HOURS": repr(self.session_hours)}
+        if self.tiles is not None:
+            env["RESOURCEMAP_TILES"] = f"{self.tiles.url}|{self.tiles.attribution}"
         if not self.store_url.startswith("sqlite:///"):
             env["RESOURCEMAP_DB"] = self.aux_db
         for name, value in (("USER", self.bolt.user), ("PASSWORD", self.bolt.password),
@@ -198,6 +252,8 @@ def load(*, db: str | os.PathLike[str] | None = None, aux_db: str | None = None,
             window_s=_number(env, "RESOURCEMAP_AUTH_WINDOW_S", AuthLimits.window_s, what="正の秒数", least=1e-3,
                              kind=float)),
         "hsds_public": _flag(env, "RESOURCEMAP_HSDS_PUBLIC", True),
+        "session_hours": _number(env, "RESOURCEMAP_SESSION_HOURS", 8.0, what="正の時間数", least=0.01, kind=float),
+        "tiles": parse_tiles(env.get("RESOURCEMAP_TILES")),
     }
     values.update(overrides)
     return Settings(store_url=url, aux_db=aux_db, **values)

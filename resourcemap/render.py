@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-__all__ = ["Markup", "Section", "render", "render_string", "script_json", "environment"]
+__all__ = ["Markup", "Section", "render", "render_string", "script_json", "environment", "static_text"]
 
 #: What JSON may contain but an HTML ``<script>`` element (or a JS string) must not see raw.
 _SCRIPT_UNSAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
@@ -64,3 +65,10 @@ def render(template: str, **context: Any) -> str:
 def render_string(source: str, **context: Any) -> str:
     """Render a template given as text, with the same environment (for small fragments and tests)."""
     return environment().from_string(source).render(**context)
+
+
+@cache
+def static_text(name: str) -> Markup:
+    """A file of ``resourcemap/static/`` (the pages' own scripts and styles), for a page that must inline it —
+    a file the CLI writes works offline on its own; the server links the same file from ``/static``."""
+    return Markup(resources.files("resourcemap").joinpath("static").joinpath(name).read_text(encoding="utf-8"))

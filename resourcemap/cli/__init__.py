@@ -28,13 +28,14 @@ from . import (
     cmd_serve,
     cmd_sources,
     cmd_unmet,
+    cmd_users,
 )
 from .context import Context, Parser, emit
 
 __all__ = ["main", "COMMANDS", "emit", "Context"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[ModuleType, ...] = (cmd_init, cmd_serve, cmd_nodes, cmd_keys, cmd_match, cmd_unmet, cmd_gaps,
+COMMANDS: tuple[ModuleType, ...] = (cmd_init, cmd_serve, cmd_nodes, cmd_keys, cmd_users, cmd_match, cmd_unmet, cmd_gaps,
                                     cmd_network, cmd_import_, cmd_sources, cmd_links, cmd_export, cmd_check,
                                     cmd_migrate)
 

@@ -49,8 +49,12 @@ def run(ctx) -> int:
     result = analyse(rm, a.city, options, aux_path=ctx.settings.aux_db,
                      unmet_min_count=None if a.raw_unmet else ctx.settings.unmet_min_count,
                      dataset_dates=dataset_dates(Registry(ctx.aux())))
-    tiles = (a.tiles, a.tiles_attribution) if a.tiles else None
-    files = write_outputs(result, a.out, tiles=tiles, extra_sections=[gap_report_section(rm.graph)])
+    from ..basemap import landmarks
+
+    tile_layer = ctx.settings.tiles
+    tiles = (a.tiles, a.tiles_attribution) if a.tiles else (tile_layer.url, tile_layer.attribution) if tile_layer else None
+    files = write_outputs(result, a.out, tiles=tiles, extra_sections=[gap_report_section(rm.graph)],
+                          landmarks=landmarks(rm, result.city.code))
     gaps = result.table.groupby("category", sort=False)["gap"].agg(["sum", "size"])
     data = {
         "city": result.city.code, "city_name": result.city.name, "unit": result.units.kind,

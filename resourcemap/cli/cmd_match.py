@@ -7,7 +7,8 @@ from typing import Any
 def register(sub, common) -> None:
     p = sub.add_parser("match", parents=[common], help="match needs to resources near a household",
                        description="世帯の所在地（町丁目か緯度経度）とニーズから、近くの利用できる社会資源を理由つきで示し、"
-                                   "支援チームと担当コーディネーターを提案します。結果は保存されません（該当なしの件数のみ集計）。")
+                                   "支援チームと担当コーディネーターを提案します。結果は保存されません。該当なしのニーズは "
+                                   "--record-unmet を付けたときだけ、町丁目・分類・年齢層・月の件数として記録します。")
     p.add_argument("--city", default=None,
                    help="municipality name or code (optional when the address names it or the catalogue holds one)")
     where = p.add_mutually_exclusive_group(required=True)
@@ -19,6 +20,8 @@ def register(sub, common) -> None:
     p.add_argument("--field", action="append", default=[], help="分野: 高齢, 障害, 子ども, 困窮, 全世代 (repeatable)")
     p.add_argument("--max-distance", type=float, help="metres (default 2000)")
     p.add_argument("--limit", type=int, help="matches per need (default 5)")
+    p.add_argument("--record-unmet", action="store_true",
+                   help="count the needs with nothing in range (aggregated cells only; a search alone counts nothing)")
     p.set_defaults(func=run)
 
 
@@ -64,7 +67,9 @@ def render(data: dict[str, Any]) -> str:
     for r in data["results"]:
         out.append(f"■ ニーズ「{r['need']}」→ {r['category_label']}（徒歩 {r['walk_speed_m_per_min']:g} m/分で計算）")
         if not r["matches"]:
-            out.append(f"  {data['max_distance_m']:g}m 以内に所在地の登録された施設はありません（未充足として集計しました）")
+            out.append(f"  {data['max_distance_m']:g}m 以内に所在地の登録された施設はありません"
+                       + ("（未充足として記録しました）" if data.get("unmet_recorded") else
+                          "（未充足として数えるには --record-unmet を付けて実行）"))
         for i, m in enumerate(r["matches"], 1):
             op = f"／運営: {m['operator']['name']}" if m["operator"] else ""
             out.append(f"  {i}. {m['name']}  点数 {m['score']:.1f}  {m['distance_m']:.0f}m 徒歩{m['walk_min']}分{op}")
@@ -101,10 +106,14 @@ def run(ctx) -> int:
         raise InputError("--lat と --lng は両方指定してください（または --address）。")
     req = parse_request(build_body(a))
     rm = ReadModel(ctx.store(), follow=False)
-    log = open_unmet_log(ctx)
-    try:
-        data = match_household(rm, req, unmet_log=log, dataset_dates=dataset_dates(Registry(ctx.aux())))
-    finally:
-        log.aux.close()
+    dates = dataset_dates(Registry(ctx.aux()))
+    if not a.record_unmet:
+        data = match_household(rm, req, dataset_dates=dates)
+    else:
+        log = open_unmet_log(ctx)
+        try:
+            data = {**match_household(rm, req, unmet_log=log, dataset_dates=dates), "unmet_recorded": True}
+        finally:
+            log.aux.close()
     emit(ctx, data, render)
     return 0

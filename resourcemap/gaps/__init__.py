@@ -19,7 +19,7 @@ __all__ = ["GapOptions", "GapResult", "analyse", "area_set", "write_outputs"]
 
 
 def write_outputs(result: GapResult, out_dir: str | Path, *, tiles: tuple[str, str] | None = None,
-                  extra_sections: Iterable = ()) -> dict[str, object]:
+                  extra_sections: Iterable = (), landmarks: list | None = None) -> dict[str, object]:
     """Write every output for *result* into *out_dir* (created); returns ``{name: path or [paths]}``.
 
     Files: ``gaps.geojson``, ``gaps.gpkg`` (layers gaps/resources/candidates), ``gaps.csv``,
@@ -37,7 +37,7 @@ def write_outputs(result: GapResult, out_dir: str | Path, *, tiles: tuple[str, s
         "geojson": write_geojson(result, out / "gaps.geojson"),
         "gpkg": write_gpkg(result, out / "gaps.gpkg"),
         "csv": write_csv(result, out / "gaps.csv"),
-        "map": write_map(result, out / "map.html", tiles=tiles),
+        "map": write_map(result, out / "map.html", tiles=tiles, landmarks=landmarks),
         "png": pngs,
         "report": write_report(result, out / "report.html", extra_sections=extra_sections,
                                figures=[p.name for p in pngs]),

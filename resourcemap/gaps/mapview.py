@@ -23,13 +23,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..geo import boundary
+from ..geo import boundary, chome_units
+from ..labels import KIND_LABELS, PRECISION_LABELS, jst
 from ..opendata.site import contact_text
-from ..render import Markup, render
+from ..render import Markup, render, static_text
 from .analysis import GapResult, unmet_tally
 from .export import geometry_json, json_safe, status_of
 
-__all__ = ["render_map", "write_map", "STATUS_STYLE", "leaflet_assets"]
+__all__ = ["render_map", "write_map", "STATUS_STYLE", "UNIT_LABELS", "leaflet_assets"]
+
+#: The units of analysis as a person calls them.
+UNIT_LABELS = {"chome": "町丁目", "area": "エリア", "mesh500": "500m メッシュ", "mesh1km": "1km メッシュ"}
 
 #: status → (CSS class, fill colour, legend label)
 STATUS_STYLE: dict[str, tuple[str, str, str]] = {
@@ -56,7 +60,7 @@ def leaflet_assets() -> tuple[str, str]:
     return js, css
 
 
-def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]:
+def _payload(result: GapResult, tiles: tuple[str, str] | None, landmarks: list[dict[str, Any]]) -> dict[str, Any]:
     f = result.units.frame
     units = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": geometry_json(g),
@@ -72,8 +76,9 @@ def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]
             cands = result.candidates.get((rec["unit_id"], info.id), [])
             for c in cands:
                 if c.lat is not None and c.basis != "coordinator":
-                    cand_nodes.setdefault(c.id, {"id": c.id, "name": c.name, "kind": c.kind, "lat": c.lat,
-                                                 "lng": c.lng, "reason": c.reason, "precision": c.precision,
+                    cand_nodes.setdefault(c.id, {"id": c.id, "name": c.name, "kind": KIND_LABELS.get(c.kind, c.kind),
+                                                 "lat": c.lat, "lng": c.lng, "reason": c.reason,
+                                                 "precision": PRECISION_LABELS.get(c.precision, c.precision),
                                                  "contact": c.contact})
             rows.append({"s": status_of(rec), "n": json_safe(rec["nearest_m"]), "c": int(rec["count_within"]),
                          "sh": json_safe(rec["share_covered"]), "u": result.unmet_label(unmet_tally(rec)) if rec["unmet"] else "",
@@ -82,8 +87,9 @@ def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]
             "id": info.id, "label": info.label, "threshold": info.threshold_m, "measure": info.measure,
             "status_label": info.status_label,
             "gaps": int(part["gap"].sum()), "unlocated": [n_.name for n_ in info.unlocated],
-            "resources": [{"id": r.id, "name": r.name, "kind": r.kind, "lat": r.lat, "lng": r.lng,
-                           "precision": r.location_precision, "contact": contact_text(r)}
+            "resources": [{"id": r.id, "name": r.name, "kind": KIND_LABELS.get(r.kind, r.kind), "lat": r.lat,
+                           "lng": r.lng, "precision": PRECISION_LABELS.get(r.location_precision, r.location_precision),
+                           "contact": contact_text(r)}
                           for r in info.resources if r.located],
             "candidates": list(cand_nodes.values()), "rows": rows,
         })
@@ -96,27 +102,41 @@ def _payload(result: GapResult, tiles: tuple[str, str] | None) -> dict[str, Any]
         area_polys = {"type": "FeatureCollection", "features": [
             {"type": "Feature", "geometry": geometry_json(g), "properties": {"name": result.areas.names.get(a, a)}}
             for a, g in polys.items()]}
+    base = {"boundary": geometry_json(boundary(result.city.code)), "areas": area_polys,
+            "chome": [{"name": c.town, "lat": round(c.lat, 6), "lng": round(c.lng, 6)}
+                      for c in chome_units(result.city.code)],
+            "landmarks": landmarks, "tiles": {"url": tiles[0], "attribution": tiles[1]} if tiles else None}
     return {
-        "title": f"{result.city.name} 社会資源の空白地図（{result.units.kind}）",
-        "boundary": geometry_json(boundary(result.city.code)), "areas": area_polys, "units": units,
-        "categories": cats, "initial": initial,
+        "title": f"{result.city.name} 社会資源の空白地図（{UNIT_LABELS.get(result.units.kind, result.units.kind)}）",
+        "base": base, "units": units, "categories": cats, "initial": initial,
         "styles": {s: {"cls": v[0], "fill": v[1], "label": v[2]} for s, v in STATUS_STYLE.items()},
-        "tiles": {"url": tiles[0], "attribution": tiles[1]} if tiles else None,
         "attribution": result.attribution,
     }
 
 
 
 
-def render_map(result: GapResult, *, tiles: tuple[str, str] | None = None) -> str:
-    """The HTML page (a string). *tiles* = (URL template, attribution) for an online background."""
+def render_map(result: GapResult, *, tiles: tuple[str, str] | None = None,
+               landmarks: list[dict[str, Any]] | None = None, page: dict[str, Any] | None = None) -> str:
+    """The HTML page (a string). *tiles* = (URL template, attribution) for an online background;
+    *landmarks* = public facilities for the offline base (:func:`resourcemap.basemap.landmarks`).
+
+    Without *page* the page is one self-contained file (scripts and styles inlined, for the CLI);
+    with *page* (the served page's person, city and CSRF token) it links them from ``/static``.
+    """
+    data = _payload(result, tiles, landmarks or [])
+    common = {"title": data["title"], "generated_at": jst(result.generated_at), "revision": result.revision,
+              "data": data}
+    if page is not None:
+        return render("gap_map.html", linked=True, current="map", **page, **common)
     js, css = leaflet_assets()
-    data = _payload(result, tiles)
-    return render("gap_map.html", title=data["title"], generated_at=result.generated_at.isoformat(),
-                  revision=result.revision, leaflet_js=Markup(js), leaflet_css=Markup(css), data=data)
+    inline = {"leaflet_js": Markup(js), "leaflet_css": Markup(css), "page_css": static_text("basemap.css") + static_text("gapmap.css"),
+              "scripts": static_text("js/basemap.js") + static_text("js/gapmap.js")}
+    return render("gap_map.html", linked=False, inline=inline, **common)
 
 
-def write_map(result: GapResult, path: str | Path, *, tiles: tuple[str, str] | None = None) -> Path:
+def write_map(result: GapResult, path: str | Path, *, tiles: tuple[str, str] | None = None,
+              landmarks: list[dict[str, Any]] | None = None) -> Path:
     path = Path(path)
-    path.write_text(render_map(result, tiles=tiles), encoding="utf-8")
+    path.write_text(render_map(result, tiles=tiles, landmarks=landmarks), encoding="utf-8")
     return path

@@ -22,12 +22,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..labels import jst
 from ..match.disclosure import Tally
 from ..render import Section, render
 from ..taxonomy import load_taxonomy
 from .analysis import GapResult, unmet_tally
 from .candidates import Candidate
 from .export import status_of
+from .mapview import UNIT_LABELS
 
 __all__ = ["Section", "SECTION_HOOKS", "register_section", "area_summary", "top_gaps", "category_candidates",
            "render_report", "write_report"]
@@ -121,6 +123,18 @@ def _share(v: float) -> dict[str, str]:
     return {"pct": _pct(v), "colour": _cell_colour(v)}
 
 
+def _category_label(result: GapResult, category: str) -> str:
+    """A category's Japanese label (the analysed ones first, then the taxonomy's)."""
+    labels = {info.id: info.label for info in result.categories}
+    tax = load_taxonomy()
+    return labels.get(category) or (tax.get(category).label if category in tax else category)
+
+
+def _cases(count: str) -> str:
+    """「7」 → 「7件」, 「3未満」 → 「3件未満」, 「6〜7」 → 「6〜7件」."""
+    return f"{count[:-2]}件未満" if count.endswith("未満") else f"{count}件"
+
+
 def _unmet_by_category(result: GapResult) -> dict[str, Tally]:
     """Unmet-need counts per category (of the published counters: suppressed ones stay ranges)."""
     tot: dict[str, Tally] = {}
@@ -166,8 +180,9 @@ def _findings(result: GapResult) -> list[dict[str, str]]:
                     + "。所在地（町丁目）を登録すると空白の判定が正確になります。"})
     if result.unmet:
         best = sorted(_unmet_by_category(result).items(), key=lambda kv: (-kv[1].low, kv[0]))[:3]
-        out.append({"strong": "", "text": "マッチングで見つからなかった相談が多い分類："
-                                          + "、".join(f"{c} {result.unmet_label(k)}件" for c, k in best) + "。"})
+        out.append({"strong": "", "text": "未充足として記録された相談が多い分類："
+                                          + "、".join(f"{_category_label(result, c)}（{_cases(result.unmet_label(k))}）"
+                                                     for c, k in best) + "。"})
     return out
 
 
@@ -243,7 +258,7 @@ def _unmet_rows(result: GapResult) -> list[dict]:
     for u in result.unmet:
         place = u.chome or result.areas.names.get(u.area_id or "", u.area_id or "市全域")
         agg[(u.category, place)] = agg.get((u.category, place), Tally()).add(u.count)
-    return [{"category": c, "place": p, "count": result.unmet_label(k)}
+    return [{"category": _category_label(result, c), "place": p, "count": result.unmet_label(k)}
             for (c, p), k in sorted(agg.items(), key=lambda kv: (-kv[1].low, kv[0]))]
 
 
@@ -267,8 +282,9 @@ def _freshness(result: GapResult) -> list[tuple[str, object]]:
 
 
 def render_report(result: GapResult, *, extra_sections: Iterable[SectionSource] = (),
-                  figures: Iterable[str] = ()) -> str:
-    """The report as an HTML string. *figures* are image paths (relative to the report) to show at the end."""
+                  figures: Iterable[str] = (), page: dict | None = None) -> str:
+    """The report as an HTML string. *figures* are image paths (relative to the report) to show at the end;
+    *page* (the served page's person, city and CSRF token) adds the site's header."""
     summary = area_summary(result)
     level = result.areas.level or "エリア"
     sections: list[dict] = [{"title": "要点", "kind": "findings"}, {"title": "分類別の充足状況", "kind": "categories"},
@@ -292,7 +308,8 @@ def render_report(result: GapResult, *, extra_sections: Iterable[SectionSource] 
         sec.setdefault("anchor", "")
         sec["page_break"] = k in (4, len(sections) - 1)
     return render(
-        "gap_report.html", city=result.city, unit=result.units.kind, generated_at=result.generated_at.isoformat(),
+        "gap_report.html", page=page or {}, current="report",
+        city=result.city, unit=UNIT_LABELS.get(result.units.kind, result.units.kind), generated_at=jst(result.generated_at),
         revision=result.revision, sections=sections, level=level, findings=_findings(result),
         category_rows=_category_rows(result, summary), category_labels=[c.label for c in result.categories],
         area_rows=_area_rows(result, summary), category_gap_rows=_category_gap_rows(result, summary),

@@ -13,10 +13,18 @@ aggregated unmet-need counters) and :mod:`.engine`, which puts them together.
 """
 from __future__ import annotations
 
-from .engine import SENIOR_AGE, SENIOR_WALK_SPEED, WALK_SPEED, match_household, request_city_code, walk_speed_for
-from .request import DEFAULT_LIMIT, DEFAULT_MAX_DISTANCE_M, MatchRequest, MemberIn, parse_request
+from .engine import (
+    SENIOR_AGE,
+    SENIOR_WALK_SPEED,
+    WALK_SPEED,
+    match_household,
+    request_city_code,
+    unmet_cells,
+    walk_speed_for,
+)
+from .request import DEFAULT_LIMIT, DEFAULT_MAX_DISTANCE_M, MatchRequest, MemberIn, UnmetRecord, parse_request
 from .unmet import UnmetLog, age_band, month_of
 
-__all__ = ["match_household", "request_city_code", "parse_request", "MatchRequest", "MemberIn", "UnmetLog",
+__all__ = ["match_household", "unmet_cells", "UnmetRecord", "request_city_code", "parse_request", "MatchRequest", "MemberIn", "UnmetLog",
            "age_band", "month_of", "walk_speed_for", "WALK_SPEED", "SENIOR_WALK_SPEED", "SENIOR_AGE", "DEFAULT_LIMIT",
            "DEFAULT_MAX_DISTANCE_M"]

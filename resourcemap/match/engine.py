@@ -20,8 +20,8 @@ from datetime import date, datetime
 from typing import Any
 
 from ..cities import resolve_city
-from ..errors import InputError, NotFound
-from ..geo import WALK_SPEED_M_PER_MIN, geocode, nearest_chome, walk_minutes
+from ..errors import InputError, NotFound, ValidationFailed
+from ..geo import WALK_SPEED_M_PER_MIN, chome_by_name, geocode, nearest_chome, walk_minutes
 from ..geo.boundaries import municipalities_at
 from ..graph.readmodel import ReadModel
 from ..model import is_placed
@@ -31,13 +31,13 @@ from ..taxonomy import Resolution, load_taxonomy
 from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
 from .eligibility import MemberProfile, eligible, member_fields
 from .locate import Place, locate_household
-from .request import MatchRequest, MemberIn
+from .request import MatchRequest, MemberIn, UnmetRecord
 from .retrieve import nearest_stream
 from .scoring import Fit, distance_points, max_points_besides_distance, round_score, score_match
 from .team import BUNYA_ORDER, suggest_team
 from .unmet import JST, UnmetKey, UnmetLog, age_band, month_of
 
-__all__ = ["match_household", "request_city_code", "walk_speed_for", "WALK_SPEED", "SENIOR_WALK_SPEED", "SENIOR_AGE"]
+__all__ = ["match_household", "unmet_cells", "request_city_code", "walk_speed_for", "WALK_SPEED", "SENIOR_WALK_SPEED", "SENIOR_AGE"]
 
 WALK_SPEED = WALK_SPEED_M_PER_MIN  # 80 m/min, 不動産の表示に関する公正競争規約
 SENIOR_WALK_SPEED = 60.0  # m/min = 1.0 m/s
@@ -177,7 +177,12 @@ def _members_of_fields(req: MatchRequest, resolved: list[list[Resolution]]) -> d
 
 def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | None = None,
                     now: datetime | None = None, dataset_dates: Mapping[str, date] | None = None) -> dict[str, Any]:
-    """Match every member's needs, suggest a team, count unmet needs. Returns the CONTRACT.md shape.
+    """Match every member's needs and suggest a team. Returns the CONTRACT.md shape.
+
+    A search counts nothing by itself: the unmet needs it reports are recorded only when the caller
+    says so — *unmet_log* given here (``resourcemap match --record-unmet``), or later with
+    :func:`unmet_cells` (``POST /v1/unmet``, the pages' 「未充足として記録」) — so retrying a search
+    does not inflate the counts.
 
     *dataset_dates* (:func:`resourcemap.opendata.listing.dataset_dates`) dates the open data shown: each
     entry's ``dataset_date`` and the response's ``attribution`` (the credit line of every dataset whose
@@ -207,13 +212,14 @@ def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | N
                             "walk_speed_m_per_min": speed, "matches": matches,
                             "unplaced": _unplaced(ctx, hh, res, cats, who, dates)})
             if not matches:
-                unmet.append({"member": i, "need": res.term, "category": res.category.id})
+                unmet.append({"member": i, "need": res.term, "category": res.category.id,
+                              "category_label": res.category.label, "age_band": age_band(member.age)})
     team, uncovered, coords = suggest_team(ctx, hh.place.city, hh.areas, hh.municipality_id, hh.place.lat,
                                            hh.place.lng, _members_of_fields(req, resolved), needed, dates)
     if unmet_log is not None and unmet:
         month = month_of(now)
         unmet_log.add(UnmetKey(hh.place.city, hh.place.chome or "", hh.area_id or "", u["category"],
-                               age_band(req.members[u["member"]].age), month) for u in unmet)
+                               u["age_band"], month) for u in unmet)
     p = hh.place
     return {
         "location": {"lat": p.lat, "lng": p.lng, "chome": p.chome, "area_id": hh.area_id,
@@ -234,3 +240,38 @@ def _attribution(rm: ReadModel, results: list[dict[str, Any]], team: list[dict[s
     """The credit line of every open dataset whose data the response shows (its licence asks for it)."""
     shown = {e["id"] for r in results for e in (*r["matches"], *r["unplaced"])} | {t["id"] for t in team}
     return attributions((rm.node(i) for i in sorted(shown) if rm.has(i)), dates=dates)
+
+
+def unmet_cells(rm: ReadModel, record: UnmetRecord, *, now: datetime | None = None) -> list[UnmetKey]:
+    """The counter cells an explicit 「未充足として記録」 adds one to — the same cells a match's unmet needs
+    fall in (municipality, 町丁目, area, category, age band, month), checked against the catalogue.
+
+    The 町丁目 must be one of the municipality's, the area one of its areas (as the match's ``location``
+    gives them), each category known; an age is turned into its 10-year band here and never kept.
+    """
+    code = request_city_code(record.city)
+    problems: list[dict[str, str]] = []
+    chome = record.chome or ""
+    if chome:
+        try:
+            chome = chome_by_name(code, chome).town
+        except InputError:
+            problems.append({"field": "chome", "message": f"「{chome}」はこの市区町村の町丁目ではありません"})
+    area_id = record.area_id or ""
+    if area_id and not (rm.has(area_id) and rm.node(area_id).kind == "area" and rm.node(area_id).city == code):
+        problems.append({"field": "area_id", "message": f"区域 {area_id!r} はこの市区町村の区域ではありません"})
+    tax = load_taxonomy()
+    cells = []
+    for k, item in enumerate(record.items):
+        try:
+            category = tax.resolve(item.category).category.id
+        except InputError as exc:
+            problems.append({"field": f"items.{k}.category", "message": exc.detail})
+            continue
+        band = item.age_band or age_band(item.age)
+        cells.append((category, band))
+    if problems:
+        raise ValidationFailed("未充足の記録に誤りがあります: " + "; ".join(f"{p['field']}: {p['message']}"
+                                                                    for p in problems), errors=problems)
+    month = month_of(now)
+    return [UnmetKey(code, chome, area_id, category, band, month) for category, band in cells]

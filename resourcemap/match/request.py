@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import ValidationFailed
 from ..model import Bunya
 
-__all__ = ["TimeSlot", "LocationIn", "MemberIn", "MatchRequest", "parse_request",
+__all__ = ["TimeSlot", "LocationIn", "MemberIn", "MatchRequest", "UnmetItem", "UnmetRecord", "parse_request",
            "DEFAULT_MAX_DISTANCE_M", "DEFAULT_LIMIT", "MAX_DISTANCE_M", "MAX_LIMIT"]
 
 #: 2 km ≈ 25 minutes on foot at 80 m/min: the edge of a 日常生活圏域 (about a 中学校区).
@@ -92,6 +92,33 @@ class MatchRequest(_In):
     members: list[MemberIn] = Field(min_length=1, max_length=12)
     max_distance_m: float = Field(DEFAULT_MAX_DISTANCE_M, gt=0, le=MAX_DISTANCE_M)
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+AGE_BANDS = ("不明", "90+", *(f"{d}-{d + 9}" for d in range(0, 90, 10)))
+
+
+class UnmetItem(_In):
+    """One unmet need to count: its category and the member's 10-year age band (or age, turned into the band)."""
+
+    category: str = Field(min_length=1, max_length=60, description="category id, label or synonym")
+    age_band: str | None = Field(None, description="10-year band as a match's `unmet` gives it: 0-9 … 80-89, 90+, 不明")
+    age: int | None = Field(None, ge=0, le=130, description="instead of age_band; only its band is kept")
+
+    @field_validator("age_band")
+    @classmethod
+    def _band(cls, v: str | None) -> str | None:
+        if v is not None and v not in AGE_BANDS:
+            raise ValueError(f"age_band は {', '.join(AGE_BANDS)} のいずれかです")
+        return v
+
+
+class UnmetRecord(_In):
+    """The body of ``POST /v1/unmet``: the aggregated cell of a match's unmet needs — nothing about the person."""
+
+    city: str = Field(min_length=1, max_length=40)
+    chome: str | None = Field(None, max_length=60, description="the match's location.chome")
+    area_id: str | None = Field(None, max_length=128, description="the match's location.area_id")
+    items: list[UnmetItem] = Field(min_length=1, max_length=60)
 
 
 def parse_request(data: dict[str, Any]) -> MatchRequest:

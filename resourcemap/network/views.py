@@ -24,24 +24,18 @@ import networkx as nx
 from ..cities import resolve_city
 from ..errors import NotFound
 from ..io.fields import spreadsheet_text
-from ..render import Markup, Section, render
+from ..labels import EDGE_LABELS as _EDGES
+from ..labels import KIND_LABELS as _KINDS
+from ..render import Markup, Section, render, static_text
 from . import analysis as an
 
 __all__ = ["KIND_LABELS", "EDGE_LABELS", "BUNYA_COLOURS", "network_data", "network_tables", "write_tables",
            "network_html", "network_report_fragment", "network_report_section", "gap_report_section",
-           "write_network"]
+           "write_network", "vis_dir"]
 
-#: Japanese names of node kinds (legend, tables).
-KIND_LABELS: dict[str, str] = {
-    "agency": "支援機関", "hub": "拠点・窓口", "place": "居場所・通いの場", "subsidy_group": "補助団体",
-    "coordinator": "コーディネーター", "department": "部署", "meeting": "会議", "program": "事業",
-}
-#: Japanese names of the "works with" edge kinds (edge labels).
-EDGE_LABELS: dict[str, str] = {
-    "collaborates": "連携", "commissions": "委託", "subsidizes": "補助", "affiliated_with": "所属",
-    "participates_in": "参加", "runs": "開催・実施", "operates": "運営", "managed_by": "所管",
-    "implements": "事業実施",
-}
+#: Japanese names of node kinds (legend, tables) and of the "works with" edge kinds (edge labels).
+KIND_LABELS: dict[str, str] = {k: v for k, v in _KINDS.items() if k not in ("area", "municipality")}
+EDGE_LABELS: dict[str, str] = {k: v for k, v in _EDGES.items() if k not in ("located_in", "covers", "part_of")}
 #: Okabe–Ito colours (readable with colour-vision differences) per 分野; 複数 for several, なし for none.
 BUNYA_COLOURS: dict[str, str] = {
     "高齢": "#E69F00", "障害": "#56B4E9", "子ども": "#009E73", "困窮": "#D55E00", "全世代": "#CC79A7",
@@ -275,7 +269,7 @@ def _pyvis_network(data: dict[str, Any]):
         pairs.setdefault((e["source"], e["target"]), []).append(e["kind"])
     for (s, t), kinds in sorted(pairs.items()):
         label = "・".join(EDGE_LABELS.get(k, k) for k in sorted(set(kinds)))
-        net.add_edge(s, t, label=label, title=" / ".join(sorted(set(kinds))), kinds=sorted(set(kinds)))
+        net.add_edge(s, t, label=label, title=label, kinds=sorted(set(kinds)))
     net.options = {
         "nodes": {"font": {"size": 12, "face": "sans-serif"}},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "color": {"color": "#999999"},
@@ -288,31 +282,42 @@ def _pyvis_network(data: dict[str, Any]):
     return net
 
 
+def vis_dir() -> Path:
+    """The folder of vis-network's JS and CSS inside the installed pyvis package (served at ``/static/vis``)."""
+    import pyvis
+
+    return Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+
+
 @lru_cache(maxsize=1)
 def _vendored() -> tuple[str, str]:
     """vis-network's JS and CSS from the installed pyvis package (never a CDN)."""
-    import pyvis
-
-    lib = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+    lib = vis_dir()
     return (lib / "vis-network.min.js").read_text(encoding="utf-8"), (lib / "vis-network.css").read_text(encoding="utf-8")
 
 
-def network_html(data: dict[str, Any]) -> str:
+def network_html(data: dict[str, Any], *, page: dict[str, Any] | None = None) -> str:
     """A self-contained interactive page (no external requests) for the bundle of :func:`network_data`.
 
     The graph reaches the page's script as ``<script type="application/json">`` elements
     (:func:`resourcemap.render.script_json`), so no name in the catalogue can end or comment out a script.
+    With *page* (the served page's person, city and CSRF token) scripts and styles are linked from
+    ``/static`` instead of inlined.
     """
     net = _pyvis_network(data)
     nodes, edges, _, _, _, options = net.get_network_data()
-    js, css = _vendored()
     legend_kinds = [(k, KIND_LABELS[k], _SYMBOLS[k]) for k in KIND_LABELS]
-    return render(
-        "network.html", title=f"{data['city']['name']} 多機関協働ネットワーク", city=data["city"],
-        level=data["level"] or "", areas=data["areas"], pillars=an.FIVE_PILLARS, colours=BUNYA_COLOURS,
-        legend_kinds=legend_kinds, summary=data["metrics"]["summary"], report=network_report_fragment(data),
-        vis_js=Markup(js), vis_css=Markup(css), nodes=nodes, edges=edges, options=json.loads(options),
-        citywide=an.CITYWIDE)
+    common = {
+        "title": f"{data['city']['name']} 多機関協働ネットワーク", "level": data["level"] or "", "areas": data["areas"],
+        "pillars": an.FIVE_PILLARS, "colours": BUNYA_COLOURS, "legend_kinds": legend_kinds,
+        "summary": data["metrics"]["summary"], "report": network_report_fragment(data), "nodes": nodes, "edges": edges,
+        "options": json.loads(options), "citywide": an.CITYWIDE}
+    if page is not None:
+        return render("network.html", linked=True, current="network", **{**page, "city": page["city"]}, **common)
+    js, css = _vendored()
+    inline = {"vis_js": Markup(js), "vis_css": Markup(css), "page_css": static_text("network.css"),
+              "scripts": static_text("js/network.js")}
+    return render("network.html", linked=False, inline=inline, city=data["city"], **common)
 
 
 # -- the meeting-report section -------------------------------------------------------------------------

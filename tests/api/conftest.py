@@ -2,6 +2,7 @@
 and a real uvicorn server (``resourcemap serve``) on loopback."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -9,11 +10,21 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+
+#: Every logger at DEBUG with uvicorn's access log, into one file: what a privacy test reads back.
+LOG_CONFIG = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
+    "handlers": {"file": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "root": {"level": "DEBUG", "handlers": ["file"]},
+    "loggers": {"uvicorn": {"level": "DEBUG"}, "uvicorn.access": {"level": "DEBUG"}},
+}
 
 ROLES = ("viewer", "editor", "admin")
 
@@ -36,6 +47,37 @@ def make_keys(db: Path, roles=ROLES) -> dict[str, str]:
         return {role: ring.create(role, role)[0] for role in roles}
     finally:
         ring.close()
+
+
+#: The password every test person gets (long enough for the rule of resourcemap.people).
+PASSWORD = "correct horse battery staple"
+
+
+def make_people(db: Path, roles=ROLES, *, prefix: str = "") -> dict[str, str]:
+    """One person per role (named 閲覧太郎 / 編集花子 / 管理次郎 with *prefix*); returns role → name."""
+    from resourcemap.auxdb import AuxDB
+    from resourcemap.people import People
+
+    names = {"viewer": "閲覧太郎", "editor": "編集花子", "admin": "管理次郎"}
+    aux = AuxDB(db)
+    try:
+        people = People(aux)
+        return {role: people.create(prefix + names[role], role, PASSWORD).name for role in roles}
+    finally:
+        aux.close()
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    m = re.search(r'name="csrf" value="([^"]*)"', html)
+    assert m, "the page has no form with a CSRF token"
+    return m.group(1)
+
+
+def sign_in(client, name: str, password: str = PASSWORD):
+    """Sign in through the sign-in page as a browser does (its token and cookie); returns the POST's response."""
+    token = form_token(client.get("/").text)
+    return client.post("/login", data={"name": name, "password": password, "csrf": token}, follow_redirects=False)
 
 
 def build_app(db: Path, **settings):
@@ -73,13 +115,15 @@ class LiveServer:
         return "".join(self.lines)
 
 
-def start_server(db: Path, *, timeout: float = 60.0) -> LiveServer:
-    """``resourcemap --db DB serve`` on a free loopback port; returns once /health answers."""
+def start_server(db: Path, *, timeout: float = 60.0, env: dict[str, str] | None = None,
+                 stderr=subprocess.DEVNULL) -> LiveServer:
+    """``resourcemap --db DB serve`` on a free loopback port (*env* added to its environment; *stderr* where
+    its log goes); returns once /health answers."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     env.pop("RESOURCEMAP_STORE", None)
     proc = subprocess.Popen([sys.executable, "-m", "resourcemap", "--db", str(db), "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
     url = f"http://127.0.0.1:{port}"
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
@@ -122,3 +166,35 @@ def live_server(seeded_copy):
         yield server
     finally:
         stop_server(server)
+
+
+@contextmanager
+def logged_server(db: Path, folder: Path):
+    """``uvicorn api.app:create_app --factory`` over catalogue *db* with the access log on and every logger at
+    DEBUG written to ``folder/server.log``; yields (base url, log path)."""
+    log_cfg = folder / "logging.json"
+    log_cfg.write_text(json.dumps(LOG_CONFIG))
+    log_path = folder / "server.log"
+    port = free_port()
+    env = {**os.environ, "RESOURCEMAP_STORE": f"sqlite:///{db}", "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
+                                 "127.0.0.1", "--port", str(port), "--log-config", str(log_cfg), "--access-log"],
+                                stdout=log, stderr=subprocess.STDOUT, env=env,
+                                cwd=Path(__file__).resolve().parents[2])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log_path.read_text()
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail(f"the server did not answer /health within 60 s: {log_path.read_text()}")
+    try:
+        yield url, log_path
+    finally:
+        stop_server(LiveServer(url=url, proc=proc, lines=[]))

@@ -37,7 +37,8 @@ def _policy(method: str, path: str) -> str:
         return "admin"
     if path.startswith("/v1/corrections"):
         return "editor"  # the queue of reports is editors' work
-    if method == "GET" or (method, path) in {("POST", "/v1/match"), ("POST", "/v1/nodes/{node_id}/reports")}:
+    if method == "GET" or (method, path) in {("POST", "/v1/match"), ("POST", "/v1/nodes/{node_id}/reports"),
+                                                  ("POST", "/v1/unmet")}:  # recording unmet needs goes with /match
         return "viewer"
     return "editor"
 

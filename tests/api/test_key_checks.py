@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from api.ratelimit import FailureLimiter
-from resourcemap.config import AuthLimits
 from resourcemap import keys as keys_mod
+from resourcemap.config import AuthLimits
 from resourcemap.keys import KeyRing
 
 
@@ -100,23 +100,31 @@ def test_hammering_an_id_gets_429_and_the_owner_keeps_working(api, monkeypatch):
     assert c.get("/v1/nodes?limit=1", headers=api.auth("viewer")).status_code == 200  # now cached: passes
 
 
-def test_the_pages_check_keys_like_the_api(api, monkeypatch):
-    """``/login`` and the pages' cookie go through the same check (api.auth.check_key): wrong keys typed
-    into the form count against the limiter, and a key the API has verified still signs in."""
-    monkeypatch.setattr(api.client.app.state.services, "auth_limiter", FailureLimiter(AuthLimits(), clock=lambda: 0.0))
+def test_the_pages_sign_in_through_the_same_check_and_limiter(api, monkeypatch):
+    """``/login`` goes through api.auth like a key does (:func:`api.auth.check_person` beside
+    ``check_key``): wrong passwords count against the one limiter, per name and per client, so a client
+    that used up its failures at one door is refused at the other; a key signs nobody in to the pages
+    (issue 11: the cookie holds a session id, never a key), and a wrong session cookie is no session."""
+    from tests.api.conftest import make_people, sign_in
+
+    limits = AuthLimits(per_key=5, per_client=8)
+    monkeypatch.setattr(api.client.app.state.services, "auth_limiter", FailureLimiter(limits, clock=lambda: 0.0))
     c = api.client
-    kid = api.keys["editor"].split("_")[1]
-    statuses = [c.post("/login", data={"key": f"rmk_{kid}_{'D' * 43}"}, follow_redirects=False).status_code
-                for _ in range(7)]
-    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
-    r = c.post("/login", data={"key": f"rmk_{kid}_{'D' * 43}"}, follow_redirects=False)
-    assert r.status_code == 429 and "秒後" in r.text
-    # the same id is now refused from this address over the API too: one limiter for both doors
-    assert c.get("/v1/nodes?limit=1", headers={"Authorization": f"Bearer rmk_{kid}_{'E' * 43}"}).status_code == 429
+    people = make_people(api.db, roles=("viewer",))
+    name = people["viewer"]
     assert c.get("/v1/nodes?limit=1", headers=api.auth("viewer")).status_code == 200  # verified: now cached
-    r = c.post("/login", data={"key": api.keys["viewer"]}, follow_redirects=False)
-    assert r.status_code == 303
+    statuses = [sign_in(c, name, f"wrong password {i}").status_code for i in range(7)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    r = sign_in(c, name)  # even the right password waits, from this address
+    assert r.status_code == 429 and "秒後" in r.text
+    # 8 failures per client in all: other names use up the rest, then the API refuses this client's new keys
+    for i in range(3):
+        sign_in(c, f"誰か{i}", "wrong password")
+    kid = api.keys["editor"].split("_")[1]
+    assert c.get("/v1/nodes?limit=1", headers={"Authorization": f"Bearer rmk_{kid}_{'E' * 43}"}).status_code == 429
+    assert c.get("/v1/nodes?limit=1", headers=api.auth("viewer")).status_code == 200  # cached: the owner goes on
+    # a key is not a password: the sign-in form takes a name and password, and a key cookie means nothing
     c.cookies.set("rm_key", api.keys["viewer"])
-    assert "action=/logout" in c.get("/").text  # signed in: the start page, not the sign-in form
-    c.cookies.set("rm_key", f"rmk_{kid}_{'F' * 43}")  # a wrong cookie: back to the sign-in form
+    assert c.get("/pages/府中市/network", follow_redirects=False).status_code == 303
+    c.cookies.set("rm_session", "not-a-session")
     assert c.get("/pages/府中市/network", follow_redirects=False).status_code == 303

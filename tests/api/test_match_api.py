@@ -7,11 +7,8 @@ so the privacy test can read everything the process logged.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -19,19 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import LiveServer, free_port, make_keys, stop_server
+from tests.api.conftest import logged_server, make_keys
 from tests.conftest import copy_catalogue
 
 CONTRACT_MATCH = {"id", "name", "kind", "lat", "lng", "distance_m", "walk_min", "score", "reasons", "area_id",
                   "operator"}
-LOG_CONFIG = {
-    "version": 1, "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"file": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
-    "root": {"level": "DEBUG", "handlers": ["file"]},
-    "loggers": {"uvicorn": {"level": "DEBUG"}, "uvicorn.access": {"level": "DEBUG"}},
-}
-
 
 @pytest.fixture(scope="module")
 def server(seeded_db, tmp_path_factory):
@@ -39,32 +28,8 @@ def server(seeded_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("match-api")
     db = copy_catalogue(seeded_db, folder / "catalogue.db")
     keys = make_keys(db)
-    log_cfg = folder / "logging.json"
-    log_cfg.write_text(json.dumps(LOG_CONFIG))
-    log_path = folder / "server.log"
-    port = free_port()
-    env = {**os.environ, "RESOURCEMAP_STORE": f"sqlite:///{db}", "PYTHONUNBUFFERED": "1"}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
-                                 "127.0.0.1", "--port", str(port), "--log-config", str(log_cfg), "--access-log"],
-                                stdout=log, stderr=subprocess.STDOUT, env=env,
-                                cwd=Path(__file__).resolve().parents[2])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log_path.read_text()
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"the server did not answer /health within 60 s: {log_path.read_text()}")
-    try:
+    with logged_server(db, folder) as (url, log_path):
         yield url, keys, folder, log_path
-    finally:
-        stop_server(LiveServer(url=url, proc=proc, lines=[]))
 
 
 def _auth(keys, role="viewer"):
@@ -134,6 +99,7 @@ def test_privacy_nothing_but_counters(server):
     markers: list[str] = []
     ages = list(range(101, 131))
     expected_unmet = 0
+    records = []
     for i in range(30):
         tag = f"MK{uuid.uuid4().hex[:10]}"
         house = f"{7000 + i}番{300 + i}号"
@@ -151,12 +117,23 @@ def test_privacy_nothing_but_counters(server):
                             {"age": ages[-1 - i], "needs": ["介護予防"], "fields": ["高齢"]}]}
         r = httpx.post(f"{url}/v1/match", json=body, headers=_auth(keys))
         assert r.status_code == 200, r.text
-        expected_unmet += len(r.json()["unmet"])
+        data = r.json()
+        expected_unmet += len(data["unmet"])
+        if data["unmet"]:  # what a client records on purpose: the aggregated cell, nothing about the person
+            records.append({"city": "府中市", "chome": data["location"]["chome"], "area_id": data["location"]["area_id"],
+                            "items": [{"category": u["category"], "age_band": u["age_band"]} for u in data["unmet"]]})
         bad = {**body, "members": [{"age": ages[i], "needs": [f"ニーズ{tag}"]}]}  # refused, must not be logged
         assert httpx.post(f"{url}/v1/match", json=bad, headers=_auth(keys)).status_code == 422
     assert expected_unmet > 0
+    # a match counts nothing by itself (issue 11): retrying a search must not inflate the figures
+    after_matches = httpx.get(f"{url}/v1/unmet", params={"city": "府中市"}, headers=_auth(keys, "admin")).json()
+    assert after_matches["total"] == unmet_before
+    for record in records:
+        r = httpx.post(f"{url}/v1/unmet", json=record, headers=_auth(keys))
+        assert r.status_code == 201, r.text
+        assert r.json()["recorded"] == len(record["items"])
 
-    # the counters moved by exactly the unmet needs reported (raw counts: an admin's view)
+    # the counters moved by exactly the unmet needs recorded (raw counts: an admin's view)
     unmet = httpx.get(f"{url}/v1/unmet", params={"city": "府中市"}, headers=_auth(keys, "admin")).json()
     assert unmet["total"] - unmet_before == expected_unmet
     assert {r["age_band"] for r in unmet["items"]} <= {"90+", "不明"} | {f"{d}-{d + 9}" for d in range(0, 90, 10)}

@@ -142,7 +142,7 @@ def _server_or_fail() -> BoltServer:
             try:
                 _server = _start()
                 atexit.register(_server.stop)
-            except Exception as exc:  # noqa: BLE001 - reported below, loudly in CI
+            except Exception as exc:
                 _error = f"{type(exc).__name__}: {exc}"
     if _server is None:
         msg = f"the FalkorDB Bolt server could not be started: {_error}"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from resourcemap.network import views as netview
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
+from resourcemap.network import views as netview
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def _chromium() -> str:
 class _Recorder(SimpleHTTPRequestHandler):
     requested: list[str]
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args) -> None:
         self.requested.append(self.path)
 
 

@@ -7,16 +7,17 @@ known XSS and HTML-comment payloads, and hypothesis text — in every field a pa
 every kind of node, roles, the area level, sources), written straight into the store: stored data is
 input too, even what today's validation would refuse. Then every output is opened in Debian's
 Chromium (Playwright, ``/usr/bin/chromium``, no network): the CLI's files (``gaps`` map and report,
-``network``) and the served pages (start page, map, report, network, the match form and its
-results). Each must reach its ready state, show the stored text as text, and never set the
-``window.__xss`` sentinel nor open a dialog.
+``network``) and every served page of a live server, signed in as an administrator (start page, map,
+report, network, the search form, its results and the 支援会議 sheet, a resource's page with its
+neighbourhood and fix form, the administrator's page with the audit log, the API docs). Each must
+reach its ready state, show the stored text as text, and never set the ``window.__xss`` sentinel
+nor open a dialog. The served pages run under their Content-Security-Policy, as a visitor's would.
 """
 from __future__ import annotations
 
 import itertools
 import json
 import re
-import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -28,15 +29,16 @@ from resourcemap.gaps import analyse
 from resourcemap.gaps.mapview import render_map
 from resourcemap.gaps.report import render_report
 from resourcemap.geo import chome_units
+from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.base import NodeQuery
+from resourcemap.graph.stores.sqlite import SQLiteStore
 from resourcemap.network.views import gap_report_section, network_data, network_html
-from tests.api.conftest import build_app, make_keys
-from tests.conftest import copy_catalogue
+from tests.api.conftest import stop_server
+from tests.e2e.conftest import live_site
 
 pytestmark = pytest.mark.browser
 
 CITY = "13223"  # 武蔵村山市: every kind of node, small enough for many examples
-CHROMIUM = "/usr/bin/chromium"
 SENTINEL = "window.__xss=1"
 #: Known payloads: script and comment breakers, attribute breakouts, event handlers, JS string breakers.
 CORPUS = [
@@ -49,43 +51,35 @@ CORPUS = [
     "';window.__xss=1;'", "\";window.__xss=1;\"", "</title><script>window.__xss=1</script>",
     "<a href=\"javascript:window.__xss=1\">リンク</a>", "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
 ]
-_READY = {"map": "body[data-gapmap=ready]", "network": "body[data-visible-nodes]"}
-_LAUNCH = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync"]
+_READY = {"map": "body[data-gapmap=ready]", "network": "body[data-visible-nodes]",
+          "match": "body[data-search=ready]"}
 
 
 @dataclass
 class Site:
-    client: object
+    url: str
+    context: object  # a browser context signed in as an administrator
     store: object
     readmodel: object
     town: str
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail("Debian の chromium が必要です: `make system-deps`（apt-get install -y chromium）")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=_LAUNCH)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def site(seeded_db, tmp_path_factory):
-    """The served app over a private catalogue, signed in as a viewer (cookie)."""
-    from fastapi.testclient import TestClient
-
-    db = copy_catalogue(seeded_db, tmp_path_factory.mktemp("xss") / "catalogue.db")
-    keys = make_keys(db, roles=("viewer",))
-    with TestClient(build_app(db)) as client:
-        assert client.post("/login", data={"key": keys["viewer"]}, follow_redirects=False).status_code == 303
-        services = client.app.state.services
-        yield Site(client=client, store=services.store, readmodel=services.readmodel,
-                   town=chome_units(CITY)[0].town)
+def site(seeded_db, tmp_path_factory, browser):
+    """A live server over a private catalogue; a browser context signed in as its administrator."""
+    live = live_site(seeded_db, tmp_path_factory.mktemp("xss"))
+    store = SQLiteStore(live.db)
+    context = browser.new_context()
+    context.route(re.compile(r"^(https?|wss?|ftp)://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
+    page = context.new_page()
+    live.sign_in(page, "admin")
+    page.close()
+    try:
+        yield Site(url=live.url, context=context, store=store, readmodel=ReadModel(store), town=chome_units(CITY)[0].town)
+    finally:
+        context.close()
+        store.close()
+        stop_server(live.server)
 
 
 def poison(site: Site, texts: list[str]) -> dict[str, list[str]]:
@@ -134,10 +128,13 @@ _RESULT = """() => ({
 })"""
 
 
-def open_page(browser, html: str | None = None, *, url: str | None = None, ready: str | None = None) -> dict:
-    """Load a page in a fresh tab with the network shut; wait for its ready state; do what a visitor does."""
-    page = browser.new_page()
-    page.route(re.compile(r"^(https?|wss?|ftp)://"), lambda route: route.abort())  # no network
+def open_page(browser, html: str | None = None, *, url: str | None = None, ready: str | None = None,
+              context=None, act=None) -> dict:
+    """Load a page in a fresh tab with the network shut (in *context*: a served, signed-in page); let *act*
+    do what the page is for (fill a form, press its button); wait for its ready state; do what a visitor does."""
+    page = (context or browser).new_page()
+    if context is None:
+        page.route(re.compile(r"^(https?|wss?|ftp)://"), lambda route: route.abort())  # no network
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
@@ -145,6 +142,8 @@ def open_page(browser, html: str | None = None, *, url: str | None = None, ready
             page.goto(url, wait_until="load")
         else:
             page.set_content(html, wait_until="load")
+        if act is not None:
+            act(page)
         if ready:
             page.wait_for_selector(ready, state="attached", timeout=10_000)
         page.evaluate(_VISIT)
@@ -154,9 +153,10 @@ def open_page(browser, html: str | None = None, *, url: str | None = None, ready
     return {**result, "dialogs": dialogs}
 
 
-def safe_page(browser, html: str | None = None, *, url: str | None = None, ready: str | None = None) -> dict:
+def safe_page(browser, html: str | None = None, *, url: str | None = None, ready: str | None = None,
+              context=None, act=None) -> dict:
     """:func:`open_page`, asserting that nothing set the sentinel or opened a dialog."""
-    result = open_page(browser, html, url=url, ready=ready)
+    result = open_page(browser, html, url=url, ready=ready, context=context, act=act)
     assert result["xss"] is None and result["dialogs"] == [], f"a stored string ran as script: {result['dialogs']}"
     return result
 
@@ -165,7 +165,8 @@ def check_every_output(browser, site: Site, texts: list[str], *, every_served_pa
     """Poison the catalogue with *texts* and open every output. The served map and network pages come from
     the same renderers as the files (checked first), so *every_served_page* may leave them out."""
     shown = poison(site, texts)
-    c, rm = site.client, site.readmodel
+    rm = site.readmodel
+    rm.refresh()
     area = shown["area"][0]
     # the renderers the CLI writes to files (map.html, report.html, network.html)
     result = analyse(rm, CITY)
@@ -177,22 +178,46 @@ def check_every_output(browser, site: Site, texts: list[str], *, every_served_pa
     assert page["status"].startswith("表示中")
     labels = {n["label"] for n in page["data"]["network-nodes"]}
     assert labels and labels <= set(shown["actor"])
-    # the served pages
-    index = safe_page(browser, c.get("/").text)
+    # the served pages, as a signed-in administrator sees them (every one of them when *every_served_page*)
+    served = lambda path, ready=None, act=None: safe_page(browser, url=f"{site.url}{path}", ready=ready,  # noqa: E731
+                                                          context=site.context, act=act)
+    index = served("/")
     assert _as_text(shown["municipality"][0]) in index["text"]
-    served = (("map", _READY["map"]), ("report", None), ("network", _READY["network"]), ("match", None))
-    for path, ready in served if every_served_page else served[-1:]:
-        r = c.get(f"/pages/{CITY}/{path}")
-        assert r.status_code == 200, (path, r.text[:300])
-        safe_page(browser, r.text, ready=ready)
-    found = c.post(f"/pages/{CITY}/match", data={"address": site.town, "age0": "70", "needs0": "相談, 居場所",
-                                                 "max_distance_m": "20000"})
-    assert found.status_code == 200 and "支援チーム" in found.text
-    safe_page(browser, found.text)
-    reflected = c.post(f"/pages/{CITY}/match", data={"address": texts[0], "needs0": texts[-1]})
-    assert reflected.status_code == 422
-    form = safe_page(browser, reflected.text)["inputs"]
-    assert form["address"] == _as_text(texts[0][:200], attribute=True).replace("\n", "")
+    pages = (("map", _READY["map"]), ("report", None), ("network", _READY["network"]), ("match", _READY["match"]))
+    for path, ready in pages if every_served_page else pages[-1:]:
+        served(f"/pages/{CITY}/{path}", ready)
+
+    typed: list[str] = []
+
+    def search(address: str, needs: str, submit: str = "さがす"):
+        def act(page):
+            page.locator("#address").fill(address)
+            typed.append(page.locator("#address").input_value())  # as the browser keeps it (line breaks dropped …)
+            page.locator("#age0").fill("70")
+            page.locator("#needs0").fill(needs)
+            page.locator("details.more > summary").click()
+            page.locator("#max_distance_m").fill("20000")
+            page.locator("#search button[type=submit]").click()
+            page.wait_for_load_state()
+            if submit != "さがす":
+                page.get_by_role("button", name=submit).click()
+                page.wait_for_load_state()
+        return act
+
+    found = served(f"/pages/{CITY}/match", _READY["match"], search(site.town, "相談、居場所"))
+    assert "支援チーム" in found["text"]
+    if every_served_page:
+        sheet = served(f"/pages/{CITY}/match", None, search(site.town, "相談、居場所", "支援会議シート（A4・印刷用）"))
+        assert "支援チーム" in sheet["text"]
+    reflected = served(f"/pages/{CITY}/match", _READY["match"], search(texts[0][:60], texts[-1][:300]))
+    assert reflected["inputs"]["address"] == typed[-1]  # given back as the same text, never as markup
+    actor = next(n for n in rm.nodes(city=CITY) if n.kind == "agency")
+    detail = served(f"/pages/resource/{actor.id}")
+    assert _as_text(actor.name) in detail["text"]
+    if every_served_page:
+        admin = served("/pages/admin")
+        assert _as_text(actor.name) in admin["text"]  # the audit log shows the poisoned names as text
+        served("/docs", "#swagger-ui .information-container")
 
 
 def test_known_payloads_break_no_output_including_the_cli_files(browser, site, tmp_path):

@@ -16,11 +16,12 @@ REPO = Path(__file__).resolve().parents[2]
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("resourcemap.errors", "resourcemap.textnorm", "resourcemap.config", "resourcemap.sqlitedb",
                     "resourcemap.cities", "resourcemap.taxonomy", "resourcemap.model", "resourcemap.geo",
-                    "resourcemap.auxdb", "resourcemap.keys", "resourcemap.render", "resourcemap.fieldrules")),
+                    "resourcemap.auxdb", "resourcemap.keys", "resourcemap.render", "resourcemap.fieldrules",
+                    "resourcemap.labels", "resourcemap.people")),
     ("graph", ("resourcemap.graph",)),
     ("catalogue", ("resourcemap.catalogue", "resourcemap.seeds", "resourcemap.editing", "resourcemap.queries",
-                   "resourcemap.io", "resourcemap.corrections", "resourcemap.freshness", "resourcemap.opendata",
-                   "resourcemap.hsds")),
+                   "resourcemap.io", "resourcemap.corrections", "resourcemap.freshness", "resourcemap.basemap",
+                   "resourcemap.opendata", "resourcemap.hsds")),
     ("features", ("resourcemap.match", "resourcemap.gaps", "resourcemap.network")),
     ("entry points", ("resourcemap.cli", "resourcemap.__main__", "api")),
 ]

@@ -22,7 +22,6 @@ from resourcemap.geo import (
     projected,
     split_town,
 )
-
 from tests.sources import shared_dir
 
 CODES = ("13206", "11225", "19213", "13223", "13218")

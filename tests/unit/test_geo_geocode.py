@@ -4,7 +4,6 @@ Expected coordinates are copied from resourcemap/geo/data/chome_points.csv (hand
 """
 from __future__ import annotations
 
-
 import pytest
 
 from resourcemap.errors import GeocodeError, InputError

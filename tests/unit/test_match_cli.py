@@ -21,11 +21,18 @@ def test_match_json_human_and_unmet(seeded_copy, capsys):
     human = capsys.readouterr().out
     assert "■ ニーズ「介護予防」→ 通いの場・介護予防" in human and "理由:" in human and "■ 支援チーム" in human
     assert "5-1" not in human  # the 番地 is dropped
+    assert "--record-unmet" in human  # a search alone counts nothing, and says how to count
+
+    assert main(["--db", db, "unmet", "--city", "府中", "--json", "--raw"]) == 0
+    assert not [r for r in json.loads(capsys.readouterr().out) if r["category"] == "childcare.young_carer"]
+    for _ in range(2):  # counted on purpose, twice
+        assert main([*argv, "--record-unmet"]) == 0
+        assert "未充足として記録しました" in capsys.readouterr().out
 
     assert main(["--db", db, "unmet", "--city", "府中", "--json", "--raw"]) == 0  # an administrator's view
     rows = json.loads(capsys.readouterr().out)
     young = [r for r in rows if r["category"] == "childcare.young_carer"]
-    assert young and young[0]["count"] == 2 and young[0]["age_band"] == "80-89"  # two runs above
+    assert young and young[0]["count"] == 2 and young[0]["age_band"] == "80-89"  # the two recorded runs above
     assert main(["--db", db, "unmet", "--city", "府中", "--json"]) == 0  # anyone else's: 2 is below 3
     young = [r for r in json.loads(capsys.readouterr().out) if r["category"] == "childcare.young_carer"]
     assert young and young[0]["count"] is None and young[0]["suppressed"] and young[0]["label"] == "3未満"

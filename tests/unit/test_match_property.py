@@ -10,7 +10,7 @@ mean retrieval, filtering, early stopping and ranking are right.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -28,7 +28,7 @@ from resourcemap.taxonomy import load_taxonomy
 # dense and residents_only and cross-city matches are exercised on real points.
 CITIES = ("13218", "13223")
 POINTS = [c for code in CITIES for c in load_chome(code) if not c.koaza]
-NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 6, 15)
 CATEGORIES = ["ibasho", "ibasho.youth", "ibasho.elderly", "kayoi", "kayoi.exercise", "hikikomori", "food.pantry"]
 NEED_TERMS = ["ibasho", "居場所", "サロン", "介護予防", "kayoi.exercise", "ひきこもり", "フードパントリー", "食料支援"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -104,7 +104,7 @@ def test_request_validation_lists_every_problem_without_echoing_input():
 def test_age_band_and_month():
     assert [age_band(a) for a in (0, 9, 10, 83, 89, 90, 120, None)] == \
         ["0-9", "0-9", "10-19", "80-89", "80-89", "90+", "90+", "不明"]
-    assert month_of(datetime(2026, 1, 31, 16, 0, tzinfo=timezone.utc)) == "2026-02"  # JST
+    assert month_of(datetime(2026, 1, 31, 16, 0, tzinfo=UTC)) == "2026-02"  # JST
 
 
 def test_unmet_log_counts_only_its_key(tmp_path):

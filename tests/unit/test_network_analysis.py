@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from resourcemap.errors import InputError, NotFound
-from resourcemap.network import analysis as an
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.model import Edge, Node
+from resourcemap.network import analysis as an
 
 CITY = "13206"
 

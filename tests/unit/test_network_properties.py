@@ -11,9 +11,9 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resourcemap.network import analysis as an
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.model import Edge, Node
+from resourcemap.network import analysis as an
 
 CITY = "13206"
 FOUR = ["高齢", "障害", "子ども", "困窮"]

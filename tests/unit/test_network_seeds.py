@@ -12,10 +12,10 @@ import json
 import pytest
 
 from resourcemap.cities import SEED_CITIES
-from resourcemap.network import analysis as an
-from resourcemap.network.views import network_data
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
+from resourcemap.network import analysis as an
+from resourcemap.network.views import network_data
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from resourcemap.cli import main
-from resourcemap.network import views as netview
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
+from resourcemap.network import views as netview
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from resourcemap.geo.boundaries import contains
 from resourcemap.geo.chome import chome_units
 from resourcemap.model import RESOURCE_KINDS

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from resourcemap.geo import boundaries, load_chome
+from resourcemap.seeds import check_edges
 from tests.seedgraph import out_targets as _out
 from tests.sources import source_path
-from resourcemap.seeds import check_edges
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "fussa.yaml"

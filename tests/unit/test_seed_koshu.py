@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
 from resourcemap.geo import boundaries, load_chome
+from resourcemap.seeds import check_edges
 from tests.seedgraph import in_sources as _in
 from tests.seedgraph import out_targets as _out
 from tests.sources import source_path
-from resourcemap.seeds import check_edges
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "koshu.yaml"

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
 from resourcemap.geo import boundaries, chome_by_name, load_chome
+from resourcemap.seeds import check_edges
 from tests.seedgraph import out_targets as _out
 from tests.sources import source_path
-from resourcemap.seeds import check_edges
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "musashimurayama.yaml"
