@@ -19,7 +19,7 @@ def rm(directory_db):
 
 
 def test_nothing_given_nothing_shown():
-    assert reach({}) == {"tel": "", "hours": [], "accessibility": [], "capacity": None, "verified": "", "updated": "",
+    assert reach({}) == {"tel": "", "inquiry_tel": "", "hours": [], "accessibility": [], "capacity": None, "verified": "", "updated": "",
                          "precision_label": "", "source_text": "", "datasets": []}
 
 
@@ -29,7 +29,7 @@ def test_what_is_given_in_words():
                  "verified_at": "2026-11-02", "updated_at": "2026-11-30T16:00:00+00:00", "location_precision": "chome",
                  "source": "import:gsi-evacuation", "external_ids": {"gsi-evacuation": "E1", "unknown-set": "x"},
                  "dataset": "mhlw-care"})
-    assert got == {"tel": "0423640000", "hours": ["毎週 月・水 10:00〜15:00"], "accessibility": ["段差なし"],
+    assert got == {"tel": "0423640000", "inquiry_tel": "", "hours": ["毎週 月・水 10:00〜15:00"], "accessibility": ["段差なし"],
                    "capacity": 0, "verified": "2026年11月2日", "updated": "2026年12月1日",  # the day in Japan
                    "precision_label": "町丁目の代表点", "source_text": "オープンデータ「指定避難所データ」",
                    "datasets": ["指定避難所データ", "介護サービス情報公表システム オープンデータ"]}
@@ -53,5 +53,9 @@ def test_a_card_takes_the_match_first_then_the_catalogue(rm):
     assert given["phone"] == "03-0000-0000" and given["tel"] == "0300000000"
     assert given["programs"] == [{"id": "p", "name": "地域介護予防活動支援事業"}]
     assert given["address"] == site.address  # not in the match: from the catalogue
+    ask = _card(rm, {"id": site.id, "name": site.name, "kind": site.kind, "phone": None,
+                     "inquiry": {"id": "d", "name": "高齢者支援課", "label": "高齢者支援課（府中市代表）",
+                                 "phone": "042-364-4111", "via": "代表電話"}})
+    assert ask["inquiry"]["label"] == "高齢者支援課（府中市代表）" and ask["inquiry_tel"] == "0423644111"
     gone = _card(rm, {"id": "no.such.node", "name": "消えた資源", "kind": "place"})
     assert gone["phone"] is None and gone["tel"] == "" and gone["hours"] == [] and gone["kind_label"] == "居場所・通いの場"
