@@ -57,7 +57,7 @@ class _CityFacts:
     primary_level: str | None
     municipality_id: str | None
     agencies: tuple[Node, ...]  # agency/hub nodes of the city (team candidates are among them)
-    unplaced: tuple[Node, ...] = ()  # active resources with no site of their own (所在地未登録): listed, never ranked
+    unplaced: tuple[Node, ...] = ()  # resources with no site of their own, programmes no resource delivers: listed, never ranked
 
 
 @dataclass
@@ -89,15 +89,19 @@ class MatchContext:
         agencies: list[Node] = []
         areas: list[Node] = []
         unplaced: list[Node] = []
+        programmes: list[Node] = []
         for n in self.rm.nodes(city=code):  # one pass over the city's nodes per revision
             if n.kind in RESOURCE_KINDS and not is_placed(n) and n.status == "active":
                 unplaced.append(n)
+            elif n.kind == "program" and n.status == "active" and not n.deleted:
+                programmes.append(n)
             if n.kind == "area":
                 areas.append(n)
             elif n.kind in ("agency", "hub"):
                 agencies.append(n)
             elif n.kind == "municipality" and (muni is None or n.id < muni.id):
                 muni = n
+        unplaced += (p for p in programmes if not self._delivered(p))
         for area in sorted(areas, key=lambda a: a.id):
             info = AreaInfo.of(area)
             for chome in area.chome:
@@ -106,7 +110,15 @@ class MatchContext:
         return _CityFacts({k: tuple(v) for k, v in by_chome.items()}, primary, muni.id if muni else None,
                           tuple(sorted(agencies, key=lambda n: n.id)), tuple(sorted(unplaced, key=lambda n: n.id)))
 
+    def _delivered(self, programme: Node) -> bool:
+        """Whether any resource (placed or not) delivers *programme* (an ``implements`` edge): then that
+        resource is what a listing shows, not the programme itself."""
+        return any(self.rm.has(e.source) and self.rm.node(e.source).kind in RESOURCE_KINDS
+                   for e in self.rm.in_edges(programme.id, "implements"))
+
     def unplaced_resources(self, code: str) -> tuple[Node, ...]:
+        """The city's active resources without a site of their own, and its programmes (事業) that no
+        resource delivers yet: what a match lists beside the ranked sites, whatever the distance."""
         return self.city(code).unplaced
 
     def city_agencies(self, code: str) -> tuple[Node, ...]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ..model import RESOURCE_KINDS, Node
 
-__all__ = ["MemberProfile", "member_fields", "is_resource", "eligible", "ELDERLY_AGE", "CHILD_AGE_MAX"]
+__all__ = ["MemberProfile", "member_fields", "is_resource", "eligible", "fits_targets", "ELDERLY_AGE", "CHILD_AGE_MAX"]
 
 ELDERLY_AGE = 65
 CHILD_AGE_MAX = 17
@@ -63,8 +63,12 @@ def eligible(node: Node, who: MemberProfile, *, located: bool = True) -> bool:
 
     ``located=False`` asks the same question of resources with no point (所在地未登録).
     """
-    if not is_resource(node, located=located):
-        return False
+    return is_resource(node, located=located) and fits_targets(node, who)
+
+
+def fits_targets(node: Node, who: MemberProfile) -> bool:
+    """The targeting half of :func:`eligible` (age, 分野, residents only), for any node with ``targets`` —
+    also a programme (事業) listed because no site delivers it yet."""
     t = node.targets
     if who.age is not None:
         if t.age_min is not None and who.age < t.age_min:

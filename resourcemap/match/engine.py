@@ -29,7 +29,7 @@ from ..opendata.listing import attributions
 from ..queries import readmodel_cities
 from ..taxonomy import Resolution, load_taxonomy
 from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
-from .eligibility import MemberProfile, eligible, member_fields
+from .eligibility import MemberProfile, eligible, fits_targets, member_fields
 from .locate import Place, locate_household
 from .request import MatchRequest, MemberIn, UnmetRecord
 from .retrieve import nearest_stream
@@ -145,21 +145,25 @@ def _profile(member: MemberIn, res: Resolution, hh: _Household) -> MemberProfile
 #: Why an unplaced resource is listed, by how it is placed.
 _UNPLACED_REASON = {"city": "所在地未登録（市全域の事業として登録。実施場所・利用方法を確認してください）",
                     "none": "所在地未登録（利用方法・場所を確認してください）"}
+#: A programme (事業) of the plan that no registered resource delivers yet.
+_PROGRAMME_REASON = "計画にある事業（実施する施設・団体は未登録。所管課に確認してください）"
 
 
 def _unplaced(ctx: MatchContext, hh: _Household, res: Resolution, cats: set[str], who: MemberProfile,
               dataset_dates: Mapping[str, date]) -> list[dict[str, Any]]:
     """Every eligible resource for the need without a site of its own (所在地未登録: no point, or only the
-    city's) — a programme with no registered site, a phone or visiting service, a metropolitan one. They
+    city's) — a programme with no registered site, a phone or visiting service, a metropolitan one — and
+    every programme (事業 node) of the plan that no registered resource delivers yet. They
     cannot be ranked by distance, so they are listed beside the matches — never inside them, never
     dropped for being far, and they do not make a need "met"; the reason says what to check."""
     out = []
     for node in ctx.unplaced_resources(hh.place.city):
-        if not cats.intersection(node.categories) or not eligible(node, who, located=False):
+        programme = node.kind == "program"
+        if not cats.intersection(node.categories) or not (
+                fits_targets(node, who) if programme else eligible(node, who, located=False)):
             continue
-        out.append({**ctx.site_entry(node, dataset_dates),
-                    "reasons": [f"{res.category.label}に該当",
-                                _UNPLACED_REASON.get(node.location_precision, _UNPLACED_REASON["none"])]})
+        why = _PROGRAMME_REASON if programme else _UNPLACED_REASON.get(node.location_precision, _UNPLACED_REASON["none"])
+        out.append({**ctx.site_entry(node, dataset_dates), "reasons": [f"{res.category.label}に該当", why]})
     return out
 
 

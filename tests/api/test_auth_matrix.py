@@ -134,8 +134,9 @@ def test_actor_in_audit_is_the_key_name(api):
     c = api.client
     etag = c.get("/v1/nodes/fuchu.city", headers=api.auth("viewer")).headers["etag"]
     rev = c.get("/v1/audit?limit=1", headers=api.auth("admin")).json()["revision"]
-    r = c.patch("/v1/nodes/fuchu.city", json={"phone": "042-364-4111"}, headers=api.auth("editor", **{"If-Match": etag}))
+    r = c.patch("/v1/nodes/fuchu.city", json={"phone": "042-364-0000"}, headers=api.auth("editor", **{"If-Match": etag}))
     assert r.status_code == 200
     items = c.get(f"/v1/audit?since={rev}", headers=api.auth("admin")).json()["items"]
     assert [(i["actor"], i["op"], i["entity_id"]) for i in items] == [("editor", "update", "fuchu.city")]
-    assert items[0]["before"]["phone"] is None and items[0]["after"]["phone"] == "042-364-4111"
+    assert items[0]["before"]["phone"] == "042-364-4111"  # the plan's 代表 number (奥付)
+    assert items[0]["after"]["phone"] == "042-364-0000"

@@ -10,7 +10,8 @@ it changes, so a change to the data or the matcher has to restate the outcome he
   ``unplaced`` (programmes without a registered site).
 * ひきこもり, 居場所, 認知症, 子育て — **unmet**: no site is registered for them; ひきこもり (東京都ひきこもり
   サポートネット), 居場所 (ふれあいいきいきサロン) and 子育て (子育てひろば活動を実施する団体) are programmes
-  known 市全域 only, listed under ``unplaced``; 認知症 has nothing at all.
+  known 市全域 only, listed under ``unplaced``; for 認知症 the plan's programme チームオレンジの推進, which no
+  registered resource delivers yet, is listed there.
 * The team: the plan's 地域包括支援センター, which has no registered site — its reason says so, naming the
   programme; the 白糸台福祉エリア coordinator.
 * Who can be called now: every entry carries ``inquiry`` — the 市役所's 代表 number from the plan's colophon with
@@ -78,7 +79,9 @@ def test_the_household_on_the_shipped_catalogue(client):
     assert "ふれあいいきいきサロン" in unplaced["居場所"]
     assert "子育てひろば活動を実施する団体" in unplaced["子育て"], "the issue's bug: no longer lost at 2 km"
     assert {"地域包括支援センター", "介護予防推進センター", "地域交流ひろば"} <= unplaced["介護予防"]
-    assert unplaced["認知症"] == set(), "認知症: nothing in the catalogue, placed or not"
+    assert unplaced["認知症"] == {"チームオレンジの推進"}, "認知症: the plan's programme, no resource delivers it yet"
+    orange = needs["認知症"]["unplaced"][0]
+    assert orange["kind"] == "program" and "実施する施設・団体は未登録" in orange["reasons"][1]
 
     team = {t["name"]: t for t in data["team"]}
     hokatsu = team["地域包括支援センター"]

@@ -5,7 +5,8 @@ from the city's centre and gone at 1 km — in neither ``matches`` nor ``unplace
 listed it as 所在地未登録. Now a resource without a site of its own is never ranked by distance: it is
 listed under ``unplaced`` for every household of its city, whatever ``max_distance_m`` is. The oracle
 below reads the catalogue directly (every active resource of the city at ``city``/``none`` precision that
-offers the need and that a member with no age or 分野 given may use) and is checked over random distances,
+offers the need and that a member with no age or 分野 given may use, and every programme of the plan that no
+resource delivers — an ``implements`` edge from none) and is checked over random distances,
 addresses and needs on the shipped catalogue (plans + open data).
 """
 from __future__ import annotations
@@ -47,9 +48,12 @@ def expected_unplaced(rm: ReadModel, need: str) -> set[str]:
     tax = load_taxonomy()
     category = tax.resolve(need).category
     cats = tax.descendants(category.id)
+    delivered = {e.target for e in rm.edges(kind="implements") if rm.node(e.source).kind in RESOURCE_KINDS}
     out = set()
     for n in rm.nodes(city=FUCHU):
-        if n.kind not in RESOURCE_KINDS or n.status != "active" or n.location_precision not in ("city", "none"):
+        programme = n.kind == "program" and n.id not in delivered  # a 事業 no resource delivers yet
+        unsited = n.kind in RESOURCE_KINDS and n.location_precision in ("city", "none")
+        if not (programme or unsited) or n.status != "active":
             continue
         fields = set(n.targets.fields)
         if set(n.categories) & cats and (not fields or "全世代" in fields or fields & set(category.fields)):
