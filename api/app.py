@@ -17,6 +17,7 @@ from resourcemap import __version__
 from resourcemap.config import Settings, load
 
 from . import auth, openapi, problems
+from .responses import JSONResponse
 from .routes import audit, corrections, edges, gaps, hsds, io, keys, match, meta, network, nodes, opendata, pages
 from .state import AppState
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             opened.close()
             app.state.services = None
 
-    app = FastAPI(title="resourcemap API", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="resourcemap API", version=__version__, lifespan=lifespan, default_response_class=JSONResponse,
                   description="社会資源・支援機関のグラフ地図 — resource graph for 重層的支援体制整備事業. "
                               "All /v1 routes need `Authorization: Bearer <key>`.")
     app.state.services = state

@@ -416,6 +416,20 @@ def stored_node(data: dict[str, Any] | str | bytes) -> Node:
     return _trusted(Node, from_json(data) if isinstance(data, (str, bytes)) else data)
 
 
+def stored_public_dict(data: str | bytes) -> dict[str, Any]:
+    """``stored_node(data).public_dict()`` without building the node, when the store's JSON image has every field.
+
+    Why: a store writes a node's image with ``model_dump_json``, which *is* its public JSON shape;
+    a list of 100 nodes read for the API would otherwise be parsed, built and dumped again field by
+    field (most of a list request's time). An older image without a newer field goes the long way,
+    so its defaults are filled in as :func:`stored_node` fills them.
+    """
+    image = from_json(data)
+    if image.keys() == _field_names(Node):
+        return image
+    return stored_node(image).public_dict()
+
+
 def stored_edge(data: dict[str, Any] | str | bytes) -> Edge:
     """The :class:`Edge` a store wrote, rebuilt without validation (see :func:`stored_node`)."""
     return _trusted(Edge, from_json(data) if isinstance(data, (str, bytes)) else data)

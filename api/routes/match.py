@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from resourcemap.keys import role_at_least
 from resourcemap.match import MatchRequest, match_household, request_city_code
@@ -16,6 +15,7 @@ from resourcemap.match.disclosure import below_label, publish_rows, published_to
 
 from ..analysis_schemas import MatchResult
 from ..deps import ReadModelDep, StateDep, Viewer
+from ..responses import JSONResponse
 
 router = APIRouter(tags=["match"])
 

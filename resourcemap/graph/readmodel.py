@@ -32,6 +32,7 @@ class ReadModel:
         #: context); they live and die with it, and each checks :attr:`revision` itself.
         self.derived: dict[str, object] = {}
         self._lock = threading.RLock()
+        self._municipalities: tuple[int, tuple[str, ...]] | None = None  # (revision, codes)
         self._store = store
         self._unsubscribe = None
         if store is not None:
@@ -137,6 +138,18 @@ class ReadModel:
         for _, data in self.graph.nodes(data="node"):
             if (kind is None or data.kind == kind) and (city is None or data.city == city):
                 yield data
+
+    def municipalities(self) -> tuple[str, ...]:
+        """Codes of the municipalities held (their ``municipality`` nodes), sorted; found once per revision.
+
+        Why kept: every match reads its city against these, and finding them walks every node.
+        """
+        held = self._municipalities
+        if held is None or held[0] != self.revision:
+            with self._lock:
+                held = (self.revision, tuple(sorted({n.city for n in self.nodes(kind="municipality")})))
+                self._municipalities = held
+        return held[1]
 
     def edges(self, *, kind: str | None = None) -> Iterator[Edge]:
         for _, _, data in self.graph.edges(data="edge"):

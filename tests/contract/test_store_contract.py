@@ -157,6 +157,24 @@ def test_queries_by_kind_city_category_area_bbox_radius(store):
     assert seen == sorted(n.id for n in store.query_nodes())
 
 
+def test_public_query_is_the_nodes_public_shape(store):
+    """query_public_nodes answers what query_nodes answers, as Node.public_dict — for every filter, a
+    changed and a deleted node included (the API's list reads it without building the nodes)."""
+    for i in range(12):
+        store.create_node(place(f"p{i:02d}", i * 5, cats=("ibasho",) if i % 2 else ("kayoi",),
+                                area_id="A" if 4 <= i < 8 else None, phone="042-335-4111"))
+    store.create_node(agency("a1"))
+    update(store, "p03", {"name": "変更後の名前", "verified_at": "2026-01-05", "categories": ["kayoi", "ibasho"]})
+    store.delete_node("p04", actor="t")
+    c = FUCHU[20]
+    queries = [NodeQuery(), NodeQuery(kind="agency"), NodeQuery(category="kayoi"), NodeQuery(area_id="A"),
+               NodeQuery(include_deleted=True), NodeQuery(after="p05", limit=3), NodeQuery(near=(c.lat, c.lng, 2500.0)),
+               NodeQuery(near=(c.lat, c.lng, 2500.0), limit=2), NodeQuery(city="11225")]
+    for q in queries:
+        assert store.query_public_nodes(q) == [n.public_dict() for n in store.query_nodes(q)], q
+    assert any(n["name"] == "変更後の名前" and n["verified_at"] == "2026-01-05" for n in store.query_public_nodes())
+
+
 def test_change_log_revisions(store):
     r0 = store.revision()
     store.create_node(place("p1"), actor="alice")

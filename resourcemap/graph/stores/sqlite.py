@@ -18,9 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import numpy as np
+
 from ...errors import IntegrityError, NotFound, StoreError
 from ...geo.distance import EARTH_RADIUS_M, haversine_m
-from ...model import Change, Edge, Node, now_utc, stored_edge, stored_node
+from ...model import Change, Edge, Node, now_utc, stored_edge, stored_node, stored_public_dict
 from ...sqlitedb import MEMORY, Connections, run_migrations
 from . import base as rules
 from .base import ExpectedVersion, Listener, Listeners, NodeQuery
@@ -248,6 +250,13 @@ class SQLiteStore:
             return rules.set_node_deleted(self._tx, node_id, False, expected_version, actor)
 
     def query_nodes(self, query: NodeQuery = NodeQuery()) -> list[Node]:
+        return [stored_node(data) for data in self._node_images(query)]
+
+    def query_public_nodes(self, query: NodeQuery = NodeQuery()) -> list[dict[str, Any]]:
+        return [stored_public_dict(data) for data in self._node_images(query)]
+
+    def _node_images(self, query: NodeQuery) -> list[str]:
+        """The stored JSON images of the nodes *query* selects, ordered by id."""
         sql = ["SELECT n.data, n.lat, n.lng FROM nodes n"]
         where: list[str] = []
         args: list[Any] = []
@@ -281,16 +290,12 @@ class SQLiteStore:
             sql.append("LIMIT ?")
             args.append(int(query.limit))
         rows = self._conn.execute(" ".join(sql), args).fetchall()
-        out = []
-        for row in rows:
-            if query.near is not None:
-                lat, lng, radius = query.near
-                if haversine_m(lat, lng, row["lat"], row["lng"]) > radius:
-                    continue
-            out.append(stored_node(row["data"]))
-            if query.limit is not None and len(out) >= query.limit:
-                break
-        return out
+        if query.near is not None and rows:  # the box has corners: keep what is within the radius
+            lat, lng, radius = query.near
+            dist = np.atleast_1d(haversine_m(lat, lng, np.array([r["lat"] for r in rows], dtype=float),
+                                             np.array([r["lng"] for r in rows], dtype=float)))
+            rows = [row for row, d in zip(rows, (dist <= radius).tolist()) if d]
+        return [row["data"] for row in rows[:query.limit]]
 
     def count_nodes(self, *, include_deleted: bool = False) -> int:
         sql = "SELECT COUNT(*) FROM nodes" + ("" if include_deleted else " WHERE deleted = 0")
