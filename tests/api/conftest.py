@@ -73,12 +73,18 @@ class LiveServer:
         return "".join(self.lines)
 
 
-def start_server(db: Path, *, timeout: float = 60.0) -> LiveServer:
-    """``resourcemap --db DB serve`` on a free loopback port; returns once /health answers."""
+def start_server(db: Path | str, *, timeout: float = 60.0, workers: int = 1,
+                 environ: dict[str, str] | None = None) -> LiveServer:
+    """``resourcemap --db DB serve [--workers N]`` on a free loopback port; returns once /health answers.
+
+    *db* is a catalogue file or a store URL; *environ* adds environment variables (e.g. the
+    auxiliary file of a Bolt store, ``RESOURCEMAP_DB``)."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("RESOURCEMAP_STORE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "resourcemap", "--db", str(db), "serve", "--port", str(port)],
+    env.update(environ or {})
+    proc = subprocess.Popen([sys.executable, "-m", "resourcemap", "--db", str(db), "serve", "--port", str(port),
+                             "--workers", str(workers)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     url = f"http://127.0.0.1:{port}"
     lines: list[str] = []
