@@ -217,7 +217,12 @@ class _Kind:
 
 
 def _check_ends(tx: WriteTx, edge: Edge) -> None:
-    problems = edge_end_problems(edge, tx.live_kind)
+    check_edge_ends(edge, tx.live_kind)
+
+
+def check_edge_ends(edge: Edge, live_kind: Callable[[str], str | None]) -> None:
+    """:class:`IntegrityError` when :func:`edge_end_problems` finds any (the stores' last guard; bulk loads too)."""
+    problems = edge_end_problems(edge, live_kind)
     if problems:
         raise IntegrityError(f"エッジ {edge.id}: " + "; ".join(f"{p['field']}: {p['message']}" for p in problems),
                              errors=problems)
