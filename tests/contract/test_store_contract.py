@@ -292,6 +292,27 @@ def test_read_model_matches_store_after_random_writes(store_factory, ops):
     rm.close()
 
 
+def test_read_model_municipalities_follow_writes(store):
+    """The municipalities a read model holds (kept per revision for the matcher) change with the store's log,
+    in process (listeners) and from elsewhere (refresh)."""
+    def muni(code: str) -> Node:
+        return Node(id=f"m{code}", kind="municipality", name=f"自治体{code}", city=code, source="public")
+
+    rm = ReadModel(store)
+    other = ReadModel(store, follow=False)  # another process's read model: it learns by refresh()
+    assert rm.municipalities() == () and other.municipalities() == ()
+    store.create_node(muni("13206"))
+    store.create_node(place("p1"))
+    assert rm.municipalities() == ("13206",) and other.municipalities() == ()
+    store.create_node(muni("11225"))
+    other.refresh()
+    assert rm.municipalities() == other.municipalities() == ("11225", "13206")
+    store.delete_node("m11225")
+    other.refresh()
+    assert rm.municipalities() == other.municipalities() == ("13206",)
+    rm.close()
+
+
 def test_edge_restore_and_its_checks(store):
     store.create_node(place("p1"))
     store.create_node(agency("a1"))
