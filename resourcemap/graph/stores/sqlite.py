@@ -255,7 +255,7 @@ class SQLiteStore:
     def query_public_nodes(self, query: NodeQuery = NodeQuery()) -> list[dict[str, Any]]:
         return [stored_public_dict(data) for data in self._node_images(query)]
 
-    def _node_images(self, query: NodeQuery) -> list[str]:
+    def _node_images(self, query: NodeQuery) -> Iterable[str]:
         """The stored JSON images of the nodes *query* selects, ordered by id."""
         sql = ["SELECT n.data, n.lat, n.lng FROM nodes n"]
         where: list[str] = []
@@ -289,8 +289,11 @@ class SQLiteStore:
         if query.limit is not None and query.near is None:
             sql.append("LIMIT ?")
             args.append(int(query.limit))
-        rows = self._conn.execute(" ".join(sql), args).fetchall()
-        if query.near is not None and rows:  # the box has corners: keep what is within the radius
+        cursor = self._conn.execute(" ".join(sql), args)
+        if query.near is None:  # row by row: a read model's load never holds every stored image at once
+            return (row[0] for row in cursor)
+        rows = cursor.fetchall()
+        if rows:  # the box has corners: keep what is within the radius
             lat, lng, radius = query.near
             dist = np.atleast_1d(haversine_m(lat, lng, np.array([r["lat"] for r in rows], dtype=float),
                                              np.array([r["lng"] for r in rows], dtype=float)))
