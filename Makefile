@@ -45,6 +45,7 @@ bench: venv
 	$(PY) bench/auth.py
 	$(PY) bench/geo_national.py
 	$(PY) bench/opendata.py
+	$(PY) bench/memory.py
 
 clean:
 	rm -rf $(VENV) data test-artifacts

@@ -32,6 +32,10 @@ START, END = "<!-- profile:start -->", "<!-- profile:end -->"
 #: Frames a thread sits in while it waits for work: not the server's cost.
 IDLE = ("select (selectors.py", "_worker (concurrent/futures/thread.py", "wait (threading.py", "Condition.wait",
         "EpollSelector.select")
+#: A stack through any of these is the server starting (imports, the parser, opening the services).
+STARTING = ("importlib._bootstrap", "build_parser (", "lifespan (", "AppState.open (")
+#: Inclusive shares are shown for the project's own frames (the rest is the framework and the loop).
+OWN = re.compile(r"\((resourcemap|api)/(?!__main__|cli/)")
 _LINE = re.compile(r":\d+\)$")
 
 
@@ -45,13 +49,14 @@ def top_frames(raw: Path, top: int) -> tuple[int, list[tuple[str, float]], list[
         if not stack or not count.isdigit():
             continue
         frames = [_LINE.sub(")", f) for f in stack.split(";")]
-        if any(mark in frames[-1] for mark in IDLE):
+        if any(mark in frames[-1] for mark in IDLE) or any(m in f for f in frames for m in STARTING):
             continue
         n = int(count)
         busy += n
         own[frames[-1]] += n
         for f in set(frames):
-            incl[f] += n
+            if OWN.search(f):
+                incl[f] += n
     def shares(c: collections.Counter[str]) -> list[tuple[str, float]]:
         return [(f, k / busy) for f, k in c.most_common(top)] if busy else []
     return busy, shares(own), shares(incl)
@@ -97,8 +102,8 @@ def markdown(results: dict[str, tuple], args: argparse.Namespace) -> str:
              f"Run {date.today().isoformat()} with `python bench/profile_api.py --seconds {args.seconds:g} --top "
              f"{args.top}` on {machine()} (shared machine). py-spy {args.spy_version}, 200 samples/s, one server (1 "
              f"worker) per endpoint under {args.clients} keep-alive clients; shares are of the samples in which the "
-             "server was busy (threads waiting for work left out). Start-up (imports, building the read model) is in "
-             "the samples but not in the top frames of a loaded endpoint.", ""]
+             "server was busy answering (threads waiting for work and the start-up — imports, opening the services, "
+             "building the read model — left out). Inclusive shares are listed for the project's own frames only.", ""]
     for label, (busy, own, incl) in results.items():
         lines += [f"### `{label}` ({busy:,} busy samples)", "", "| self | frame | | inclusive | frame |",
                   "|---:|---|---|---:|---|"]
