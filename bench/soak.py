@@ -268,6 +268,17 @@ def verify(db: Path, ledger: Ledger, since_rev: int) -> dict:
         store.close()
 
 
+def server_errors(log: Path) -> dict[str, int]:
+    """The server's logged errors by their last traceback line (exception type and message; no request content)."""
+    counts: dict[str, int] = {}
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            last = next((x for x in lines[k + 1:] if x and not x.startswith((" ", "Traceback", "The above", "During"))), "?")
+            counts[last[:200]] = counts.get(last[:200], 0) + 1
+    return counts
+
+
 def per_minute(soak: Soak, sample: list[dict]) -> list[dict]:
     rows = []
     for minute in sorted(soak.minutes):
@@ -341,7 +352,8 @@ def main() -> None:
         ledger = Ledger(versions={n.id: n.version for n in resources if n.id.startswith("bench.")})
         towns = [(c.town, c.lat, c.lng) for c in load_chome(CITY)]
         categories = sorted({c for n in resources for c in n.categories})[:20]
-        server = start_server(db, timeout=300)
+        server_log = Path(tmp) / "server.log"
+        server = start_server(db, timeout=300, stderr=server_log)
         sample: list[dict] = []
         load0 = os.getloadavg()[0]
         cpu0 = server_cpu_s(server.proc.pid)
@@ -354,6 +366,7 @@ def main() -> None:
             stop_server(server)
         load = f"load average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, from other work on 2 cores"
         check = verify(db, ledger, since)
+        check["server_errors"] = server_errors(server_log)
     rows = per_minute(soak, sample)
     print(json.dumps({"minutes": rows, "check": check}, ensure_ascii=False, indent=1), file=sys.stderr)
     section = markdown(args, cat, rows, check, cpu, load)

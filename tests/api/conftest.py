@@ -74,18 +74,19 @@ class LiveServer:
 
 
 def start_server(db: Path | str, *, timeout: float = 60.0, workers: int = 1,
-                 environ: dict[str, str] | None = None) -> LiveServer:
+                 environ: dict[str, str] | None = None, stderr: Path | None = None) -> LiveServer:
     """``resourcemap --db DB serve [--workers N]`` on a free loopback port; returns once /health answers.
 
     *db* is a catalogue file or a store URL; *environ* adds environment variables (e.g. the
-    auxiliary file of a Bolt store, ``RESOURCEMAP_DB``)."""
+    auxiliary file of a Bolt store, ``RESOURCEMAP_DB``); *stderr* keeps the server's log in a file."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("RESOURCEMAP_STORE", None)
     env.update(environ or {})
     proc = subprocess.Popen([sys.executable, "-m", "resourcemap", "--db", str(db), "serve", "--port", str(port),
                              "--workers", str(workers)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if stderr is None else stderr.open("wb"),
+                            text=True, env=env)
     url = f"http://127.0.0.1:{port}"
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
