@@ -46,6 +46,7 @@ bench: venv
 	$(PY) bench/geo_national.py
 	$(PY) bench/opendata.py
 	$(PY) bench/pages.py --write-docs
+	$(PY) bench/memory.py
 
 clean:
 	rm -rf $(VENV) data test-artifacts

@@ -17,6 +17,7 @@ from resourcemap import __version__
 from resourcemap.config import Settings, load
 
 from . import auth, openapi, problems, web
+from .responses import JSONResponse
 from .routes import (
     audit,
     corrections,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
             app.state.services = None
 
     app = FastAPI(title="resourcemap API", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  default_response_class=JSONResponse,
                   description="社会資源・支援機関のグラフ地図 — resource graph for 重層的支援体制整備事業. "
                               "All /v1 routes need `Authorization: Bearer <key>`.")
     app.state.services = state

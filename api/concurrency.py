@@ -18,9 +18,10 @@ import re
 from typing import Any
 
 from fastapi import HTTPException
-from fastapi.responses import JSONResponse
 
 from resourcemap.graph.stores.base import ExpectedVersion
+
+from .responses import JSONResponse
 
 __all__ = ["etag_of", "expected_version", "versioned"]
 

@@ -1,7 +1,7 @@
 """Typed dependencies for route handlers: the app's services, the store, the read model, the caller."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,9 +24,12 @@ async def get_store(state: Annotated[AppState, Depends(get_state)]) -> GraphStor
     return state.store
 
 
-async def get_readmodel(state: Annotated[AppState, Depends(get_state)]) -> ReadModel:
-    state.readmodel.refresh()  # catch up with writes from other processes
-    return state.readmodel
+async def get_readmodel(state: Annotated[AppState, Depends(get_state)]) -> AsyncIterator[ReadModel]:
+    """The read model, caught up with every committed write, held steady while the request reads it."""
+    rm = state.readmodel
+    rm.refresh()  # catch up with writes from other processes
+    with rm.reading():  # writes arriving meanwhile are applied when the last read is done
+        yield rm
 
 
 def require_role(role: str) -> Callable[..., Awaitable[Caller]]:

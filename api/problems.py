@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from resourcemap.errors import GeocodeError, ResourcemapError, UnknownCategory, ValidationFailed, VersionConflict
+
+from .responses import JSONResponse
 
 log = logging.getLogger("resourcemap.api")
 

@@ -77,7 +77,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bench_api = _bench_api()
         this_db = Path(tmp) / "this.db"
-        bench_api.build(this_db, args.resources)
+        from _load import build_catalogue
+
+        build_catalogue(this_db, args.resources)
         key = make_keys(this_db, roles=("viewer",))["viewer"]
         base_db = copy_catalogue(this_db, Path(tmp) / "base.db")
         points = [(c.town, c.lat, c.lng) for c in load_chome("13206")]

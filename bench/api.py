@@ -12,18 +12,22 @@ Endpoints, side by side in the same run:
 - ``GET /v1/nodes?near=…&radius=1000`` — a spatial filter around a 町丁目;
 - ``POST /v1/match`` — one household (2 members, 3 needs) at a 町丁目 of 府中市.
 
+With ``--workers 1 2`` every run also serves the same catalogue with ``serve --workers 2`` and
+loads it the same way (1 vs 2 workers side by side); ``--repeat 3`` gives medians of 3 runs.
+
     python bench/api.py                      # 5,000 resources, 8 s per endpoint, 4 clients
-    python bench/api.py --seconds 4 --write-docs
+    python bench/api.py --seconds 5 --repeat 3 --workers 1 2 --write-docs
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 from datetime import date
 from pathlib import Path
 
-from _load import Requests, arguments, catalogue, measure, table  # bench/ is on sys.path when run
+from _load import Requests, arguments, catalogue, measure, medians, table  # bench/ is on sys.path when run
 from _sections import machine
 
 START, END = "<!-- api:start -->", "<!-- api:end -->"
@@ -43,17 +47,30 @@ def _requests(city_points: list[tuple[str, float, float]]) -> Requests:
 
 
 # -- report ------------------------------------------------------------------------------------
-def markdown(cat: dict, res: dict, args: argparse.Namespace) -> str:
+def markdown(cat: dict, res: dict[int, dict], args: argparse.Namespace, load: str) -> str:
     lines = [START, "## API", "",
              f"Run {date.today().isoformat()} with `python bench/api.py --seconds {args.seconds:g} --clients "
-             f"{args.clients}` on {machine()} (shared machine: compare the ratios, measured in the same run).", "",
+             f"{args.clients} --repeat {args.repeat} --workers {' '.join(map(str, args.workers))}` on {machine()} "
+             f"(shared machine, {load}: compare the ratios, measured in the same run).", "",
              f"Catalogue: {cat['resources']:,} resources ({cat['nodes']:,} nodes; the seed catalogue + "
-             f"{cat['synthetic']:,} synthetic resources at real 町丁目 points). Server: `resourcemap serve` (uvicorn, "
-             f"1 worker) on 127.0.0.1; load: a second process, {args.clients} keep-alive clients, "
-             f"{args.warmup:g} s warm-up then {args.seconds:g} s per endpoint; every /v1 request carries a viewer key.",
-             "", *table(res),
-             "", "`GET /health` is the baseline (framework + loopback floor, no key check, no store). Server and "
-             "load generator share the 2 cores, so absolute figures are a lower bound.", END]
+             f"{cat['synthetic']:,} synthetic resources at real 町丁目 points). Server: `resourcemap serve` (uvicorn) "
+             f"on 127.0.0.1; load: a second process, {args.clients} keep-alive clients, "
+             f"{args.warmup:g} s warm-up then {args.seconds:g} s per endpoint; every /v1 request carries a viewer key. "
+             f"Figures are medians of {args.repeat} runs (a fresh server each); the ratio column also lists each "
+             "run's own ratio. Server CPU ms/request = the server's CPU time during an endpoint's run / the requests "
+             "it answered (the figure the other work on the machine disturbs least)."]
+    for workers, r in res.items():
+        lines += ["", f"### {workers} worker{'s' if workers > 1 else ''}", "", *table(r)]
+    if len(res) > 1:
+        one = res[min(res)]
+        lines += ["", "### 1 vs more workers (same runs)", "",
+                  "| endpoint | " + " | ".join(f"req/s, {w} worker{'s' if w > 1 else ''}" for w in res) +
+                  f" | {max(res)} / {min(res)} |", "|---|" + "---:|" * (len(res) + 1)]
+        for label in one:
+            figures = " | ".join(f"{res[w][label]['rps']:.0f}" for w in res)
+            lines.append(f"| `{label}` | {figures} | {res[max(res)][label]['rps'] / one[label]['rps']:.2f}× |")
+    lines += ["", "`GET /health` is the baseline (framework + loopback floor, no key check, no store). Server and "
+              "load generator share the 2 cores, so absolute figures are a lower bound.", END]
     return "\n".join(lines)
 
 
@@ -68,8 +85,15 @@ def main() -> None:
         key = make_keys(db, roles=("viewer",))["viewer"]
         points = [(c.town, c.lat, c.lng) for c in load_chome("13206")]
         random.Random(1).shuffle(points)
-        res = measure(db, _requests(points), key=key, seconds=args.seconds, clients=args.clients, warmup=args.warmup)
-    section = markdown(cat, res, args)
+        runs: dict[int, list] = {w: [] for w in args.workers}
+        load0 = os.getloadavg()[0]
+        for _ in range(args.repeat):
+            for w in args.workers:
+                runs[w].append(measure(db, _requests(points), key=key, seconds=args.seconds, clients=args.clients,
+                                       warmup=args.warmup, workers=w))
+        res = {w: medians(r) for w, r in runs.items()}
+        load = f"load average {load0:.1f} → {os.getloadavg()[0]:.1f} from other work on 2 cores"
+    section = markdown(cat, res, args, load)
     print(section)
     if args.write_docs:
         from _sections import write_section

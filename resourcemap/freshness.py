@@ -11,7 +11,7 @@ from datetime import date
 
 from .model import Node
 
-__all__ = ["STALE_AFTER_DAYS", "staleness", "freshness"]
+__all__ = ["STALE_AFTER_DAYS", "staleness", "freshness", "freshness_since"]
 
 #: After this many days without confirmation an entry counts as fully stale.
 STALE_AFTER_DAYS = 365
@@ -19,13 +19,18 @@ STALE_AFTER_DAYS = 365
 
 def staleness(node: Node, today: date | None = None) -> float:
     """0.0 (verified today) … 1.0 (verified ``STALE_AFTER_DAYS`` or more ago, or never)."""
-    if node.verified_at is None:
-        return 1.0
-    days = ((today or date.today()) - node.verified_at).days
-    return round(min(1.0, max(0.0, days / STALE_AFTER_DAYS)), 3)
+    return freshness_since(node.verified_at, today)["staleness"]  # type: ignore[return-value]
 
 
 def freshness(node: Node, today: date | None = None) -> dict[str, float | int | None]:
     """The fields the API adds to a node: ``staleness`` and ``verified_days_ago``."""
-    days = None if node.verified_at is None else ((today or date.today()) - node.verified_at).days
-    return {"staleness": staleness(node, today), "verified_days_ago": days}
+    return freshness_since(node.verified_at, today)
+
+
+def freshness_since(verified_at: date | str | None, today: date | None = None) -> dict[str, float | int | None]:
+    """:func:`freshness` of a node verified on *verified_at* (a date or its ISO text, as in a node's JSON)."""
+    if verified_at is None:
+        return {"staleness": 1.0, "verified_days_ago": None}
+    day = date.fromisoformat(verified_at) if isinstance(verified_at, str) else verified_at
+    days = ((today or date.today()) - day).days
+    return {"staleness": round(min(1.0, max(0.0, days / STALE_AFTER_DAYS)), 3), "verified_days_ago": days}

@@ -7,7 +7,7 @@ municipality the catalogue does not hold is a clear "not here", not an empty ans
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .cities import resolve_city
 from .errors import InputError, NotFound, ValidationFailed
@@ -18,8 +18,10 @@ from .taxonomy import expand_category
 if TYPE_CHECKING:
     from .graph.readmodel import ReadModel
 
-__all__ = ["list_nodes", "held_city", "catalogue_cities", "catalogue_city", "body_city", "readmodel_cities",
-           "readmodel_city", "neighbourhood", "contact_fields"]
+T = TypeVar("T")
+
+__all__ = ["list_nodes", "list_public_nodes", "held_city", "catalogue_cities", "catalogue_city", "body_city",
+           "readmodel_cities", "readmodel_city", "neighbourhood", "contact_fields"]
 
 
 def held_city(text: str, held: Iterable[str], has_nodes: Callable[[str], bool]) -> str:
@@ -59,7 +61,7 @@ def body_city(store: GraphStore, text: str) -> str:
 
 def readmodel_cities(rm: ReadModel) -> list[str]:
     """Codes of the municipalities a read model holds (its ``municipality`` nodes), sorted."""
-    return sorted({n.city for n in rm.nodes(kind="municipality")})
+    return list(rm.municipalities())
 
 
 def readmodel_city(rm: ReadModel, text: str) -> str:
@@ -73,17 +75,34 @@ def list_nodes(store: GraphStore, *, city: str | None = None, kind: str | None =
                near: tuple[float, float, float] | None = None, after: str | None = None,
                limit: int | None = None, include_deleted: bool = False) -> list[Node]:
     """Nodes matching every given filter, ordered by id; ``category`` includes sub-categories."""
+    return _listed(store, store.query_nodes, lambda n: n.id, city=city, kind=kind, category=category, area=area,
+                   near=near, after=after, limit=limit, include_deleted=include_deleted)
+
+
+def list_public_nodes(store: GraphStore, *, city: str | None = None, kind: str | None = None,
+                      category: str | None = None, area: str | None = None,
+                      near: tuple[float, float, float] | None = None, after: str | None = None,
+                      limit: int | None = None, include_deleted: bool = False) -> list[dict[str, Any]]:
+    """:func:`list_nodes` in the public JSON shape (``Node.public_dict``), as the store reads it fastest."""
+    return _listed(store, store.query_public_nodes, lambda n: n["id"], city=city, kind=kind, category=category,
+                   area=area, near=near, after=after, limit=limit, include_deleted=include_deleted)
+
+
+def _listed(store: GraphStore, query: Callable[[NodeQuery], list[T]], id_of: Callable[[T], str], *,
+            city: str | None, kind: str | None, category: str | None, area: str | None,
+            near: tuple[float, float, float] | None, after: str | None, limit: int | None,
+            include_deleted: bool) -> list[T]:
     if kind is not None and kind not in NODE_KINDS:
         raise InputError(f"kind {kind!r} はありません。使えるのは: {', '.join(NODE_KINDS)}")
     code = catalogue_city(store, city) if city else None
     base: dict[str, Any] = {"kind": kind, "city": code, "area_id": area, "near": near, "after": after,
                             "include_deleted": include_deleted}
     if category is None:
-        return store.query_nodes(NodeQuery(**base, limit=limit))
-    found: dict[str, Node] = {}
+        return query(NodeQuery(**base, limit=limit))
+    found: dict[str, T] = {}
     for cat in sorted(expand_category(category)):
-        for n in store.query_nodes(NodeQuery(**base, category=cat, limit=limit)):
-            found[n.id] = n
+        for n in query(NodeQuery(**base, category=cat, limit=limit)):
+            found[id_of(n)] = n
     out = [found[k] for k in sorted(found)]
     return out[:limit] if limit is not None else out
 

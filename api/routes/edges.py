@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from resourcemap import editing
 from resourcemap.errors import InputError
@@ -19,6 +18,7 @@ from ..catalogue_schemas import EdgeCreate, EdgeOut, EdgePage, EdgePatch
 from ..concurrency import expected_version, versioned
 from ..deps import Editor, StoreDep, Viewer
 from ..openapi import JsonObject, json_body
+from ..responses import JSONResponse
 from .nodes import MAX_LIMIT, IfMatch, decode_cursor, encode_cursor
 
 router = APIRouter(tags=["edges"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from resourcemap.keys import role_at_least
 from resourcemap.match import MatchRequest, UnmetRecord, match_household, request_city_code, unmet_cells
@@ -20,6 +19,7 @@ from resourcemap.opendata.listing import dataset_dates
 
 from ..analysis_schemas import MatchResult
 from ..deps import ReadModelDep, StateDep, Viewer
+from ..responses import JSONResponse
 
 router = APIRouter(tags=["match"])
 

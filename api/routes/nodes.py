@@ -12,18 +12,18 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query
-from fastapi.responses import JSONResponse
 
 from resourcemap import editing
 from resourcemap.errors import InputError
-from resourcemap.freshness import freshness
+from resourcemap.freshness import freshness_since
 from resourcemap.model import Node
-from resourcemap.queries import body_city, list_nodes
+from resourcemap.queries import body_city, list_public_nodes
 
 from ..catalogue_schemas import NodeCreate, NodeOut, NodePage, NodePatch
 from ..concurrency import expected_version, versioned
 from ..deps import Editor, StoreDep, Viewer
 from ..openapi import JsonObject, json_body
+from ..responses import JSONResponse
 
 router = APIRouter(tags=["nodes"])
 
@@ -66,7 +66,12 @@ def parse_near(near: str | None, radius: float | None) -> tuple[float, float, fl
 
 def node_out(node: Node) -> dict[str, Any]:
     """A node as the API shows it: the stored fields plus its freshness (staleness score)."""
-    return {**node.public_dict(), **freshness(node)}
+    return public_node_out(node.public_dict())
+
+
+def public_node_out(public: dict[str, Any]) -> dict[str, Any]:
+    """:func:`node_out` of a node given in its public JSON shape (``Node.public_dict``)."""
+    return {**public, **freshness_since(public["verified_at"])}
 
 
 def _one(node: Node, status: int = 200, location: str | None = None) -> JSONResponse:
@@ -85,11 +90,11 @@ def get_nodes(_: Viewer, store: StoreDep,
               include_deleted: bool = Query(False, description="also list soft-deleted nodes (to restore them)"),
               ) -> JSONResponse:
     after = decode_cursor(cursor) if cursor else None
-    nodes = list_nodes(store, kind=kind, city=city, category=category, area=area,
-                       near=parse_near(near, radius), after=after, limit=limit + 1, include_deleted=include_deleted)
+    nodes = list_public_nodes(store, kind=kind, city=city, category=category, area=area, near=parse_near(near, radius),
+                              after=after, limit=limit + 1, include_deleted=include_deleted)
     page = nodes[:limit]
-    nxt = encode_cursor(page[-1].id) if len(nodes) > limit and page else None
-    return JSONResponse({"items": [node_out(n) for n in page], "next": nxt})
+    nxt = encode_cursor(page[-1]["id"]) if len(nodes) > limit and page else None
+    return JSONResponse({"items": [public_node_out(n) for n in page], "next": nxt})
 
 
 @router.post("/v1/nodes", status_code=201, summary="Create a node (editor)", openapi_extra=json_body(NodeCreate),

@@ -25,8 +25,7 @@ def run(ctx) -> int:
     a = ctx.args
     _first_admin_key(ctx.settings.aux_db)
     if a.workers > 1:
-        argv = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", a.host,
-                "--port", str(a.port), "--workers", str(a.workers), "--log-level", "info", "--no-access-log"]
+        argv = [sys.executable, "-m", "resourcemap.cli.cmd_serve", a.host, str(a.port), str(a.workers)]
         os.execve(sys.executable, argv, ctx.settings.child_environment())
     from api.app import create_app
 
@@ -52,3 +51,28 @@ def _first_admin_key(aux_db: str) -> None:
               f"First start: an admin API key was created. It is shown only this once:\n\n    {key}\n\n"
               f"使い方 / use: Authorization: Bearer <key>   (more keys: resourcemap keys create --role editor)\n{bar}",
               flush=True)
+
+
+def serve_workers(host: str, port: int, workers: int) -> None:
+    """uvicorn's multi-process supervisor (what ``uvicorn --workers`` runs) over a listener with TCP_NODELAY.
+
+    Why not ``uvicorn --workers`` itself: it binds the socket without naming the protocol, so asyncio
+    does not set TCP_NODELAY on the connections the workers accept (it checks the socket's protocol
+    number), and every keep-alive answer written in two parts waited for the client's delayed ACK —
+    40–50 ms a request (``docs/benchmarks.md``, API). Linux gives an accepted connection the
+    listener's TCP_NODELAY. Each worker builds the app from the settings in its environment.
+    """
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                            log_level="info", access_log=False)
+    sock = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
+
+
+if __name__ == "__main__":  # `serve --workers N` replaces itself with this (settings in the environment)
+    serve_workers(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

@@ -6,10 +6,19 @@ from the store and then follows the change log — in-process through
 :meth:`GraphStore.subscribe`, and from other processes' writes through :meth:`refresh`
 (which applies ``store.changes(since=self.revision)``). It never writes, and it never validates:
 a logged change is what the store wrote after the write path validated it once.
+
+Why reads are marked (:meth:`reading`): a server applies a write's change in the writing thread
+while other requests walk the graph (the matcher, the gap and network analyses, networkx
+algorithms); a node added mid-walk broke it ("dictionary changed size during iteration", found by
+``bench/soak.py``). So a change that arrives while any read is in progress waits in a queue and is
+applied by the last read to finish (or the next to start) — nobody ever waits for anybody, so no
+request can block another, and a write is seen as soon as no read is in progress. Outside a
+server (the CLI, tests) nothing is marked and changes apply at once.
 """
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 import networkx as nx
@@ -32,6 +41,9 @@ class ReadModel:
         #: context); they live and die with it, and each checks :attr:`revision` itself.
         self.derived: dict[str, object] = {}
         self._lock = threading.RLock()
+        self._pending: list[Change] = []  # logged changes that arrived during a read (see reading())
+        self._readers = 0
+        self._municipalities: tuple[int, tuple[str, ...]] | None = None  # (revision, codes)
         self._store = store
         self._unsubscribe = None
         if store is not None:
@@ -78,20 +90,45 @@ class ReadModel:
         """Apply changes committed by anyone since :attr:`revision`; returns how many were applied."""
         if self._store is None:
             return 0
-        changes = self._store.changes(since=self.revision)
+        with self._lock:
+            since = max([self.revision, *(ch.rev for ch in self._pending)])
+        changes = self._store.changes(since=since)
         self.apply(changes)
         return len(changes)
 
     def apply(self, changes: list[Change]) -> None:
+        """Apply logged *changes* now, or — while a read is in progress — when the last read finishes."""
         with self._lock:
-            for ch in changes:
-                if ch.rev <= self.revision:
-                    continue
-                if ch.entity == "node":
-                    self._apply_node(ch)
-                else:
-                    self._apply_edge(ch)
-                self.revision = ch.rev
+            self._pending.extend(changes)
+            if not self._readers:
+                self._apply_pending()
+
+    @contextmanager
+    def reading(self) -> Iterator[ReadModel]:
+        """Mark a read: no change is applied while any marked read is in progress (see the module doc)."""
+        with self._lock:
+            if not self._readers:
+                self._apply_pending()
+            self._readers += 1
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._readers -= 1
+                if not self._readers:
+                    self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        """Apply the queued changes in revision order (the caller holds the lock, and no read is in progress)."""
+        pending, self._pending = sorted(self._pending, key=lambda ch: ch.rev), []
+        for ch in pending:
+            if ch.rev <= self.revision:
+                continue
+            if ch.entity == "node":
+                self._apply_node(ch)
+            else:
+                self._apply_edge(ch)
+            self.revision = ch.rev
 
     def _apply_node(self, ch: Change) -> None:
         after = ch.after
@@ -137,6 +174,18 @@ class ReadModel:
         for _, data in self.graph.nodes(data="node"):
             if (kind is None or data.kind == kind) and (city is None or data.city == city):
                 yield data
+
+    def municipalities(self) -> tuple[str, ...]:
+        """Codes of the municipalities held (their ``municipality`` nodes), sorted; found once per revision.
+
+        Why kept: every match reads its city against these, and finding them walks every node.
+        """
+        held = self._municipalities
+        if held is None or held[0] != self.revision:
+            with self._lock:
+                held = (self.revision, tuple(sorted({n.city for n in self.nodes(kind="municipality")})))
+                self._municipalities = held
+        return held[1]
 
     def edges(self, *, kind: str | None = None) -> Iterator[Edge]:
         for _, _, data in self.graph.edges(data="edge"):

@@ -115,15 +115,21 @@ class LiveServer:
         return "".join(self.lines)
 
 
-def start_server(db: Path, *, timeout: float = 60.0, env: dict[str, str] | None = None,
-                 stderr=subprocess.DEVNULL) -> LiveServer:
-    """``resourcemap --db DB serve`` on a free loopback port (*env* added to its environment; *stderr* where
-    its log goes); returns once /health answers."""
+def start_server(db: Path | str, *, timeout: float = 60.0, workers: int = 1,
+                 env: dict[str, str] | None = None, stderr: Path | None = None) -> LiveServer:
+    """``resourcemap --db DB serve [--workers N]`` on a free loopback port; returns once /health answers.
+
+    *db* is a catalogue file or a store URL; *env* adds environment variables (e.g. the auxiliary
+    file of a Bolt store, ``RESOURCEMAP_DB``); *stderr* keeps the server's log in a file."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    extra = env or {}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("RESOURCEMAP_STORE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "resourcemap", "--db", str(db), "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
+    env.update(extra)
+    proc = subprocess.Popen([sys.executable, "-m", "resourcemap", "--db", str(db), "serve", "--port", str(port),
+                             "--workers", str(workers)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if stderr is None else stderr.open("wb"),
+                            text=True, env=env)
     url = f"http://127.0.0.1:{port}"
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()

@@ -157,6 +157,24 @@ def test_queries_by_kind_city_category_area_bbox_radius(store):
     assert seen == sorted(n.id for n in store.query_nodes())
 
 
+def test_public_query_is_the_nodes_public_shape(store):
+    """query_public_nodes answers what query_nodes answers, as Node.public_dict — for every filter, a
+    changed and a deleted node included (the API's list reads it without building the nodes)."""
+    for i in range(12):
+        store.create_node(place(f"p{i:02d}", i * 5, cats=("ibasho",) if i % 2 else ("kayoi",),
+                                area_id="A" if 4 <= i < 8 else None, phone="042-335-4111"))
+    store.create_node(agency("a1"))
+    update(store, "p03", {"name": "変更後の名前", "verified_at": "2026-01-05", "categories": ["kayoi", "ibasho"]})
+    store.delete_node("p04", actor="t")
+    c = FUCHU[20]
+    queries = [NodeQuery(), NodeQuery(kind="agency"), NodeQuery(category="kayoi"), NodeQuery(area_id="A"),
+               NodeQuery(include_deleted=True), NodeQuery(after="p05", limit=3), NodeQuery(near=(c.lat, c.lng, 2500.0)),
+               NodeQuery(near=(c.lat, c.lng, 2500.0), limit=2), NodeQuery(city="11225")]
+    for q in queries:
+        assert store.query_public_nodes(q) == [n.public_dict() for n in store.query_nodes(q)], q
+    assert any(n["name"] == "変更後の名前" and n["verified_at"] == "2026-01-05" for n in store.query_public_nodes())
+
+
 def test_change_log_revisions(store):
     r0 = store.revision()
     store.create_node(place("p1"), actor="alice")
@@ -271,6 +289,27 @@ def test_read_model_matches_store_after_random_writes(store_factory, ops):
     located = {n.id for n in store.query_nodes() if n.located}
     c = FUCHU[0]
     assert {pid for pid, _ in rm.index.within(c.lat, c.lng, 1e6)} == located
+    rm.close()
+
+
+def test_read_model_municipalities_follow_writes(store):
+    """The municipalities a read model holds (kept per revision for the matcher) change with the store's log,
+    in process (listeners) and from elsewhere (refresh)."""
+    def muni(code: str) -> Node:
+        return Node(id=f"m{code}", kind="municipality", name=f"自治体{code}", city=code, source="public")
+
+    rm = ReadModel(store)
+    other = ReadModel(store, follow=False)  # another process's read model: it learns by refresh()
+    assert rm.municipalities() == () and other.municipalities() == ()
+    store.create_node(muni("13206"))
+    store.create_node(place("p1"))
+    assert rm.municipalities() == ("13206",) and other.municipalities() == ()
+    store.create_node(muni("11225"))
+    other.refresh()
+    assert rm.municipalities() == other.municipalities() == ("11225", "13206")
+    store.delete_node("m11225")
+    other.refresh()
+    assert rm.municipalities() == other.municipalities() == ("13206",)
     rm.close()
 
 

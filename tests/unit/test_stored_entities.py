@@ -5,7 +5,7 @@ import json
 
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
-from resourcemap.model import Edge, Node, Targets, stored_edge, stored_node
+from resourcemap.model import Edge, Node, Targets, stored_edge, stored_node, stored_public_dict
 
 
 def test_every_seed_entity_round_trips_field_for_field(seeded_db):
@@ -17,6 +17,7 @@ def test_every_seed_entity_round_trips_field_for_field(seeded_db):
             trusted = stored_node(row["data"])
             assert trusted == validated and trusted.model_dump_json() == validated.model_dump_json()
             assert type(trusted.targets) is Targets and trusted.created_at == validated.created_at
+            assert stored_public_dict(row["data"]) == validated.public_dict()
         for row in store._conn.execute("SELECT data FROM edges").fetchall():
             assert stored_edge(row["data"]) == Edge.model_validate_json(row["data"])
         assert len(rows) > 300
@@ -32,6 +33,8 @@ def test_an_older_image_without_a_newer_field_gets_its_default():
     back = stored_node(image)
     assert back == node and back.schedules == [] and back.targets == Targets()
     assert back.verified_at.isoformat() == "2025-04-01"
+    public = stored_public_dict(json.dumps(image))
+    assert public == node.public_dict() and public["schedules"] == [] and public["verified_at"] == "2025-04-01"
 
 
 def test_the_read_model_holds_trusted_nodes_equal_to_the_store(seeded_db):

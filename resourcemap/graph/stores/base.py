@@ -80,6 +80,9 @@ class GraphStore(Protocol):
     def restore_node(self, node_id: str, *, expected_version: ExpectedVersion = None,
                      actor: str | None = None) -> Node: ...
     def query_nodes(self, query: NodeQuery = NodeQuery()) -> list[Node]: ...
+    def query_public_nodes(self, query: NodeQuery = NodeQuery()) -> list[dict[str, Any]]:
+        """``[n.public_dict() for n in query_nodes(query)]``; a store may answer without building the nodes."""
+        ...
     def count_nodes(self, *, include_deleted: bool = False) -> int: ...
 
     # edges --------------------------------------------------------------------------------
@@ -214,7 +217,12 @@ class _Kind:
 
 
 def _check_ends(tx: WriteTx, edge: Edge) -> None:
-    problems = edge_end_problems(edge, tx.live_kind)
+    check_edge_ends(edge, tx.live_kind)
+
+
+def check_edge_ends(edge: Edge, live_kind: Callable[[str], str | None]) -> None:
+    """:class:`IntegrityError` when :func:`edge_end_problems` finds any (the stores' last guard; bulk loads too)."""
+    problems = edge_end_problems(edge, live_kind)
     if problems:
         raise IntegrityError(f"エッジ {edge.id}: " + "; ".join(f"{p['field']}: {p['message']}" for p in problems),
                              errors=problems)

@@ -452,6 +452,9 @@ class BoltStore:
                 break
         return out
 
+    def query_public_nodes(self, query: NodeQuery = NodeQuery()) -> list[dict[str, Any]]:
+        return [n.public_dict() for n in self.query_nodes(query)]
+
     def _node_query_cypher(self, query: NodeQuery) -> tuple[str, dict[str, Any]]:
         """Cypher for a NodeQuery; the radius goes to the server with slack, exactness is Python's."""
         label = f":{KIND_LABEL[query.kind]}" if query.kind in KIND_LABEL else ""

@@ -84,6 +84,8 @@ def cypher_literal(value: Any) -> str:
     backslash and single quote (every other character, newlines included, is legal inside
     quotes); map keys that are not plain identifiers are back-quoted.
     """
+    if type(value) is str:  # most values are; Raw (a str subclass) is not one of them
+        return _string(value)
     if value is None:
         return "null"
     if isinstance(value, Raw):

@@ -18,9 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import numpy as np
+
 from ...errors import IntegrityError, NotFound, StoreError
 from ...geo.distance import EARTH_RADIUS_M, haversine_m
-from ...model import Change, Edge, Node, now_utc, stored_edge, stored_node
+from ...model import Change, Edge, Node, now_utc, stored_edge, stored_node, stored_public_dict
 from ...sqlitedb import MEMORY, Connections, run_migrations
 from . import base as rules
 from .base import ExpectedVersion, Listener, Listeners, NodeQuery
@@ -248,6 +250,13 @@ class SQLiteStore:
             return rules.set_node_deleted(self._tx, node_id, False, expected_version, actor)
 
     def query_nodes(self, query: NodeQuery = NodeQuery()) -> list[Node]:
+        return [stored_node(data) for data in self._node_images(query)]
+
+    def query_public_nodes(self, query: NodeQuery = NodeQuery()) -> list[dict[str, Any]]:
+        return [stored_public_dict(data) for data in self._node_images(query)]
+
+    def _node_images(self, query: NodeQuery) -> Iterable[str]:
+        """The stored JSON images of the nodes *query* selects, ordered by id."""
         sql = ["SELECT n.data, n.lat, n.lng FROM nodes n"]
         where: list[str] = []
         args: list[Any] = []
@@ -280,17 +289,16 @@ class SQLiteStore:
         if query.limit is not None and query.near is None:
             sql.append("LIMIT ?")
             args.append(int(query.limit))
-        rows = self._conn.execute(" ".join(sql), args).fetchall()
-        out = []
-        for row in rows:
-            if query.near is not None:
-                lat, lng, radius = query.near
-                if haversine_m(lat, lng, row["lat"], row["lng"]) > radius:
-                    continue
-            out.append(stored_node(row["data"]))
-            if query.limit is not None and len(out) >= query.limit:
-                break
-        return out
+        cursor = self._conn.execute(" ".join(sql), args)
+        if query.near is None:  # row by row: a read model's load never holds every stored image at once
+            return (row[0] for row in cursor)
+        rows = cursor.fetchall()
+        if rows:  # the box has corners: keep what is within the radius
+            lat, lng, radius = query.near
+            dist = np.atleast_1d(haversine_m(lat, lng, np.array([r["lat"] for r in rows], dtype=float),
+                                             np.array([r["lng"] for r in rows], dtype=float)))
+            rows = [row for row, d in zip(rows, (dist <= radius).tolist()) if d]
+        return [row["data"] for row in rows[:query.limit]]
 
     def count_nodes(self, *, include_deleted: bool = False) -> int:
         sql = "SELECT COUNT(*) FROM nodes" + ("" if include_deleted else " WHERE deleted = 0")
@@ -332,18 +340,20 @@ class SQLiteStore:
     def bulk_load(self, nodes: Iterable[Node], edges: Iterable[Edge], *, actor: str | None = None) -> int:
         """Create many nodes then edges in ONE transaction (all or nothing); returns the count written.
 
-        Nodes go in with one ``executemany`` per table — each serialised once, for its row and its
-        change-log entry — because imports of national open data write 100,000s of them; the
-        primary key rejects a duplicate id. Edges are created one by one (ends and kinds checked).
+        Nodes, then edges, go in with one ``executemany`` per table — each serialised once, for its
+        row and its change-log entry — because imports of national open data write 100,000s of
+        them; the primary keys reject a duplicate id. Each edge's ends are checked by the shared rule
+        (:func:`~.base.check_edge_ends`) against the nodes of this load and those already stored.
         """
-        with self._write():
+        with self._write(), self._large_cache():
             conn = self._conn
             t = now_utc()
             at = t.isoformat()
             rev = self.revision()  # inside BEGIN IMMEDIATE: no other writer can take these numbers
             node_rows: list[tuple[Any, ...]] = []
             cat_rows: list[tuple[str, str]] = []
-            log_rows: list[tuple[int, str, str | None, str, str]] = []
+            log_rows: list[tuple[int, str, str | None, str, str, str]] = []
+            kinds: dict[str, str] = {}  # id → kind of the nodes of this load (the edges' ends)
             for node in nodes:
                 stored = rules.first_version(node, t)
                 data = stored.model_dump_json()
@@ -351,31 +361,63 @@ class SQLiteStore:
                 node_rows.append((stored.kind, stored.city, stored.name, stored.lat, stored.lng, stored.area_id,
                                   1, at, data, stored.id))
                 cat_rows.extend((c, stored.id) for c in stored.categories)
-                log_rows.append((rev, at, actor, stored.id, data))
-            try:
-                conn.executemany("INSERT INTO nodes(kind, city, name, lat, lng, area_id, deleted, version, updated_at,"
-                                 " data, id) VALUES (?,?,?,?,?,?,0,?,?,?,?)", node_rows)
-            except sqlite3.IntegrityError:
-                seen: set[str] = set()
-                dup = None
-                for row in node_rows:
-                    if row[-1] in seen or conn.execute("SELECT 1 FROM nodes WHERE id = ?", (row[-1],)).fetchone():
-                        dup = row[-1]
-                        break
-                    seen.add(row[-1])
-                raise IntegrityError(f"ノード id {dup!r} は既にあります。", id=dup) from None
+                log_rows.append((rev, at, actor, "node", stored.id, data))
+                kinds[stored.id] = stored.kind
+            self._insert_new(conn, "nodes", "ノード", "INSERT INTO nodes(kind, city, name, lat, lng, area_id, deleted,"
+                             " version, updated_at, data, id) VALUES (?,?,?,?,?,?,0,?,?,?,?)", node_rows)
             conn.executemany("INSERT INTO node_categories(category, node_id) VALUES (?, ?)", cat_rows)
+
+            def live_kind(node_id: str) -> str | None:
+                return kinds[node_id] if node_id in kinds else self._live_kind(node_id)
+
+            edge_rows: list[tuple[Any, ...]] = []
+            for edge in edges:
+                rules.check_edge_ends(edge, live_kind)
+                stored_edge_ = rules.first_version(edge, t)
+                data = stored_edge_.model_dump_json()
+                rev += 1
+                edge_rows.append((stored_edge_.kind, stored_edge_.source, stored_edge_.target, 1, at, data,
+                                  stored_edge_.id))
+                log_rows.append((rev, at, actor, "edge", stored_edge_.id, data))
+            self._insert_new(conn, "edges", "エッジ", "INSERT INTO edges(kind, source, target, deleted, version,"
+                             " updated_at, data, id) VALUES (?,?,?,0,?,?,?,?)", edge_rows)
             conn.executemany("INSERT INTO changes(rev, at, actor, op, entity, entity_id, before, after)"
-                             " VALUES (?, ?, ?, 'create', 'node', ?, NULL, ?)", log_rows)
+                             " VALUES (?, ?, ?, 'create', ?, ?, NULL, ?)", log_rows)
             if self._listeners.active:
                 self._local.pending.extend(
-                    Change.model_construct(rev=r, at=t, actor=actor, op="create", entity="node", entity_id=i,
-                                           before=None, after=json.loads(d)) for r, _, _, i, d in log_rows)
-            n = len(node_rows)
-            for edge in edges:
-                self.create_edge(edge, actor=actor)
-                n += 1
-        return n
+                    Change.model_construct(rev=r, at=t, actor=actor, op="create", entity=e, entity_id=i,  # type: ignore[arg-type]
+                                           before=None, after=json.loads(d)) for r, _, _, e, i, d in log_rows)
+        return len(node_rows) + len(edge_rows)
+
+    @contextmanager
+    def _large_cache(self, mib: int = 256) -> Iterator[None]:
+        """A page cache of *mib* for this connection while a large load runs (then the default again).
+
+        Why: SQLite's default cache (2 MiB) holds a sliver of the indexes a 100,000-node load
+        updates, so pages were written to the WAL and read back again and again before the commit.
+        """
+        conn = self._conn
+        before = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = {-mib * 1024}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(before)}")
+
+    @staticmethod
+    def _insert_new(conn: sqlite3.Connection, table: str, label: str, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """``executemany`` of new rows whose last value is the id; a duplicate id is :class:`IntegrityError`."""
+        try:
+            conn.executemany(sql, rows)
+        except sqlite3.IntegrityError:
+            seen: set[str] = set()
+            dup = None
+            for row in rows:
+                if row[-1] in seen or conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row[-1],)).fetchone():
+                    dup = row[-1]
+                    break
+                seen.add(row[-1])
+            raise IntegrityError(f"{label} id {dup!r} は既にあります。", id=dup) from None
 
     def import_history(self, nodes: Iterable[Node], edges: Iterable[Edge], changes: Iterable[Change]) -> int:
         """Write a whole catalogue as it is — versions, timestamps, revisions — into this EMPTY store.

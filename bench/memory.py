@@ -1,0 +1,113 @@
+"""Server memory at 5,000 / 100,000 / 1,000,000 resources: RSS of ``resourcemap serve`` after start and warm-up.
+
+Why the server: its read model (the graph + spatial index, :mod:`resourcemap.graph.readmodel`) holds
+every live node in memory in every worker, so its size is what a deployment must provision per
+worker. Set-up per size: the benchmark catalogue (``bench/_load.py``: the seed catalogue +
+synthetic resources at real 町丁目 points) in a temp SQLite file; ``resourcemap serve`` (uvicorn,
+one worker) on loopback; RSS once ``/health`` answers (read model built), then after a warm-up
+of a few reads and matches (the matcher's per-revision context, the key cache); peak = the
+kernel's high-water mark (``VmHWM``).
+
+    python bench/memory.py                          # 5,000, 100,000 and 1,000,000 resources
+    python bench/memory.py --sizes 5000 100000 --write-docs
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from _load import ROOT, catalogue  # bench/ is on sys.path when run
+from _sections import machine
+
+START, END = "<!-- memory:start -->", "<!-- memory:end -->"
+GIB = 2 ** 30
+
+
+def _peak(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def measure(size: int, tmp: Path) -> dict:
+    import httpx
+    import psutil
+
+    from resourcemap.geo import load_chome
+    from tests.api.conftest import make_keys, start_server, stop_server
+
+    db = tmp / f"memory-{size}.db"
+    cat = catalogue(db, size)
+    key = make_keys(db, roles=("viewer",))["viewer"]
+    t0 = time.perf_counter()
+    server = start_server(db, timeout=3600)
+    started = time.perf_counter() - t0
+    try:
+        proc = psutil.Process(server.proc.pid)
+        after_start = proc.memory_info().rss
+        towns = [c.town for c in load_chome("13206")][:20]
+        with httpx.Client(base_url=server.url, timeout=600, headers={"Authorization": f"Bearer {key}"}) as c:
+            for town in towns:
+                assert c.get("/v1/nodes", params={"limit": "100"}).status_code == 200
+                r = c.post("/v1/match", json={"city": "13206", "location": {"address": town}, "max_distance_m": 2000,
+                                              "members": [{"age": 80, "needs": ["介護予防"]}]})
+                assert r.status_code == 200, r.text
+        warm = proc.memory_info().rss
+        peak = _peak(proc.pid)
+    finally:
+        stop_server(server)
+    db_bytes = sum(p.stat().st_size for p in tmp.glob(f"memory-{size}.db*"))
+    for p in tmp.glob(f"memory-{size}.db*"):
+        p.unlink()
+    return {**cat, "start_s": started, "rss_start": after_start, "rss_warm": warm, "peak": peak, "db_bytes": db_bytes}
+
+
+def markdown(rows: list[dict], args: argparse.Namespace) -> str:
+    lines = [START, "## Server memory (`bench/memory.py`)", "",
+             f"Run {date.today().isoformat()} with `python bench/memory.py --sizes "
+             f"{' '.join(str(s) for s in args.sizes)}` on {machine()} (shared machine).", "",
+             "One `resourcemap serve` (uvicorn, 1 worker, SQLite) per size over the benchmark catalogue (the seed "
+             "catalogue + synthetic resources at real 町丁目 points). RSS once `/health` answers (the read model is "
+             "built at start), then after 20 list reads and 20 matches; peak = the process's high-water mark.", "",
+             "| resources | nodes | catalogue file MiB | start to `/health` s | RSS at start MiB | RSS warm MiB | "
+             "peak MiB | per resource KiB (warm) |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['resources']:,} | {r['nodes']:,} | {r['db_bytes'] / 2**20:.0f} | {r['start_s']:.1f} | "
+                     f"{r['rss_start'] / 2**20:.0f} | {r['rss_warm'] / 2**20:.0f} | {r['peak'] / 2**20:.0f} | "
+                     f"{r['rss_warm'] / r['nodes'] / 1024:.2f} |")
+    big = max(rows, key=lambda r: r["resources"])
+    verdict = "meets" if big["peak"] <= 2 * GIB else "misses"
+    lines += ["", f"Target: ≤ 2 GiB at 1,000,000 resources. The largest size measured here ({big['resources']:,}) "
+              f"peaks at {big['peak'] / GIB:.2f} GiB: it **{verdict}** the target. Every worker holds its own read "
+              "model, so `serve --workers N` needs N times the warm RSS.", END]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[5000, 100_000, 1_000_000])
+    ap.add_argument("--write-docs", action="store_true", help="update the memory section of docs/benchmarks.md")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            rows.append(measure(size, Path(tmp)))
+            r = rows[-1]
+            print(f"{size:,}: start {r['start_s']:.1f} s, RSS {r['rss_start'] / 2**20:.0f} → {r['rss_warm'] / 2**20:.0f} "
+                  f"MiB, peak {r['peak'] / 2**20:.0f} MiB", file=sys.stderr, flush=True)
+    section = markdown(rows, args)
+    print(section)
+    if args.write_docs:
+        from _sections import write_section
+
+        write_section("memory", section)
+
+
+if __name__ == "__main__":
+    main()
