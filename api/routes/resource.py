@@ -20,6 +20,7 @@ from resourcemap.cities import resolve_city
 from resourcemap.errors import NotFound, ResourcemapError, ValidationFailed, VersionConflict
 from resourcemap.graph.readmodel import ReadModel
 from resourcemap.labels import JST, KIND_LABELS, STATUS_LABELS, jst
+from resourcemap.match.context import context_for
 from resourcemap.model import Node
 from resourcemap.people import Session
 from resourcemap.queries import contact_fields, neighbourhood
@@ -42,7 +43,8 @@ _MAX_ID = 2 ** 63 - 1
 
 def _view(state: AppState, rm: ReadModel, node: Node) -> dict[str, Any]:
     tax = load_taxonomy()
-    d = {**node.public_dict(), **contact_fields(node)}
+    # whom to call when the entry has no phone of its own (its 所管課 via the 代表 number, …): as a match shows it
+    d = {**node.public_dict(), **contact_fields(node), "inquiry": context_for(rm).inquiry(node)}
     return {
         **d, **reach(d), "kind_label": KIND_LABELS.get(node.kind, ""), "status_label": STATUS_LABELS.get(node.status, ""),
         "categories": [tax.get(c).label for c in node.categories if c in tax],

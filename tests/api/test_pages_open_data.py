@@ -107,6 +107,10 @@ def test_resource_page_shows_every_contact_field_and_credit(pages):
     # a plan's node says which section of the plan it comes from, and shows no credit when it has no dataset ids
     plan = client.get("/pages/resource/fuchu.program.csw")
     assert plan.status_code == 200 and "市区町村の計画書（" in plan.text and 'class="attribution"' not in plan.text
+    # an entry without a phone of its own says whom to call: its 所管課 through the 代表 number the plan publishes
+    hokatsu = client.get("/pages/resource/fuchu.agency.hokatsu")
+    assert '<dt>問い合わせ</dt><dd>高齢者支援課（府中市代表） <a href="tel:0423644111">042-364-4111</a></dd>' in hokatsu.text
+    assert "<dt>問い合わせ</dt>" not in r.text, "a site with its own phone shows that, nothing else"
 
 
 def test_base_map_shows_public_facilities_of_the_open_data_with_their_credit(pages):
