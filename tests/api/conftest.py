@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,19 +134,23 @@ def start_server(db: Path | str, *, timeout: float = 60.0, workers: int = 1,
     url = f"http://127.0.0.1:{port}"
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+    wait_for_health(proc, url, timeout, lambda: "".join(lines))
+    return LiveServer(url=url, proc=proc, lines=lines)
+
+
+def wait_for_health(proc: subprocess.Popen, url: str, timeout: float, output: Callable[[], str]) -> None:
+    """Poll *url*/health until it answers 200; fail with the server's *output* if it exits or never answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {''.join(lines)}")
+            raise RuntimeError(f"server exited with {proc.returncode}: {output()}")
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
+                return
         except httpx.HTTPError:
             time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start")
-    return LiveServer(url=url, proc=proc, lines=lines)
+    proc.kill()
+    raise RuntimeError(f"the server did not answer /health within {timeout:g} s: {output()}")
 
 
 def first_admin_key(stdout: str) -> str:
@@ -189,17 +194,7 @@ def logged_server(db: Path, folder: Path):
                                 stdout=log, stderr=subprocess.STDOUT, env=env,
                                 cwd=Path(__file__).resolve().parents[2])
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log_path.read_text()
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"the server did not answer /health within 60 s: {log_path.read_text()}")
+    wait_for_health(proc, url, 60, log_path.read_text)
     try:
         yield url, log_path
     finally:
