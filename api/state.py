@@ -19,6 +19,8 @@ the start, not the first request that happens to need it. The services:
 ``network_cache``,     (:class:`RevisionCache`); ``basemap_cache`` holds the maps' offline
 ``basemap_cache``,     background per municipality; ``hsds_directory`` is the public HSDS
 ``hsds_directory``     directory (:class:`resourcemap.hsds.directory.PublicDirectory`) of that revision
+``node_pages``         encoded ``GET /v1/nodes`` pages, kept for the *store's* current revision (the route
+                       reads the store, not the read model) and the day (freshness counts days)
 =====================  ====================================================================
 """
 from __future__ import annotations
@@ -45,6 +47,8 @@ from .ratelimit import FailureLimiter
 __all__ = ["AppState", "Caller", "RevisionCache"]
 
 V = TypeVar("V")
+#: How many encoded ``GET /v1/nodes`` pages are kept (≈ 0.2 MiB each at the default limit of 100).
+NODE_PAGES_KEPT = 64
 
 
 class RevisionCache(Generic[V]):
@@ -108,6 +112,7 @@ class AppState:
     network_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=8))
     basemap_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
     hsds_directory: RevisionCache[PublicDirectory] = field(default_factory=lambda: RevisionCache(size=1))
+    node_pages: RevisionCache[bytes] = field(default_factory=lambda: RevisionCache(size=NODE_PAGES_KEPT))
 
     @classmethod
     def open(cls, settings: Settings, *, store: GraphStore | None = None) -> AppState:

@@ -11,7 +11,7 @@ import base64
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query
+from fastapi import APIRouter, Body, Header, Query, Response
 
 from resourcemap import editing
 from resourcemap.errors import InputError
@@ -21,7 +21,7 @@ from resourcemap.queries import body_city, list_public_nodes
 
 from ..catalogue_schemas import NodeCreate, NodeOut, NodePage, NodePatch
 from ..concurrency import expected_version, versioned
-from ..deps import Editor, StoreDep, Viewer
+from ..deps import Editor, StateDep, StoreDep, Viewer
 from ..openapi import JsonObject, json_body
 from ..responses import JSONResponse
 
@@ -82,19 +82,27 @@ _NODE: dict[int | str, dict[str, Any]] = {200: {"model": NodeOut, "description":
 
 
 @router.get("/v1/nodes", summary="List nodes (filters, cursor pagination)", responses={200: {"model": NodePage}})
-def get_nodes(_: Viewer, store: StoreDep,
+def get_nodes(_: Viewer, store: StoreDep, state: StateDep,
               kind: str | None = None, city: str | None = None, category: str | None = None,
               area: str | None = None, near: str | None = Query(None, description="lat,lng"),
               radius: float | None = Query(None, gt=0, le=100_000, description="metres (with near)"),
               limit: int = Query(100, ge=1, le=MAX_LIMIT), cursor: str | None = None,
               include_deleted: bool = Query(False, description="also list soft-deleted nodes (to restore them)"),
-              ) -> JSONResponse:
-    after = decode_cursor(cursor) if cursor else None
-    nodes = list_public_nodes(store, kind=kind, city=city, category=category, area=area, near=parse_near(near, radius),
-                              after=after, limit=limit + 1, include_deleted=include_deleted)
-    page = nodes[:limit]
-    nxt = encode_cursor(page[-1]["id"]) if len(nodes) > limit and page else None
-    return JSONResponse({"items": [public_node_out(n) for n in page], "next": nxt})
+              ) -> Response:
+    """A page is encoded once per store revision and day (``AppState.node_pages``): a map that pans back and
+    forth or a client that polls asks for the same pages, and any write — from any process — is a new
+    revision, so it is seen at once. Bad parameters are errors every time (an error is never kept)."""
+    def page() -> bytes:
+        after = decode_cursor(cursor) if cursor else None
+        nodes = list_public_nodes(store, kind=kind, city=city, category=category, area=area,
+                                  near=parse_near(near, radius), after=after, limit=limit + 1,
+                                  include_deleted=include_deleted)
+        shown = nodes[:limit]
+        nxt = encode_cursor(shown[-1]["id"]) if len(nodes) > limit and shown else None
+        return JSONResponse({"items": [public_node_out(n) for n in shown], "next": nxt}).body
+
+    key = (kind, city, category, area, near, radius, limit, cursor, include_deleted, date.today())
+    return Response(state.node_pages.get(store.revision(), key, page), media_type=JSONResponse.media_type)
 
 
 @router.post("/v1/nodes", status_code=201, summary="Create a node (editor)", openapi_extra=json_body(NodeCreate),

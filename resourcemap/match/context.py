@@ -10,10 +10,10 @@ per-city facts come from the few area/coordinator/agency nodes of that city.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from ..geo import nearest_chome
 from ..graph.readmodel import ReadModel
@@ -22,6 +22,8 @@ from ..opendata.site import site_view
 
 __all__ = ["AreaInfo", "MatchContext", "context_for", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL",
            "INQUIRY_VIA"]
+
+T = TypeVar("T")
 
 #: 包括的相談支援 (1-i … 1-ni) and 多機関協働 (5): the programs of a consultation agency.
 CONSULT_PROGRAMS = frozenset({"1-i", "1-ro", "1-ha", "1-ni", "5"})
@@ -72,7 +74,17 @@ class MatchContext:
     _covered: dict[str, frozenset[str]] = field(default_factory=dict)
     _stated: dict[str, frozenset[str]] = field(default_factory=dict)
     _programs: dict[str, tuple[Node, ...]] = field(default_factory=dict)
+    _derived: dict[Hashable, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """*build()*'s value, computed once for this revision under *key* (a per-revision index the matcher
+        keeps beside the facts above: a write makes a new context, so the index is never stale)."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = build()
+            return value
 
     # -- areas --------------------------------------------------------------------------------
     def city(self, code: str) -> _CityFacts:

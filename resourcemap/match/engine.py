@@ -110,7 +110,7 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
     tax = load_taxonomy()
     need = res.category
     bound = max_points_besides_distance(bool(member.times)) + 1e-9
-    top: list[tuple[tuple, dict[str, Any]]] = []
+    top: list[tuple[tuple, tuple]] = []  # (sort key, what the entry is built from) of the best so far
     rm = ctx.rm
     for pid, d in nearest_stream(rm.index, hh.place.lat, hh.place.lng, cats, max_m):
         if len(top) >= limit and round_score(bound + distance_points(d, speed)) < -top[-1][0][0]:
@@ -125,16 +125,15 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
         same = next((a for a in hh.areas if a.id in areas and a.level != WHOLE_CITY_LEVEL), None)
         minutes = walk_minutes(d, speed)
         scored = score_match(node, fit, d, speed, minutes, same, member.times, today)
-        entry = {
-            **ctx.site_entry(node, dataset_dates), "lat": node.lat, "lng": node.lng,
-            "distance_m": round(d, 1), "walk_min": minutes,
-            "score": scored.score, "score_parts": scored.parts, "reasons": scored.reasons,
-            "area_id": node.area_id or (min(areas) if areas else None),
-            "categories": list(node.categories),
-        }
-        insort(top, ((-scored.score, d, node.id), entry), key=lambda t: t[0])
+        insort(top, ((-scored.score, d, node.id), (node, d, minutes, scored, areas)), key=lambda t: t[0])
         del top[limit:]
-    return [e for _, e in top]
+    # the entries (contacts, operator, programmes) only for the sites that made the list
+    return [{**ctx.site_entry(node, dataset_dates), "lat": node.lat, "lng": node.lng,
+             "distance_m": round(d, 1), "walk_min": minutes,
+             "score": scored.score, "score_parts": scored.parts, "reasons": scored.reasons,
+             "area_id": node.area_id or (min(areas) if areas else None),
+             "categories": list(node.categories)}
+            for _, (node, d, minutes, scored, areas) in top]
 
 
 def _profile(member: MemberIn, res: Resolution, hh: _Household) -> MemberProfile:

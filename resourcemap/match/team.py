@@ -38,7 +38,7 @@ from ..model import BUNYA_OF_CODE, Node, is_placed
 from ..taxonomy import load_taxonomy
 from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext
 
-__all__ = ["TeamCandidate", "min_cover", "consultation_agencies", "suggest_team", "BUNYA_ORDER"]
+__all__ = ["TeamCandidate", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies", "suggest_team", "BUNYA_ORDER"]
 
 BUNYA_ORDER = ("高齢", "障害", "子ども", "困窮", "全世代")
 #: Programmes whose sites each answer for an area of their own (地域包括支援センター: 担当圏域).
@@ -146,6 +146,26 @@ def seat_areas(ctx: MatchContext, node: Node) -> frozenset[str]:
                      if (info := ctx.area(a)) is not None and info.level != WHOLE_CITY_LEVEL)
 
 
+@dataclass(frozen=True)
+class ConsultationSite:
+    """What a match needs of one consultation agency that does not depend on the household: computed once per
+    read-model revision (:meth:`MatchContext.derived`) instead of for every agency of the city on every request."""
+    node: Node
+    scope: tuple[str, ...]                # the areas (or municipality) it answers for, sorted; () = city-wide
+    fields_plain: frozenset[str]          # agency_fields(node, offers_needed=False)
+    fields_offering: frozenset[str]       # agency_fields(node, offers_needed=True)
+
+
+def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, ...]:
+    """The consultation agencies of *city* with their scope and 分野, by id (kept for the read model's revision)."""
+    def build() -> tuple[ConsultationSite, ...]:
+        return tuple(ConsultationSite(node, tuple(sorted(ctx.covered_targets(node.id) or ctx.stated_areas(node)
+                                                         or seat_areas(ctx, node))),
+                                      agency_fields(node, False), agency_fields(node, True))
+                     for node in ctx.city_agencies(city) if is_consultation_agency(node))
+    return ctx.derived(("consultation_sites", city), build)
+
+
 def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
                           lat: float, lng: float, needed: dict[str, str] | None = None) -> list[TeamCandidate]:
     """Consultation agencies of *city* that serve a household in *areas* (see the module doc).
@@ -155,22 +175,22 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
     """
     needed = needed or {}
     area_by_id = {a.id: a for a in areas}
-    serving: list[tuple[Node, AreaInfo | None]] = []
-    for node in ctx.city_agencies(city):
-        if not is_consultation_agency(node):
-            continue
-        scope = ctx.covered_targets(node.id) or ctx.stated_areas(node) or seat_areas(ctx, node)
-        in_area = next((area_by_id[t] for t in sorted(scope) if t in area_by_id), None)
+    serving: list[tuple[ConsultationSite, AreaInfo | None]] = []
+    for site in consultation_sites(ctx, city):
+        scope = site.scope
+        in_area = next((area_by_id[t] for t in scope if t in area_by_id), None)
         if scope and in_area is None and muni_id not in scope:
             continue  # it answers for other areas only
-        serving.append((node, in_area))
-    placed = [n for n, _ in serving if n.located]
+        serving.append((site, in_area))
+    placed = [s.node for s, _ in serving if s.node.located]
     dists = dict(zip((n.id for n in placed), np.atleast_1d(haversine_m(
         lat, lng, np.array([n.lat for n in placed]), np.array([n.lng for n in placed]))).tolist())) if placed else {}
     out = []
-    for node, in_area in serving:
+    for site, in_area in serving:
+        node = site.node
         offers = tuple(dict.fromkeys(needed[c] for c in node.categories if c in needed))
-        out.append(TeamCandidate(node, agency_fields(node, bool(offers)), in_area, dists.get(node.id, math.inf), offers))
+        out.append(TeamCandidate(node, site.fields_offering if offers else site.fields_plain, in_area,
+                                 dists.get(node.id, math.inf), offers))
     return out
 
 

@@ -57,12 +57,8 @@ def sources(store: GraphStore, registry: Registry) -> list[dict[str, Any]]:
 
 def dataset_dates(registry: Registry) -> dict[str, date]:
     """The date of each dataset's data, as its imports recorded it (the latest; datasets without one left out)."""
-    out: dict[str, date] = {}
-    for d in load_datasets():
-        dated = [r["as_of"] for r in registry.imports(d) if r["as_of"]]
-        if dated:
-            out[d] = date.fromisoformat(max(dated))
-    return out
+    latest = registry.latest_as_of()
+    return {d: date.fromisoformat(latest[d]) for d in load_datasets() if d in latest}
 
 
 def credit_lines(datasets: Iterable[str], dates: Mapping[str, date],

@@ -85,6 +85,14 @@ class Registry:
         rows = self.aux.connection().execute(sql + " ORDER BY id", args).fetchall()
         return [{**dict(r), "cities": json.loads(r["cities"]), "counts": json.loads(r["counts"])} for r in rows]
 
+    def latest_as_of(self) -> dict[str, str]:
+        """Each dataset's latest recorded ``as_of`` (ISO date; datasets whose imports recorded none left out), in
+        one grouped query: it is read on every match, export and directory request."""
+        rows = self.aux.connection().execute(
+            "SELECT dataset, max(as_of) FROM opendata_imports WHERE as_of IS NOT NULL AND as_of != ''"
+            " GROUP BY dataset").fetchall()
+        return {r[0]: r[1] for r in rows}
+
     # -- link queue -------------------------------------------------------------------------
     def propose(self, items: Iterable[Proposal], *, status: str = "proposed", decided_by: str | None = None) -> int:
         """Add proposals (an existing pair keeps its status and decision); returns how many were new."""
