@@ -77,10 +77,15 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
     fields = sorted(set(universe), key=lambda f: (BUNYA_ORDER.index(f) if f in BUNYA_ORDER else 99, f))
     bit = {f: 1 << i for i, f in enumerate(fields)}
     best_of_mask: dict[int, TeamCandidate] = {}
+    preference_of_mask: dict[int, tuple] = {}
     for c in candidates:
         mask = sum(bit[f] for f in c.fields if f in bit)
-        if mask and (mask not in best_of_mask or c.preference() < best_of_mask[mask].preference()):
-            best_of_mask[mask] = c
+        if not mask:
+            continue
+        pref = c.preference()
+        if mask not in best_of_mask or pref < preference_of_mask[mask]:
+            best_of_mask[mask], preference_of_mask[mask] = c, pref
+    penalty_of_mask = {mask: c.penalty() for mask, c in best_of_mask.items()}
     reachable = 0
     for mask in best_of_mask:
         reachable |= mask
@@ -95,7 +100,7 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
                 if mask & ~state == 0:
                     continue
                 new_state = state | mask
-                pen = tuple(a + b for a, b in zip(cost[1], c.penalty()))
+                pen = tuple(a + b for a, b in zip(cost[1], penalty_of_mask[mask]))
                 new_cost = (cost[0] + 1, pen, tuple(sorted((*cost[2], c.node.id))))
                 if new_state not in best or new_cost < best[new_state][0]:
                     best[new_state] = (new_cost, (*chosen, mask))
@@ -154,6 +159,8 @@ class ConsultationSite:
     scope: tuple[str, ...]                # the areas (or municipality) it answers for, sorted; () = city-wide
     fields_plain: frozenset[str]          # agency_fields(node, offers_needed=False)
     fields_offering: frozenset[str]       # agency_fields(node, offers_needed=True)
+    located: bool                         # node.located
+    categories: tuple[str, ...]           # node.categories
 
 
 def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, ...]:
@@ -161,7 +168,8 @@ def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, 
     def build() -> tuple[ConsultationSite, ...]:
         return tuple(ConsultationSite(node, tuple(sorted(ctx.covered_targets(node.id) or ctx.stated_areas(node)
                                                          or seat_areas(ctx, node))),
-                                      agency_fields(node, False), agency_fields(node, True))
+                                      agency_fields(node, False), agency_fields(node, True), node.located,
+                                      tuple(node.categories))
                      for node in ctx.city_agencies(city) if is_consultation_agency(node))
     return ctx.derived(("consultation_sites", city), build)
 
@@ -174,24 +182,33 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
     label of the need, so that an agency offering one of them is preferred and named for it.
     """
     needed = needed or {}
-    area_by_id = {a.id: a for a in areas}
-    serving: list[tuple[ConsultationSite, AreaInfo | None]] = []
-    for site in consultation_sites(ctx, city):
-        scope = site.scope
-        in_area = next((area_by_id[t] for t in scope if t in area_by_id), None)
-        if scope and in_area is None and muni_id not in scope:
-            continue  # it answers for other areas only
-        serving.append((site, in_area))
-    placed = [s.node for s, _ in serving if s.node.located]
-    dists = dict(zip((n.id for n in placed), np.atleast_1d(haversine_m(
-        lat, lng, np.array([n.lat for n in placed]), np.array([n.lng for n in placed]))).tolist())) if placed else {}
+    serving, lats, lngs = _serving(ctx, city, tuple(areas), muni_id)
+    dists = iter(np.atleast_1d(haversine_m(lat, lng, lats, lngs)).tolist() if len(lats) else ())
     out = []
     for site, in_area in serving:
-        node = site.node
-        offers = tuple(dict.fromkeys(needed[c] for c in node.categories if c in needed))
-        out.append(TeamCandidate(node, site.fields_offering if offers else site.fields_plain, in_area,
-                                 dists.get(node.id, math.inf), offers))
+        offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed)) if needed else ()
+        out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
+                                 next(dists) if site.located else math.inf, offers))
     return out
+
+
+def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id: str | None
+             ) -> tuple[tuple[tuple[ConsultationSite, AreaInfo | None], ...], np.ndarray, np.ndarray]:
+    """(each consultation site serving a household in *areas*, with the area of the household it answers for),
+    and the latitudes and longitudes of those with a point, in that order — the same for every household of
+    these areas, so kept for the read model's revision."""
+    def build() -> tuple[tuple[tuple[ConsultationSite, AreaInfo | None], ...], np.ndarray, np.ndarray]:
+        area_by_id = {a.id: a for a in areas}
+        serving: list[tuple[ConsultationSite, AreaInfo | None]] = []
+        for site in consultation_sites(ctx, city):
+            scope = site.scope
+            in_area = next((area_by_id[t] for t in scope if t in area_by_id), None)
+            if scope and in_area is None and muni_id not in scope:
+                continue  # it answers for other areas only
+            serving.append((site, in_area))
+        placed = [s.node for s, _ in serving if s.located]
+        return tuple(serving), np.array([n.lat for n in placed]), np.array([n.lng for n in placed])
+    return ctx.derived(("serving", city, areas, muni_id), build)
 
 
 def _agency_reason(c: TeamCandidate, members_of: dict[str, list[int]], covered: Iterable[str]) -> str:
