@@ -38,7 +38,8 @@ from ..model import BUNYA_OF_CODE, Node, is_placed
 from ..taxonomy import load_taxonomy
 from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext
 
-__all__ = ["TeamCandidate", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies", "suggest_team", "BUNYA_ORDER"]
+__all__ = ["TeamCandidate", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
+           "suggest_team", "BUNYA_ORDER"]
 
 BUNYA_ORDER = ("高齢", "障害", "子ども", "困窮", "全世代")
 #: Programmes whose sites each answer for an area of their own (地域包括支援センター: 担当圏域).
