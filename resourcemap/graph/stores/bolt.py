@@ -170,8 +170,9 @@ class _Tx:
 
     def log(self, op: str, entity: str, entity_id: str, before: dict[str, Any] | None,
             after: dict[str, Any] | None, actor: str | None) -> None:
-        self._uow.log.append(Change(rev=0, at=now_utc(), actor=actor, op=op, entity=entity,
-                                    entity_id=entity_id, before=before, after=after))
+        # built from the store's own images (validated on their way in): not validated again
+        self._uow.log.append(Change.model_construct(rev=0, at=now_utc(), actor=actor, op=op,  # type: ignore[arg-type]
+                                                    entity=entity, entity_id=entity_id, before=before, after=after))
 
 
 class BoltStore:
@@ -406,7 +407,9 @@ class BoltStore:
         if base == 0:
             return list(uow.log)
         first = int(rows[0]["base"])
-        return [ch.model_copy(update={"rev": first + k + 1}) for k, ch in enumerate(uow.log)]
+        for k, ch in enumerate(uow.log):  # the unit of work's own entries, discarded after this commit
+            ch.rev = first + k + 1
+        return uow.log
 
     def _discard(self, txn: str) -> None:
         try:
