@@ -43,6 +43,17 @@ def indexes(path) -> list[tuple[str, str]]:
         return conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").fetchall()
 
 
+def statements_of(store: SQLiteStore, write) -> list[str]:
+    """The SQL statements *write* runs on the store's connection (its return value is dropped)."""
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    try:
+        write()
+    finally:
+        store._conn.set_trace_callback(None)
+    return statements
+
+
 def load(store: SQLiteStore, n: int, *, bad_last_edge: bool = False) -> int:
     nodes = [agency(0)] + [place(i) for i in range(n)]
     edges = [Edge(id=f"e{i:04d}", kind="operates", source="a0000", target=f"p{i:04d}") for i in range(n)]
@@ -55,13 +66,10 @@ def test_a_large_load_rebuilds_every_index_and_answers_as_before(tmp_path):
     path = tmp_path / "c.db"
     store = SQLiteStore(path)
     before = indexes(path)
-    statements: list[str] = []
-    store._conn.set_trace_callback(statements.append)
-    assert load(store, 50) == 101
-    store._conn.set_trace_callback(None)
+    statements = statements_of(store, lambda: load(store, 50))
     assert any(s.startswith("DROP INDEX") for s in statements)  # the rebuild path did run
     assert indexes(path) == before
-    assert store.integrity_check() == "ok"
+    assert store.integrity_check() == "ok" and store.count_nodes() == 51
     assert len(store.query_nodes(NodeQuery(category="kayoi"))) == 25
     assert len(store.query_nodes(NodeQuery(area_id="A1"))) == 17
     assert [e.target for e in store.query_edges(source="a0000")][:2] == ["p0000", "p0001"]
@@ -70,16 +78,25 @@ def test_a_large_load_rebuilds_every_index_and_answers_as_before(tmp_path):
     store.close()
 
 
-def test_a_load_failing_after_its_rows_leaves_store_and_indexes_as_they_were(tmp_path):
-    path = tmp_path / "c.db"
+def one_node_catalogue(path) -> tuple[SQLiteStore, list[tuple[str, str]]]:
+    """A store holding one node "keep0001", and its indexes."""
     store = SQLiteStore(path)
     store.create_node(place(1, prefix="keep"))
-    before = indexes(path)
-    with pytest.raises(IntegrityError):
-        load(store, 50, bad_last_edge=True)
+    return store, indexes(path)
+
+
+def assert_unchanged(store: SQLiteStore, path, before: list[tuple[str, str]]) -> None:
+    """The catalogue of :func:`one_node_catalogue`, indexes included, as it was."""
     assert indexes(path) == before
     assert [n.id for n in store.query_nodes()] == ["keep0001"] and store.revision() == 1
     assert store.integrity_check() == "ok"
+
+
+def test_a_load_failing_after_its_rows_leaves_store_and_indexes_as_they_were(tmp_path):
+    store, before = one_node_catalogue(tmp_path / "c.db")
+    with pytest.raises(IntegrityError):
+        load(store, 50, bad_last_edge=True)
+    assert_unchanged(store, tmp_path / "c.db", before)
     store.close()
 
 
@@ -97,10 +114,7 @@ def test_an_error_swallowed_inside_a_callers_batch_keeps_the_indexes(tmp_path):
 def test_a_small_load_into_a_larger_table_keeps_its_indexes(tmp_path):
     store = SQLiteStore(tmp_path / "c.db")
     load(store, 50)
-    statements: list[str] = []
-    store._conn.set_trace_callback(statements.append)
-    store.bulk_load([place(i, prefix="q") for i in range(20)], [], actor="test")
-    store._conn.set_trace_callback(None)
+    statements = statements_of(store, lambda: store.bulk_load([place(i, prefix="q") for i in range(20)], [], actor="t"))
     assert not [s for s in statements if "INDEX" in s]
     assert store.count_nodes() == 71
     store.close()
@@ -109,9 +123,7 @@ def test_a_small_load_into_a_larger_table_keeps_its_indexes(tmp_path):
 def test_a_process_dying_mid_load_leaves_the_previous_catalogue_intact(tmp_path):
     """The process is killed inside the load's transaction, after its indexes were dropped and its nodes written."""
     path = tmp_path / "c.db"
-    store = SQLiteStore(path)
-    store.create_node(place(1, prefix="keep"))
-    before = indexes(path)
+    store, before = one_node_catalogue(path)
     store.close()
     script = textwrap.dedent(f"""
         import os
@@ -129,7 +141,5 @@ def test_a_process_dying_mid_load_leaves_the_previous_catalogue_intact(tmp_path)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stderr
     store = SQLiteStore(path)
-    assert indexes(path) == before
-    assert [n.id for n in store.query_nodes()] == ["keep0001"] and store.revision() == 1
-    assert store.integrity_check() == "ok"
+    assert_unchanged(store, path, before)
     store.close()
