@@ -170,9 +170,8 @@ class _Tx:
 
     def log(self, op: str, entity: str, entity_id: str, before: dict[str, Any] | None,
             after: dict[str, Any] | None, actor: str | None) -> None:
-        # built from the store's own images (validated on their way in): not validated again
-        self._uow.log.append(Change.model_construct(rev=0, at=now_utc(), actor=actor, op=op,  # type: ignore[arg-type]
-                                                    entity=entity, entity_id=entity_id, before=before, after=after))
+        self._uow.log.append(Change(rev=0, at=now_utc(), actor=actor, op=op, entity=entity,
+                                    entity_id=entity_id, before=before, after=after))
 
 
 class BoltStore:
