@@ -22,6 +22,7 @@ Writes the "Store" section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -128,8 +129,9 @@ def run_store(name: str, open_store: Callable[[], object], nodes, edges, points,
     """Loads (plain, then the store's, *load_repeat* times, alternating), then writes and queries."""
     from resourcemap.graph.stores.base import NodeQuery
 
-    out: dict = {"name": name, "load_s": [], "plain_s": []}
+    out: dict = {"name": name, "load_s": [], "plain_s": [], "loadavg": []}
     for r in range(load_repeat):
+        out["loadavg"].append(os.getloadavg()[0])  # the shared machine's 1-minute load average before the pair
         print(f"[{name}] run {r + 1}: plain load, then bulk_load of {len(nodes):,} nodes + {len(edges):,} edges …",
               flush=True)
         out["plain_s"].append(plain())
@@ -233,8 +235,10 @@ def render(args, sqlite: dict, bolt: dict, agent: str) -> str:
         if res is None:
             continue
         ratios = [s / p for s, p in zip(res["load_s"], res["plain_s"])]
+        runs = ", ".join(f"{s:.1f}/{p:.1f} (load {la:.1f})" for s, p, la in zip(res["load_s"], res["plain_s"],
+                                                                                res["loadavg"]))
         load_lines.append(f"| {name} | {med(res['plain_s']):.2f} | {med(res['load_s']):.2f} | **{med(ratios):.2f}×** | "
-                          f"{', '.join(f'{s:.1f}/{p:.1f}' for s, p in zip(res['load_s'], res['plain_s']))} |")
+                          f"{runs} |")
     if sqlite is None or bolt is None:
         return _loads_only(args, load_lines, agent)
     rows = [
@@ -279,7 +283,8 @@ def render(args, sqlite: dict, bolt: dict, agent: str) -> str:
 
 def _load_table(args, load_lines: list[str]) -> list[str]:
     return [f"Loads of {args.nodes:,} nodes + {args.nodes - args.nodes // 51:,} edges, each against the plain load of "
-            f"the same rows measured just before it ({args.load_repeat} runs, medians; per-run figures store/plain s):",
+            f"the same rows measured just before it ({args.load_repeat} runs, medians; per-run figures store/plain s and the "
+            f"machine's load average before the pair):",
             "", "| store | plain load s | `bulk_load` s | bulk_load / plain | runs |", "|---|---:|---:|---:|---|",
             *load_lines]
 

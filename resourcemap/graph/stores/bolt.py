@@ -406,7 +406,9 @@ class BoltStore:
         if base == 0:
             return list(uow.log)
         first = int(rows[0]["base"])
-        return [ch.model_copy(update={"rev": first + k + 1}) for k, ch in enumerate(uow.log)]
+        for k, ch in enumerate(uow.log):  # the unit of work's own entries, discarded after this commit
+            ch.rev = first + k + 1
+        return uow.log
 
     def _discard(self, txn: str) -> None:
         try:

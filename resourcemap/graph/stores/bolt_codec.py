@@ -18,6 +18,7 @@ import typing
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 
 from ...model import EDGE_KINDS, NODE_KINDS, Change, Edge, Node, stored_edge, stored_node
@@ -56,12 +57,24 @@ _NODE_JSON = _json_fields(Node)
 _EDGE_JSON = _json_fields(Edge)
 
 
+def _json_text(value: Any) -> str:
+    """JSON text of a nested value or a change-log image (read back with ``json.loads``).
+
+    orjson: at 100,000 nodes a bulk load encodes 200,000 images, and ``json.dumps`` was a tenth
+    of its time; ``json`` still writes what orjson refuses (integers beyond 64 bits).
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
+
+
 def _encode(data: dict[str, Any], json_fields: frozenset[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in data.items():
         if v is None:
             continue
-        out[k] = json.dumps(v, ensure_ascii=False) if k in json_fields else v
+        out[k] = _json_text(v) if k in json_fields else v
     return out
 
 
@@ -103,7 +116,7 @@ def encode_change(seq: int, ch: Change) -> dict[str, Any]:
     for key in ("before", "after"):
         image = getattr(ch, key)
         if image is not None:
-            row[key] = json.dumps(image, ensure_ascii=False)
+            row[key] = _json_text(image)
     return row
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from ...errors import InputError, ValidationFailed
@@ -77,6 +78,12 @@ def _string(s: str) -> str:
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+@lru_cache(maxsize=4096)
+def _map_key(key: str) -> str:
+    """A map key as Cypher text: back-quoted unless a plain identifier (cached: rows repeat the same few keys)."""
+    return key if _IDENT.match(key) else "`" + key.replace("`", "``") + "`"
+
+
 def cypher_literal(value: Any) -> str:
     """A Cypher literal that reads back as exactly *value* (FalkorDB's parser).
 
@@ -103,11 +110,7 @@ def cypher_literal(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
     if isinstance(value, dict):
-        parts = []
-        for k, v in value.items():
-            key = k if _IDENT.match(k) else "`" + k.replace("`", "``") + "`"
-            parts.append(f"{key}: {cypher_literal(v)}")
-        return "{" + ", ".join(parts) + "}"
+        return "{" + ", ".join(f"{_map_key(k)}: {cypher_literal(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot write {type(value).__name__} to Cypher")
 
 
