@@ -17,6 +17,8 @@ server (the CLI, tests) nothing is marked and changes apply at once.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 from collections.abc import Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
@@ -112,6 +114,19 @@ class CompactGraph(nx.MultiDiGraph):
         nx._clear_cache(self)
 
 
+def _return_freed_memory() -> None:
+    """Hand the memory the build freed back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    Why: building reads every stored image and makes the spatial index's temporaries; glibc keeps
+    what they freed for reuse, which a read model that then only follows the change log never needs
+    (≈ 4 % of the server's memory at 100,000 resources, docs/benchmarks.md "Server memory").
+    """
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 class ReadModel:
     """Graph + spatial index of the live (not deleted) catalogue."""
 
@@ -148,6 +163,8 @@ class ReadModel:
             edges = store.query_edges()
             self._fill(nodes, edges)
             self.revision = rev
+            del nodes, edges
+            _return_freed_memory()
         # writes committed between revision() and the queries are re-applied idempotently
         self.refresh()
 
