@@ -14,6 +14,7 @@ kernel's high-water mark (``VmHWM``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -70,7 +71,8 @@ def measure(size: int, tmp: Path) -> dict:
 def markdown(rows: list[dict], args: argparse.Namespace) -> str:
     lines = [START, "## Server memory (`bench/memory.py`)", "",
              f"Run {date.today().isoformat()} with `python bench/memory.py --sizes "
-             f"{' '.join(str(s) for s in args.sizes)}` on {machine()} (shared machine).", "",
+             f"{' '.join(str(s) for s in args.sizes)}` on {machine()} (shared machine; load average "
+             f"{args.load[0]:.1f} at the start, {args.load[1]:.1f} at the end, from other work on 2 cores).", "",
              "One `resourcemap serve` (uvicorn, 1 worker, SQLite) per size over the benchmark catalogue (the seed "
              "catalogue + synthetic resources at real 町丁目 points). RSS once `/health` answers (the read model is "
              "built at start), then after 20 list reads and 20 matches; peak = the process's high-water mark.", "",
@@ -95,12 +97,14 @@ def main() -> None:
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     rows = []
+    load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             rows.append(measure(size, Path(tmp)))
             r = rows[-1]
             print(f"{size:,}: start {r['start_s']:.1f} s, RSS {r['rss_start'] / 2**20:.0f} → {r['rss_warm'] / 2**20:.0f} "
                   f"MiB, peak {r['peak'] / 2**20:.0f} MiB", file=sys.stderr, flush=True)
+    args.load = (load0, os.getloadavg()[0])
     section = markdown(rows, args)
     print(section)
     if args.write_docs:
