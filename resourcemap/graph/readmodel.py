@@ -18,7 +18,6 @@ server (the CLI, tests) nothing is marked and changes apply at once.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import threading
 from collections.abc import Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
@@ -122,7 +121,7 @@ def _return_freed_memory() -> None:
     (≈ 4 % of the server's memory at 100,000 resources, docs/benchmarks.md "Server memory").
     """
     try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        ctypes.CDLL(None).malloc_trim(0)  # the process's own symbols: libc's, where it is glibc
     except (OSError, AttributeError):  # not glibc
         pass
 
