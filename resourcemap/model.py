@@ -410,12 +410,12 @@ def _refuse(self: Any, *args: Any, **kwargs: Any) -> None:
                     "place; copy it first (list(...) / dict(...)) or build a new entity with model_copy(update=...)")
 
 
-class SharedList(list):  # type: ignore[type-arg]
+class SharedList(list):
     """A list many rebuilt entities share (e.g. every empty ``schedules``): equal to and serialised as a
     plain list, but refusing in-place changes; copies (``copy``, ``deepcopy``, pickling) are plain lists."""
 
     __slots__ = ()
-    append = extend = insert = remove = pop = clear = sort = reverse = _refuse  # type: ignore[assignment]
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple[type, tuple[list[Any]]]:
@@ -425,7 +425,7 @@ class SharedList(list):  # type: ignore[type-arg]
         return list(self)  # its items are texts (see _shared_texts)
 
 
-class SharedDict(dict):  # type: ignore[type-arg]
+class SharedDict(dict):
     """The empty mapping every rebuilt entity without one shares (e.g. ``external_ids``); see :class:`SharedList`."""
 
     __slots__ = ()
