@@ -123,6 +123,15 @@ def test_a_compact_graph_reads_as_a_plain_multidigraph_after_any_operations(ops)
     plain, compact = nx.MultiDiGraph(), CompactGraph()
     assert _run(compact, ops) == _run(plain, ops)
     assert _seen(compact) == _seen(plain)
+    assert list(compact.node_objects()) == [value for _, value in plain.nodes(data="node")]
+    for n, data in plain.nodes(data=True):
+        if "node" in data:
+            assert compact.node_object(n) == data["node"]
+        else:
+            with pytest.raises(KeyError):
+                compact.node_object(n)
+    with pytest.raises(KeyError):
+        compact.node_object("not-a-node")
 
 
 def test_the_read_model_graph_is_compact_and_answers_as_before(seeded_db):
