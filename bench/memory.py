@@ -10,10 +10,12 @@ kernel's high-water mark (``VmHWM``).
 
     python bench/memory.py                          # 5,000, 100,000 and 1,000,000 resources
     python bench/memory.py --sizes 5000 100000 --write-docs
+    python bench/memory.py --breakdown 10000        # where a node's bytes go (tracemalloc, in process)
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -67,10 +69,47 @@ def measure(size: int, tmp: Path) -> dict:
     return {**cat, "start_s": started, "rss_start": after_start, "rss_warm": warm, "peak": peak, "db_bytes": db_bytes}
 
 
+def breakdown(size: int, tmp: Path, top: int = 12) -> str:
+    """Where a read model's memory goes: ``tracemalloc`` over building one in process, per node, by source line.
+
+    Why in process: the server's RSS says how much, not what; this says which allocation each byte
+    of the read model comes from (the node's field dict, its values, networkx, the spatial index).
+    """
+    import gc
+    import tracemalloc
+
+    from resourcemap.graph.readmodel import ReadModel
+    from resourcemap.graph.stores.sqlite import SQLiteStore
+
+    db = tmp / f"breakdown-{size}.db"
+    cat = catalogue(db, size)
+    store = SQLiteStore(db)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    rm = ReadModel(store, follow=False)
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n = rm.graph.number_of_nodes()
+    root = str(ROOT) + "/"
+    lines = [f"Read model of {cat['resources']:,} resources ({n:,} nodes) built in process: {held / n:,.0f} bytes "
+             f"per node held, {peak / n:,.0f} at the peak of the build (`tracemalloc`).", "",
+             "| bytes per node | objects per node | allocated at |", "|---:|---:|---|"]
+    for stat in after.compare_to(before, "lineno")[:top]:
+        frame = stat.traceback[0]
+        where = frame.filename.replace(root, "").split("site-packages/")[-1]
+        lines.append(f"| {stat.size_diff / n:,.0f} | {stat.count_diff / n:.2f} | `{where}:{frame.lineno}` |")
+    store.close()
+    return "\n".join(lines)
+
+
 def markdown(rows: list[dict], args: argparse.Namespace) -> str:
     lines = [START, "## Server memory (`bench/memory.py`)", "",
              f"Run {date.today().isoformat()} with `python bench/memory.py --sizes "
-             f"{' '.join(str(s) for s in args.sizes)}` on {machine()} (shared machine).", "",
+             f"{' '.join(str(s) for s in args.sizes)}` on {machine()} (shared machine; load average "
+             f"{args.load[0]:.1f} at the start, {args.load[1]:.1f} at the end, from other work on 2 cores).", "",
              "One `resourcemap serve` (uvicorn, 1 worker, SQLite) per size over the benchmark catalogue (the seed "
              "catalogue + synthetic resources at real 町丁目 points). RSS once `/health` answers (the read model is "
              "built at start), then after 20 list reads and 20 matches; peak = the process's high-water mark.", "",
@@ -91,16 +130,24 @@ def markdown(rows: list[dict], args: argparse.Namespace) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[5000, 100_000, 1_000_000])
+    ap.add_argument("--breakdown", type=int, metavar="RESOURCES",
+                    help="instead: where the read model's memory goes, per node, at this many resources")
     ap.add_argument("--write-docs", action="store_true", help="update the memory section of docs/benchmarks.md")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
+    if args.breakdown:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(breakdown(args.breakdown, Path(tmp)))
+        return
     rows = []
+    load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             rows.append(measure(size, Path(tmp)))
             r = rows[-1]
             print(f"{size:,}: start {r['start_s']:.1f} s, RSS {r['rss_start'] / 2**20:.0f} → {r['rss_warm'] / 2**20:.0f} "
                   f"MiB, peak {r['peak'] / 2**20:.0f} MiB", file=sys.stderr, flush=True)
+    args.load = (load0, os.getloadavg()[0])
     section = markdown(rows, args)
     print(section)
     if args.write_docs:

@@ -10,10 +10,11 @@ Referral HSDS 3.0 where it has one (``name``, ``alternate_name``, ``description`
 from __future__ import annotations
 
 import re
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from types import UnionType
 from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
@@ -368,20 +369,114 @@ def _plain(annotation: Any) -> Any:
 @cache
 def _converters(model: type[BaseModel]) -> dict[str, Callable[[Any], Any]]:
     """Per field, how its JSON value becomes the Python value validation would have made: nested models
-    (and lists of them) built the same trusted way, ISO text → ``datetime`` / ``date``; others as they are."""
+    (and lists of them) built the same trusted way, ISO text → ``datetime`` / ``date``; others as they are.
+
+    What many entities hold alike is shared rather than built again for each (see :class:`SharedList`):
+    a nested model with the same values (a node's ``targets``), a list of texts (``categories``), an
+    empty list or mapping, a timestamp (a bulk load stamps every node with the same second)."""
     out: dict[str, Callable[[Any], Any]] = {}
     for name, info in model.model_fields.items():
         ann = _plain(info.annotation)
         item = get_args(ann)[0] if get_origin(ann) is list and get_args(ann) else None
         if isinstance(ann, type) and issubclass(ann, BaseModel):
-            out[name] = partial(_trusted, ann)
+            out[name] = partial(_shared_model, ann)
         elif isinstance(item, type) and issubclass(item, BaseModel):
             out[name] = partial(_trusted_list, item)
+        elif get_origin(ann) is list:
+            out[name] = _shared_texts
+        elif get_origin(ann) is dict:
+            out[name] = _shared_empty_mapping
         elif ann is datetime:
-            out[name] = datetime.fromisoformat
+            out[name] = _shared_datetime
         elif ann is date:
-            out[name] = date.fromisoformat
+            out[name] = _shared_date
     return out
+
+
+# -- sharing what many rebuilt entities hold alike ---------------------------------------------------
+# Why: the read model holds every live node, a million of them at national scale, and most of a node's
+# containers are either empty or repeated (the same targets, the same pair of categories, the same
+# load timestamp): one shared object each instead of one per node roughly halves a node's size
+# (docs/benchmarks.md, "Server memory"). The caches are bounded, so a catalogue of all-different
+# values costs no more than before. Entities read back from a store are never changed in place
+# (a change builds a new entity with ``model_copy(update=...)`` or through validation), and the
+# shared containers refuse in-place changes so that a future one fails loudly instead of changing
+# every node that shares them.
+_SHARED_CACHE = 1 << 16
+
+
+def _refuse(self: Any, *args: Any, **kwargs: Any) -> None:
+    raise TypeError(f"this {type(self).__name__} is shared by many stored entities and cannot be changed in "
+                    "place; copy it first (list(...) / dict(...)) or build a new entity with model_copy(update=...)")
+
+
+class SharedList(list):
+    """A list many rebuilt entities share (e.g. every empty ``schedules``): equal to and serialised as a
+    plain list, but refusing in-place changes; copies (``copy``, ``deepcopy``, pickling) are plain lists."""
+
+    __slots__ = ()
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[list[Any]]]:
+        return (list, (list(self),))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return list(self)  # its items are texts (see _shared_texts)
+
+
+class SharedDict(dict):
+    """The empty mapping every rebuilt entity without one shares (e.g. ``external_ids``); see :class:`SharedList`."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = setdefault = update = pop = popitem = clear = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[Any, Any]]]:
+        return (dict, (dict(self),))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[Any, Any]:
+        return dict(self)
+
+
+_EMPTY_LIST = SharedList()
+_EMPTY_DICT = SharedDict()
+
+
+def _shared_texts(items: list[Any]) -> list[Any]:
+    """A list of texts as the one shared :class:`SharedList` of those texts (anything else as it is)."""
+    if not items:
+        return _EMPTY_LIST
+    key = tuple(items)
+    return _texts_list(key) if all(type(x) is str for x in key) else items
+
+
+@lru_cache(maxsize=_SHARED_CACHE)
+def _texts_list(texts: tuple[str, ...]) -> SharedList:
+    return SharedList(sys.intern(t) for t in texts)
+
+
+def _shared_empty_mapping(mapping: dict[str, Any]) -> dict[str, Any]:
+    return mapping or _EMPTY_DICT
+
+
+_shared_datetime = lru_cache(maxsize=4096)(datetime.fromisoformat)
+_shared_date = lru_cache(maxsize=4096)(date.fromisoformat)
+
+
+def _shared_model(model: type[M], data: dict[str, Any]) -> M:
+    """A nested model (a node's ``targets``) built once per distinct value and shared by every entity with it."""
+    if not isinstance(data, dict):
+        return data  # already built
+    try:
+        key = tuple((k, tuple(v) if type(v) is list else v) for k, v in data.items())
+        return _shared_model_of(model, key)
+    except TypeError:  # a value that cannot be a key (a nested mapping): built for this entity alone
+        return _trusted(model, data)
+
+
+@lru_cache(maxsize=_SHARED_CACHE)
+def _shared_model_of(model: type[M], key: tuple[tuple[str, Any], ...]) -> M:
+    return _trusted(model, {k: list(v) if type(v) is tuple else v for k, v in key})
 
 
 @cache
@@ -422,7 +517,7 @@ def _trusted(model: type[M], data: dict[str, Any]) -> M:
 
 
 def _trusted_list(model: type[M], items: list[Any]) -> list[M]:
-    return [_trusted(model, x) for x in items]
+    return [_trusted(model, x) for x in items] if items else _EMPTY_LIST
 
 
 def stored_node(data: dict[str, Any] | str | bytes) -> Node:

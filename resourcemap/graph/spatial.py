@@ -92,8 +92,10 @@ class SpatialIndex:
         ids: list[str] = []
         lats: list[float] = []
         lngs: list[float] = []
+        alike: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct set of categories (memory)
         for i, (pid, lat, lng, cats) in enumerate(items):
             cats_t = tuple(dict.fromkeys(cats))
+            cats_t = alike.setdefault(cats_t, cats_t)
             ids.append(pid)
             lats.append(lat)
             lngs.append(lng)
@@ -102,11 +104,12 @@ class SpatialIndex:
             for c in (ALL, *cats_t):
                 per_cat.setdefault(c, []).append(i)
         xyz = to_unit_xyz(np.array(lats), np.array(lngs)) if ids else np.empty((0, 3))
+        positions = list(range(len(ids)))  # the same int objects in every bucket's pos (memory)
         for cat, rows in per_cat.items():
             b = _Bucket()
             b.ids = [ids[r] for r in rows]
             b.xyz = xyz[rows]
-            b.pos = {k: j for j, k in enumerate(b.ids)}
+            b.pos = dict(zip(b.ids, positions))
             b.tree = cKDTree(b.xyz)
             index._buckets[cat] = b
         return index
