@@ -38,9 +38,9 @@ __all__ = [
     "build_tree",
     "Sweep",
     "sweep",
+    "CategoryIndex",
     "sweep_categories",
     "locality_order",
-    "SWEEP_K",
     "nearest",
     "count_within",
     "pairs_within",
@@ -59,11 +59,6 @@ IntArray = npt.NDArray[np.int64]
 
 #: Luo & Qi's step weights: (upper bound as a fraction of the threshold, weight); bounds inclusive.
 LUO_QI_ZONES: tuple[tuple[float, float], ...] = ((1 / 3, 1.0), (2 / 3, 0.68), (1.0, 0.22))
-
-#: Neighbours :func:`sweep` fetches per point within the threshold before it falls back to a radius
-#: count: 16 leaves about one point in ten to the radius query on the national workload (tag 0,
-#: 486,262 resources, a quarter of all) and costs little more than a nearest search.
-SWEEP_K = 16
 
 
 def build_tree(xyz: FloatArray) -> cKDTree | None:
@@ -87,14 +82,8 @@ def nearest(tree: cKDTree | None, points_xyz: FloatArray, cap_m: float = math.in
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
     bound = chord_for_arc_m(cap_m) if math.isfinite(cap_m) else np.inf
     chord, rows = tree.query(pts, k=1, distance_upper_bound=bound, workers=workers)
-    return _metres(chord, rows, cap_m)
-
-
-def _metres(chord: FloatArray, rows: IntArray, cap_m: float) -> tuple[FloatArray, IntArray]:
-    """KD-tree chords (``inf`` = none found) and rows → metres and rows, ``(inf, -1)`` beyond *cap_m*."""
-    found = np.isfinite(chord)
-    dist = np.where(found, arc_for_chord(np.where(found, chord, 0.0)), np.inf)
-    rows = np.where(found, rows, -1).astype(np.int64)
+    dist = np.where(np.isfinite(chord), arc_for_chord(np.where(np.isfinite(chord), chord, 0.0)), np.inf)
+    rows = np.where(np.isfinite(chord), rows, -1).astype(np.int64)
     dist[dist > cap_m] = np.inf  # chord → arc rounding must not admit a point beyond the cap
     rows[~np.isfinite(dist)] = -1
     return dist, rows
@@ -115,68 +104,109 @@ class Sweep:
 
 def sweep(tree: cKDTree | None, points_xyz: FloatArray, threshold_m: float, cap_m: float = math.inf,
           *, workers: int = 1) -> Sweep:
-    """The measures of one category at every point: the same answers as :func:`nearest` followed by
-    :func:`count_within` (the two-pass definition the oracle tests check), in fewer tree visits.
+    """The measures of one category at every point, in two vectorised tree passes.
 
-    Why not those two passes: on the national workload the radius counts cost twice the nearest
-    pass, and most points have only a few resources within the threshold. So the first pass asks
-    each point for its :data:`SWEEP_K` nearest resources *within the threshold* (a tight bound, so
-    a cheap search): that gives the count of every point with fewer than ``SWEEP_K`` in reach and
-    the nearest of every point with at least one. Only the points with ``SWEEP_K`` or more in reach
-    get a radius count, and only those with none get the nearest search out to *cap_m*. A point
-    whose nearest distance is shared by two resources takes its row from :func:`nearest` too, so
-    ties resolve exactly as there.
+    The nearest pass is the same query as a plain nearest-neighbour sweep; the count pass only
+    visits points whose nearest resource is within the threshold. This is the path used for
+    single-point units (町丁目, mesh cells) and measured in ``bench/gaps.py``.
     """
-    pts = np.asarray(points_xyz, dtype=float).reshape(-1, 3)
-    if tree is None or len(pts) == 0 or not (math.isfinite(threshold_m) and 0 <= threshold_m <= cap_m * (1 - 1e-6)):
-        near, rows = nearest(tree, pts, cap_m, workers=workers)
-        return Sweep(near, rows, count_within(tree, pts, threshold_m, near, workers=workers))
-    radius = chord_for_arc_m(threshold_m)
-    # The k-NN search compares squared chords strictly, the radius query inclusively: rather than
-    # trust rounding at the edge, search a hair beyond the radius, count only what is clearly
-    # inside, and leave every point with a resource in the hair-wide band to the radius query.
-    inside, beyond = radius * (1 - 1e-7), radius * (1 + 1e-7) + 1e-150
-    k = min(SWEEP_K, tree.n)
-    chord, idx = tree.query(pts, k=k, distance_upper_bound=beyond, workers=workers)
-    chord, idx = chord.reshape(len(pts), k), idx.reshape(len(pts), k)
-    count = np.count_nonzero(chord < inside, axis=1).astype(np.int64)
-    unsure = np.any((chord >= inside) & np.isfinite(chord), axis=1)
-    if k < tree.n:  # all k in reach: there may be more
-        unsure |= np.isfinite(chord[:, -1])
-    unsure = np.flatnonzero(unsure)
-    if len(unsure):
-        count[unsure] = tree.query_ball_point(pts[unsure], radius, return_length=True, workers=workers)
-    # beyond < the cap's chord, so a nearest found here is the one the capped search finds
-    near, rows = _metres(chord[:, 0], idx[:, 0], cap_m)
-    redo = ~np.isfinite(chord[:, 0])
-    if k > 1:
-        redo |= chord[:, 1] == chord[:, 0]  # a tie: take the row the capped search takes
-    redo = np.flatnonzero(redo)
-    if len(redo):
-        near[redo], rows[redo] = nearest(tree, pts[redo], cap_m, workers=workers)
-    count[~(near <= threshold_m)] = 0  # as count_within given these distances
-    return Sweep(near, rows, count)
+    near, rows = nearest(tree, points_xyz, cap_m, workers=workers)
+    return Sweep(near, rows, count_within(tree, points_xyz, threshold_m, near, workers=workers))
 
 
-def sweep_categories(trees: Sequence[cKDTree | None], points_xyz: FloatArray, threshold_m: float,
+@dataclass(frozen=True)
+class CategoryIndex:
+    """The resources of several categories, indexed for :func:`sweep_categories`.
+
+    A resource may be in several categories (a 地域包括支援センター is also a 相談窓口), so there
+    are two kinds of tree: one per category, for the nearest search (a category's nearest must
+    not be another category's resource), and one over every resource, for the radius counts,
+    with each resource's categories beside it (``categories[indptr[r]:indptr[r + 1]]``). One
+    radius pass over all resources then counts every category at once; per category it would
+    visit a resource once for each category it is in, and the crowded centres once per category.
+    """
+
+    trees: tuple[cKDTree | None, ...]
+    all_tree: cKDTree | None
+    indptr: IntArray
+    categories: IntArray
+
+    @classmethod
+    def build(cls, xyz: FloatArray, members: Sequence[npt.ArrayLike]) -> CategoryIndex:
+        """Index the resources at unit vectors *xyz*; ``members[c]`` are the rows of *xyz* in category ``c``.
+
+        Each category's tree is :func:`build_tree` of ``xyz[members[c]]``, so its rows (the
+        ``nearest_row`` of a sweep) are positions in ``members[c]``.
+        """
+        xyz = np.asarray(xyz, dtype=float).reshape(-1, 3)
+        members = [np.asarray(m, dtype=np.int64).reshape(-1) for m in members]
+        rows = np.concatenate(members) if members else np.empty(0, np.int64)
+        cats = np.repeat(np.arange(len(members), dtype=np.int64), [len(m) for m in members])
+        order = np.argsort(rows, kind="stable")
+        indptr = np.zeros(len(xyz) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(xyz)), out=indptr[1:])
+        return cls(tuple(build_tree(xyz[m]) for m in members), build_tree(xyz), indptr, cats[order])
+
+
+#: Demand points per radius-count batch of :func:`sweep_categories` (bounds the pairs held at once).
+_COUNT_BATCH = 8192
+
+
+def sweep_categories(index: CategoryIndex, points_xyz: FloatArray, threshold_m: float,
                      cap_m: float = math.inf, *, workers: int = 1) -> list[Sweep]:
-    """:func:`sweep` of every category's tree over the same points, the points visited in space order.
+    """:func:`sweep` of every category of *index* over the same points: exactly the same answers.
 
-    Why the order: a KD-tree query is fastest when consecutive points fall in the same leaves
-    (their nodes stay in cache). Input points are in whatever order their source lists them
-    (町丁目 by code, not by place), so they are put once in the leaf order of a tree over
-    themselves (:func:`locality_order`), every category is swept in that order, and the answers
-    are put back in the input order.
+    Why not :func:`sweep` per category: on the national workload (30 categories) the radius
+    counts cost more than the nearest searches, and most of that is visiting again, category
+    after category, the same crowded centres. Here the nearest search stays per category (the
+    peer's query), and the counts come from one pass over the tree of all resources: the points
+    in batches that are close together (:func:`locality_order`), each batch's (point, resource)
+    pairs within the threshold from a dual-tree search, spread over the resource's categories and
+    summed with ``numpy.bincount``.
+
+    Exactness: the dual-tree search reports distances, the radius query of :func:`count_within`
+    decides ``≤`` on its own rounding. So the pairs are fetched a hair beyond the threshold,
+    only those clearly inside are summed, and every (point, category) with a pair in the
+    hair-wide band is counted again by :func:`count_within` itself.
     """
     pts = np.asarray(points_xyz, dtype=float).reshape(-1, 3)
-    order = locality_order(pts)
-    ordered = pts[order]
+    if not (math.isfinite(threshold_m) and threshold_m >= 0):
+        return [sweep(tree, pts, threshold_m, cap_m, workers=workers) for tree in index.trees]
+    counts = _count_categories(index, pts, threshold_m, workers)
     out = []
-    for tree in trees:
-        sw = sweep(tree, ordered, threshold_m, cap_m, workers=workers)
-        near, rows, count = np.empty_like(sw.nearest_m), np.empty_like(sw.nearest_row), np.empty_like(sw.count)
-        near[order], rows[order], count[order] = sw.nearest_m, sw.nearest_row, sw.count
+    for c, tree in enumerate(index.trees):
+        near, rows = nearest(tree, pts, cap_m, workers=workers)
+        count = counts[:, c].copy()
+        count[~(near <= threshold_m)] = 0  # as count_within given these distances
         out.append(Sweep(near, rows, count))
+    return out
+
+
+def _count_categories(index: CategoryIndex, pts: FloatArray, threshold_m: float, workers: int) -> IntArray:
+    """Resources of each category within *threshold_m* of each point, shape (points, categories)."""
+    n_cat = len(index.trees)
+    out = np.zeros((len(pts), n_cat), dtype=np.int64)
+    if index.all_tree is None or len(pts) == 0:
+        return out
+    radius = chord_for_arc_m(threshold_m)
+    inside, beyond = radius * (1 - 1e-7), radius * (1 + 1e-7) + 1e-150
+    order = locality_order(pts)
+    unsure = []
+    for start in range(0, len(pts), _COUNT_BATCH):
+        batch = order[start:start + _COUNT_BATCH]
+        pairs = cKDTree(pts[batch]).sparse_distance_matrix(index.all_tree, beyond, output_type="ndarray")
+        per = np.diff(index.indptr)[pairs["j"]]  # categories of each pair's resource
+        first = np.repeat(index.indptr[pairs["j"]], per)
+        cat = index.categories[first + np.arange(len(first)) - np.repeat(np.cumsum(per) - per, per)]
+        cell = np.repeat(pairs["i"].astype(np.int64), per) * n_cat + cat
+        sure = np.repeat(pairs["v"] < inside, per)
+        out[batch] = np.bincount(cell[sure], minlength=len(batch) * n_cat).reshape(len(batch), n_cat)
+        band = np.unique(cell[~sure])
+        unsure.append(np.stack([batch[band // n_cat], band % n_cat], axis=1))
+    redo = np.concatenate(unsure)
+    for c in np.unique(redo[:, 1]):
+        p = redo[redo[:, 1] == c, 0]
+        out[p, c] = count_within(index.trees[c], pts[p], threshold_m, workers=workers)
     return out
 
 
