@@ -139,13 +139,13 @@ class CategoryIndex:
         ``nearest_row`` of a sweep) are positions in ``members[c]``.
         """
         xyz = np.asarray(xyz, dtype=float).reshape(-1, 3)
-        members = [np.asarray(m, dtype=np.int64).reshape(-1) for m in members]
-        rows = np.concatenate(members) if members else np.empty(0, np.int64)
-        cats = np.repeat(np.arange(len(members), dtype=np.int64), [len(m) for m in members])
+        per_cat = [np.asarray(m, dtype=np.int64).reshape(-1) for m in members]
+        rows = np.concatenate(per_cat) if per_cat else np.empty(0, np.int64)
+        cats = np.repeat(np.arange(len(per_cat), dtype=np.int64), [len(m) for m in per_cat])
         order = np.argsort(rows, kind="stable")
         indptr = np.zeros(len(xyz) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(xyz)), out=indptr[1:])
-        return cls(tuple(build_tree(xyz[m]) for m in members), build_tree(xyz), indptr, cats[order])
+        return cls(tuple(build_tree(xyz[m]) for m in per_cat), build_tree(xyz), indptr, cats[order])
 
 
 #: Demand points per radius-count batch of :func:`sweep_categories` (bounds the pairs held at once).
