@@ -171,6 +171,17 @@ def test_sweep_categories_on_a_real_city_equals_two_passes_per_category():
     assert max(int(sw.count.max()) for sw in sweeps) > 100  # crowded: many pairs per point
 
 
+def test_sweep_categories_at_the_threshold_agrees_with_count_within():
+    """Resources exactly at, and a hair either side of, 800 m north of the point: whatever ``count_within``
+    decides at the edge, the one-pass counts decide the same (the band is recounted by it)."""
+    res = _xyz([_north(m) for m in (800.0, 800.0 - 1e-9, 800.0 + 1e-9, 799.9999, 0.0)])
+    index = M.CategoryIndex.build(res, [[0], [1], [2], [0, 1, 2, 3], [4, 0]])
+    xyz = _xyz([(LAT0, LNG0)])
+    sweeps = M.sweep_categories(index, xyz, 800.0, 5000.0)
+    _assert_sweeps_are_two_passes(sweeps, index, xyz, 800.0, 5000.0)
+    assert sweeps[3].count[0] >= 1 and sweeps[4].count[0] >= 1
+
+
 def test_locality_order_is_a_permutation():
     xyz = _xyz([(p.lat, p.lng) for p in POINTS])
     order = M.locality_order(xyz)
