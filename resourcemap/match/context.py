@@ -74,7 +74,6 @@ class MatchContext:
     _covered: dict[str, frozenset[str]] = field(default_factory=dict)
     _stated: dict[str, frozenset[str]] = field(default_factory=dict)
     _programs: dict[str, tuple[Node, ...]] = field(default_factory=dict)
-    _inquiries: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _derived: dict[Hashable, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -211,9 +210,8 @@ class MatchContext:
         in their colophon, so the honest answer is "call 代表 and ask for 高齢者支援課" — never a number
         made up for the programme itself. ``via`` says which of :data:`INQUIRY_VIA` the number is.
         """
-        if node.id not in self._inquiries:  # graph facts only: the same for every request of this revision
-            self._inquiries[node.id] = self._find_inquiry(node)
-        found = self._inquiries[node.id]
+        # graph facts only: the same for every request of this revision
+        found = self.derived(("inquiry", node.id), lambda: self._find_inquiry(node))
         return dict(found) if found is not None else None  # each response its own dict
 
     def _find_inquiry(self, node: Node) -> dict[str, Any] | None:
