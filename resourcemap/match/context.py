@@ -10,7 +10,7 @@ per-city facts come from the few area/coordinator/agency nodes of that city.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -19,6 +19,8 @@ from ..geo import nearest_chome
 from ..graph.readmodel import ReadModel
 from ..model import RESOURCE_KINDS, Node, is_placed
 from ..opendata.site import site_view
+from .locate import Place
+from .retrieve import ReplayCache, nearest_stream
 
 __all__ = ["AreaInfo", "MatchContext", "context_for", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL",
            "INQUIRY_VIA"]
@@ -35,6 +37,12 @@ WHOLE_CITY_LEVEL = "市全域"
 #: 所管課 (``managed_by``, of the resource or of a programme it delivers) by the 課's own number, its
 #: operator's number, or the municipality's 代表 number with the 所管課 to ask for.
 INQUIRY_VIA = ("所管課", "運営者", "代表電話")
+#: Household precisions whose point is a public one (the geocoder's 町丁目 or town point, never a given
+#: lat/lng): candidate streams from there may be kept for the revision (:meth:`MatchContext.nearby`).
+SHARED_POINT_PRECISIONS = frozenset({"chome", "town"})
+#: How many candidate streams one revision keeps (a city has a few thousand 町丁目; each stream is the
+#: few dozen (id, metres) a match read).
+NEARBY_STREAMS = 4096
 #: Precisions whose point says which 町丁目 (and so which area) a resource is in.
 _POINT_PRECISIONS = frozenset({"exact", "address", "chome", "town", "area"})
 
@@ -75,6 +83,7 @@ class MatchContext:
     _stated: dict[str, frozenset[str]] = field(default_factory=dict)
     _programs: dict[str, tuple[Node, ...]] = field(default_factory=dict)
     _derived: dict[Hashable, Any] = field(default_factory=dict)
+    _nearby: ReplayCache = field(default_factory=lambda: ReplayCache(NEARBY_STREAMS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -85,6 +94,17 @@ class MatchContext:
         except KeyError:
             value = self._derived[key] = build()
             return value
+
+    def nearby(self, place: Place, categories: set[str], max_m: float) -> Iterable[tuple[str, float]]:
+        """(id, metres) of every point in any of *categories* within *max_m* of *place*, nearest first
+        (:func:`~resourcemap.match.retrieve.nearest_stream`). From a public point (a 町丁目's or town's,
+        :data:`SHARED_POINT_PRECISIONS`) the stream is kept for this revision and replayed to the next
+        request there; a given lat/lng (a household's own point) is never kept."""
+        def stream() -> Iterator[tuple[str, float]]:
+            return nearest_stream(self.rm.index, place.lat, place.lng, categories, max_m)
+        if place.precision not in SHARED_POINT_PRECISIONS:
+            return stream()
+        return self._nearby.get((place.lat, place.lng, frozenset(categories), max_m), stream)
 
     # -- areas --------------------------------------------------------------------------------
     def city(self, code: str) -> _CityFacts:
