@@ -19,6 +19,7 @@ from ..geo import nearest_chome
 from ..graph.readmodel import ReadModel
 from ..model import RESOURCE_KINDS, Node, is_placed
 from ..opendata.site import site_view
+from .eligibility import is_resource
 from .locate import Place
 from .retrieve import ReplayCache, nearest_stream
 
@@ -82,6 +83,7 @@ class MatchContext:
     _covered: dict[str, frozenset[str]] = field(default_factory=dict)
     _stated: dict[str, frozenset[str]] = field(default_factory=dict)
     _programs: dict[str, tuple[Node, ...]] = field(default_factory=dict)
+    _rankable: dict[str, bool] = field(default_factory=dict)
     _derived: dict[Hashable, Any] = field(default_factory=dict)
     _nearby: ReplayCache = field(default_factory=lambda: ReplayCache(NEARBY_STREAMS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -162,6 +164,14 @@ class MatchContext:
         found = facts.areas_of_chome.get(chome or "", ())
         return tuple(sorted(found, key=lambda a: (a.level != facts.primary_level, a.level, a.id)))
 
+    def rankable(self, node: Node) -> bool:
+        """Whether *node* can be ranked by distance: an active resource with a site of its own
+        (:func:`~resourcemap.model.is_placed`, :func:`~resourcemap.match.eligibility.is_resource`)."""
+        got = self._rankable.get(node.id)
+        if got is None:
+            got = self._rankable[node.id] = is_placed(node) and is_resource(node)
+        return got
+
     def resource_areas(self, node: Node) -> frozenset[str]:
         """Area ids a resource is in: its ``area_id``, its ``located_in`` areas, else where its point lies."""
         got = self._resource_areas.get(node.id)
@@ -214,12 +224,20 @@ class MatchContext:
 
     def site_entry(self, node: Node, dataset_dates: Mapping[str, date]) -> dict[str, Any]:
         """What every listing of a resource carries (a match, an unplaced programme, a team member): who it
-        is, who runs it (``operator``), the programmes it delivers, its contact fields and their provenance."""
+        is, who runs it (``operator``), the programmes it delivers, its contact fields and their provenance.
+
+        The graph's part is built once per revision and node; each call returns a new dict with the date of
+        the node's dataset from *dataset_dates* (the nested values are shared: read them, never change them)."""
+        entry = {**self.derived(("site_entry", node.id), lambda: self._site_entry(node)), "inquiry": self.inquiry(node)}
+        when = dataset_dates.get(entry["dataset"]) if entry["dataset"] else None
+        entry["dataset_date"] = when.isoformat() if when else None
+        return entry
+
+    def _site_entry(self, node: Node) -> dict[str, Any]:
         op = self.operator(node)
         return {"id": node.id, "name": node.name, "kind": node.kind,
                 "operator": {"id": op.id, "name": op.name, "kind": op.kind} if op is not None else None,
-                "programs": [{"id": p.id, "name": p.name} for p in self.programs(node)],
-                **site_view(node, dataset_dates), "inquiry": self.inquiry(node)}
+                "programs": [{"id": p.id, "name": p.name} for p in self.programs(node)], **site_view(node)}
 
     def inquiry(self, node: Node) -> dict[str, Any] | None:
         """Whom to call about *node* when it has no phone of its own — None when it has one, or when the

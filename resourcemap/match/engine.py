@@ -115,15 +115,18 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
     bound = max_points_besides_distance(bool(member.times)) + 1e-9
     top: list[tuple[tuple, tuple]] = []  # (sort key, what the entry is built from) of the best so far
     rm = ctx.rm
+    fits: dict[str, Fit] = {}  # by the category the site offers: the same for every site offering it
     for pid, d in ctx.nearby(hh.place, cats, max_m):
         if len(top) >= limit and round_score(bound + distance_points(d, speed)) < -top[-1][0][0]:
             break  # nothing farther can reach the top list
         node = rm.node(pid)
-        if not is_placed(node) or not eligible(node, who):
+        if not ctx.rankable(node) or not fits_targets(node, who):
             continue  # a programme at the city's point is listed under unplaced, never ranked by distance
         offered = need.id if need.id in node.categories else next((c for c in node.categories if c in cats), need.id)
-        fit = Fit("exact" if offered == need.id else "descendant", res.fit == "synonym", need.label,
-                  tax.get(offered).label, res.term)
+        fit = fits.get(offered)
+        if fit is None:
+            fit = fits[offered] = Fit("exact" if offered == need.id else "descendant", res.fit == "synonym",
+                                      need.label, tax.get(offered).label, res.term)
         areas = ctx.resource_areas(node)
         same = next((a for a in hh.areas if a.id in areas and a.level != WHOLE_CITY_LEVEL), None)
         score = total_score(score_parts(node, fit, d, speed, same, member.times, today))

@@ -177,28 +177,50 @@ def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, 
 
 def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
                           lat: float, lng: float, needed: dict[str, str] | None = None) -> list[TeamCandidate]:
-    """Consultation agencies of *city* that serve a household in *areas* (see the module doc).
+    """Consultation agencies of *city* that serve a household in *areas* (see the module doc) and could make
+    its team: every one offering a needed category, and of the others the best (nearest, then by id) of each
+    group of alike ones — same 分野, in the household's area or not, statutory or not — since :func:`min_cover`
+    would never choose another of a group over its best.
 
     *needed* maps every category id the household asked for (with its sub-categories) to the
     label of the need, so that an agency offering one of them is preferred and named for it.
     """
     needed = needed or {}
-    serving, lats, lngs = _serving(ctx, city, tuple(areas), muni_id)
-    dists = iter(np.atleast_1d(haversine_m(lat, lng, lats, lngs)).tolist() if len(lats) else ())
+    serving = _serving(ctx, city, tuple(areas), muni_id)
+    dists = [math.inf] * len(serving.sites)
+    if serving.placed:
+        for i, d in zip(serving.placed, np.atleast_1d(haversine_m(lat, lng, serving.lats, serving.lngs)).tolist()):
+            dists[i] = d
+    offering = sorted({i for c in needed for i in serving.offering.get(c, ())})
+    best_of_group: dict[int, int] = {}
+    skip = set(offering)
+    for i, group in enumerate(serving.group):
+        if i not in skip and (group not in best_of_group or dists[i] < dists[best_of_group[group]]):
+            best_of_group[group] = i  # sites are in id order: a tie keeps the smaller id
     out = []
-    for site, in_area in serving:
-        offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed)) if needed else ()
+    for i in sorted((*best_of_group.values(), *offering)):
+        site, in_area = serving.sites[i]
+        offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
         out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
-                                 next(dists) if site.located else math.inf, offers))
+                                 dists[i], offers))
     return out
 
 
-def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id: str | None
-             ) -> tuple[tuple[tuple[ConsultationSite, AreaInfo | None], ...], np.ndarray, np.ndarray]:
-    """(each consultation site serving a household in *areas*, with the area of the household it answers for),
-    and the latitudes and longitudes of those with a point, in that order — the same for every household of
-    these areas, so kept for the read model's revision."""
-    def build() -> tuple[tuple[tuple[ConsultationSite, AreaInfo | None], ...], np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Serving:
+    """The consultation sites serving a household in some areas (:func:`_serving`)."""
+    sites: tuple[tuple[ConsultationSite, AreaInfo | None], ...]  # (site, the household area it answers for), by id
+    placed: tuple[int, ...]                 # the sites with a point
+    lats: np.ndarray                        # their latitudes and longitudes
+    lngs: np.ndarray
+    group: tuple[int, ...]                  # per site, its group of alike sites (same 分野, in area, statutory)
+    offering: dict[str, tuple[int, ...]]    # category → the sites offering it
+
+
+def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id: str | None) -> _Serving:
+    """Each consultation site serving a household in *areas*, with the area of the household it answers for —
+    the same for every household of these areas, so kept for the read model's revision."""
+    def build() -> _Serving:
         area_by_id = {a.id: a for a in areas}
         serving: list[tuple[ConsultationSite, AreaInfo | None]] = []
         for site in consultation_sites(ctx, city):
@@ -207,8 +229,17 @@ def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id:
             if scope and in_area is None and muni_id not in scope:
                 continue  # it answers for other areas only
             serving.append((site, in_area))
-        placed = [s.node for s, _ in serving if s.located]
-        return tuple(serving), np.array([n.lat for n in placed]), np.array([n.lng for n in placed])
+        placed = tuple(i for i, (s, _) in enumerate(serving) if s.located)
+        groups: dict[tuple, int] = {}
+        offering: dict[str, list[int]] = {}
+        for i, (s, in_area) in enumerate(serving):
+            for c in dict.fromkeys(s.categories):
+                offering.setdefault(c, []).append(i)
+        return _Serving(tuple(serving), placed, np.array([serving[i][0].node.lat for i in placed]),
+                        np.array([serving[i][0].node.lng for i in placed]),
+                        tuple(groups.setdefault((s.fields_plain, in_area is None, s.node.program in CONSULT_PROGRAMS),
+                                                len(groups)) for s, in_area in serving),
+                        {c: tuple(v) for c, v in offering.items()})
     return ctx.derived(("serving", city, areas, muni_id), build)
 
 
