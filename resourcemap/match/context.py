@@ -23,7 +23,7 @@ from .eligibility import is_resource
 from .locate import Place
 from .retrieve import ReplayCache, nearest_stream
 
-__all__ = ["AreaInfo", "MatchContext", "context_for", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL",
+__all__ = ["AreaInfo", "MatchContext", "context_for", "positions_by_category", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL",
            "INQUIRY_VIA"]
 
 T = TypeVar("T")
@@ -154,6 +154,12 @@ class MatchContext:
         """The city's active resources without a site of their own, and its programmes (事業) that no
         resource delivers yet: what a match lists beside the ranked sites, whatever the distance."""
         return self.city(code).unplaced
+
+    def unplaced_offering(self, code: str, categories: set[str]) -> list[Node]:
+        """:meth:`unplaced_resources` of *code* that offer any of *categories*, in the same order."""
+        nodes = self.city(code).unplaced
+        where = self.derived(("unplaced_by_category", code), lambda: positions_by_category(n.categories for n in nodes))
+        return [nodes[i] for i in sorted({i for c in categories for i in where.get(c, ())})]
 
     def city_agencies(self, code: str) -> tuple[Node, ...]:
         return self.city(code).agencies
@@ -297,6 +303,15 @@ def _inquiry(who: Node, phone: str, via: str, switchboard: Node | None) -> dict[
     label = f"{who.name}（{switchboard.name}代表）" if switchboard is not None and switchboard.id != who.id \
         else (f"{who.name}代表" if switchboard is not None else who.name)
     return {"id": who.id, "name": who.name, "label": label, "phone": phone, "via": via}
+
+
+def positions_by_category(categories: Iterable[Iterable[str]]) -> dict[str, tuple[int, ...]]:
+    """Category → the positions (ascending) of the items offering it, given each item's categories in order."""
+    out: dict[str, list[int]] = {}
+    for i, cats in enumerate(categories):
+        for c in dict.fromkeys(cats):
+            out.setdefault(c, []).append(i)
+    return {c: tuple(v) for c, v in out.items()}
 
 
 _contexts_lock = threading.Lock()

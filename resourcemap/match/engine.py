@@ -165,10 +165,9 @@ def _unplaced(ctx: MatchContext, hh: _Household, res: Resolution, cats: set[str]
     cannot be ranked by distance, so they are listed beside the matches — never inside them, never
     dropped for being far, and they do not make a need "met"; the reason says what to check."""
     out = []
-    for node in ctx.unplaced_resources(hh.place.city):
+    for node in ctx.unplaced_offering(hh.place.city, cats):
         programme = node.kind == "program"
-        if not cats.intersection(node.categories) or not (
-                fits_targets(node, who) if programme else eligible(node, who, located=False)):
+        if not (fits_targets(node, who) if programme else eligible(node, who, located=False)):
             continue
         why = _PROGRAMME_REASON if programme else _UNPLACED_REASON.get(node.location_precision, _UNPLACED_REASON["none"])
         out.append({**ctx.site_entry(node, dataset_dates), "reasons": [f"{res.category.label}に該当", why]})

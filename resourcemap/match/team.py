@@ -36,7 +36,7 @@ import numpy as np
 from ..geo import haversine_m
 from ..model import BUNYA_OF_CODE, Node, is_placed
 from ..taxonomy import load_taxonomy
-from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext
+from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext, positions_by_category
 
 __all__ = ["TeamCandidate", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
            "suggest_team", "BUNYA_ORDER"]
@@ -231,15 +231,11 @@ def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id:
             serving.append((site, in_area))
         placed = tuple(i for i, (s, _) in enumerate(serving) if s.located)
         groups: dict[tuple, int] = {}
-        offering: dict[str, list[int]] = {}
-        for i, (s, in_area) in enumerate(serving):
-            for c in dict.fromkeys(s.categories):
-                offering.setdefault(c, []).append(i)
         return _Serving(tuple(serving), placed, np.array([serving[i][0].node.lat for i in placed]),
                         np.array([serving[i][0].node.lng for i in placed]),
                         tuple(groups.setdefault((s.fields_plain, in_area is None, s.node.program in CONSULT_PROGRAMS),
                                                 len(groups)) for s, in_area in serving),
-                        {c: tuple(v) for c, v in offering.items()})
+                        positions_by_category(s.categories for s, _ in serving))
     return ctx.derived(("serving", city, areas, muni_id), build)
 
 
@@ -306,7 +302,13 @@ def _entry(ctx: MatchContext, node: Node, dataset_dates: Mapping[str, date] | No
 
 
 def coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | None) -> list[dict]:
-    """Coordinators covering the household's areas (most specific first), then the municipality."""
+    """Coordinators covering the household's areas (most specific first), then the municipality — each a new dict
+    (the graph facts are kept for the read model's revision; their ``fields`` lists are shared: read only)."""
+    return [dict(c) for c in ctx.derived(("coordinators", tuple(areas), muni_id),
+                                         lambda: _coordinators(ctx, areas, muni_id))]
+
+
+def _coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | None) -> tuple[dict, ...]:
     out: list[dict] = []
     seen: set[str] = set()
     for area in areas:
@@ -322,4 +324,4 @@ def coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | No
             out.append({"id": n.id, "name": n.name, "role": n.role, "scope": "city", "area_id": None,
                         "fields": [f for f in BUNYA_ORDER if f in n.targets.fields],
                         "reason": f"市全域を担当する{n.role or 'コーディネーター'}"})
-    return out
+    return tuple(out)
