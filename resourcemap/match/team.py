@@ -187,22 +187,20 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
     """
     needed = needed or {}
     serving = _serving(ctx, city, tuple(areas), muni_id)
-    dists = [math.inf] * len(serving.sites)
+    dists = np.full(len(serving.sites), np.inf)
     if serving.placed:
-        for i, d in zip(serving.placed, np.atleast_1d(haversine_m(lat, lng, serving.lats, serving.lngs)).tolist()):
-            dists[i] = d
+        dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
     offering = sorted({i for c in needed for i in serving.offering.get(c, ())})
-    best_of_group: dict[int, int] = {}
-    skip = set(offering)
-    for i, group in enumerate(serving.group):
-        if i not in skip and (group not in best_of_group or dists[i] < dists[best_of_group[group]]):
-            best_of_group[group] = i  # sites are in id order: a tie keeps the smaller id
+    others = np.setdiff1d(np.arange(len(serving.sites)), offering)
+    # the best of each group: by group, then distance, then position (the sites are in id order)
+    ranked = others[np.lexsort((others, dists[others], serving.group[others]))]
+    best_of_group = ranked[np.unique(serving.group[ranked], return_index=True)[1]].tolist()
     out = []
-    for i in sorted((*best_of_group.values(), *offering)):
+    for i in sorted((*best_of_group, *offering)):
         site, in_area = serving.sites[i]
         offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
         out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
-                                 dists[i], offers))
+                                 float(dists[i]), offers))
     return out
 
 
@@ -213,7 +211,7 @@ class _Serving:
     placed: tuple[int, ...]                 # the sites with a point
     lats: np.ndarray                        # their latitudes and longitudes
     lngs: np.ndarray
-    group: tuple[int, ...]                  # per site, its group of alike sites (same 分野, in area, statutory)
+    group: np.ndarray                       # per site, its group of alike sites (same 分野, in area, statutory)
     offering: dict[str, tuple[int, ...]]    # category → the sites offering it
 
 
@@ -233,8 +231,8 @@ def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id:
         groups: dict[tuple, int] = {}
         return _Serving(tuple(serving), placed, np.array([serving[i][0].node.lat for i in placed]),
                         np.array([serving[i][0].node.lng for i in placed]),
-                        tuple(groups.setdefault((s.fields_plain, in_area is None, s.node.program in CONSULT_PROGRAMS),
-                                                len(groups)) for s, in_area in serving),
+                        np.array([groups.setdefault((s.fields_plain, in_area is None, s.node.program in CONSULT_PROGRAMS),
+                                                    len(groups)) for s, in_area in serving], dtype=np.int64),
                         positions_by_category(s.categories for s, _ in serving))
     return ctx.derived(("serving", city, areas, muni_id), build)
 
