@@ -85,7 +85,7 @@ class MatchContext:
     _programs: dict[str, tuple[Node, ...]] = field(default_factory=dict)
     _rankable: dict[str, bool] = field(default_factory=dict)
     _derived: dict[Hashable, Any] = field(default_factory=dict)
-    _nearby: ReplayCache = field(default_factory=lambda: ReplayCache(NEARBY_STREAMS))
+    _nearby: ReplayCache[tuple[Node, float]] = field(default_factory=lambda: ReplayCache(NEARBY_STREAMS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -97,13 +97,16 @@ class MatchContext:
             value = self._derived[key] = build()
             return value
 
-    def nearby(self, place: Place, categories: set[str], max_m: float) -> Iterable[tuple[str, float]]:
-        """(id, metres) of every point in any of *categories* within *max_m* of *place*, nearest first
-        (:func:`~resourcemap.match.retrieve.nearest_stream`). From a public point (a 町丁目's or town's,
-        :data:`SHARED_POINT_PRECISIONS`) the stream is kept for this revision and replayed to the next
+    def nearby(self, place: Place, categories: set[str], max_m: float) -> Iterable[tuple[Node, float]]:
+        """(node, metres) of every :meth:`rankable` node in any of *categories* within *max_m* of *place*,
+        nearest first (:func:`~resourcemap.match.retrieve.nearest_stream`). From a public point (a 町丁目's or
+        town's, :data:`SHARED_POINT_PRECISIONS`) the stream is kept for this revision and replayed to the next
         request there; a given lat/lng (a household's own point) is never kept."""
-        def stream() -> Iterator[tuple[str, float]]:
-            return nearest_stream(self.rm.index, place.lat, place.lng, categories, max_m)
+        def stream() -> Iterator[tuple[Node, float]]:
+            for pid, d in nearest_stream(self.rm.index, place.lat, place.lng, categories, max_m):
+                node = self.rm.node(pid)
+                if self.rankable(node):
+                    yield node, d
         if place.precision not in SHARED_POINT_PRECISIONS:
             return stream()
         return self._nearby.get((place.lat, place.lng, frozenset(categories), max_m), stream)

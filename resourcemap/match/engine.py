@@ -114,14 +114,13 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
     need = res.category
     bound = max_points_besides_distance(bool(member.times)) + 1e-9
     top: list[tuple[tuple, tuple]] = []  # (sort key, what the entry is built from) of the best so far
-    rm = ctx.rm
     fits: dict[str, Fit] = {}  # by the category the site offers: the same for every site offering it
-    for pid, d in ctx.nearby(hh.place, cats, max_m):
+    # only placed active resources come: a programme at the city's point is listed under unplaced, never ranked
+    for node, d in ctx.nearby(hh.place, cats, max_m):
         if len(top) >= limit and round_score(bound + distance_points(d, speed)) < -top[-1][0][0]:
             break  # nothing farther can reach the top list
-        node = rm.node(pid)
-        if not ctx.rankable(node) or not fits_targets(node, who):
-            continue  # a programme at the city's point is listed under unplaced, never ranked by distance
+        if not fits_targets(node, who):
+            continue
         offered = need.id if need.id in node.categories else next((c for c in node.categories if c in cats), need.id)
         fit = fits.get(offered)
         if fit is None:
@@ -129,9 +128,10 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
                                       need.label, tax.get(offered).label, res.term)
         areas = ctx.resource_areas(node)
         same = next((a for a in hh.areas if a.id in areas and a.level != WHOLE_CITY_LEVEL), None)
-        score = total_score(score_parts(node, fit, d, speed, same, member.times, today))
-        insort(top, ((-score, d, node.id), (node, d, fit, same, areas)), key=lambda t: t[0])
-        del top[limit:]
+        rank = (-total_score(score_parts(node, fit, d, speed, same, member.times, today)), d, node.id)
+        if len(top) < limit or rank < top[-1][0]:
+            insort(top, (rank, (node, d, fit, same, areas)), key=lambda t: t[0])
+            del top[limit:]
     # the reasons and entries (contacts, operator, programmes) only for the sites that made the list
     out = []
     for _, (node, d, fit, same, areas) in top:

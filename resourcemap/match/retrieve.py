@@ -19,11 +19,13 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
 from ..graph.spatial import SpatialIndex
 
 __all__ = ["nearest_stream", "Replay", "ReplayCache"]
+
+T = TypeVar("T")
 
 FIRST_K = 16
 GROWTH = 4
@@ -61,16 +63,16 @@ def nearest_stream(index: SpatialIndex, lat: float, lng: float, categories: Iter
         k *= GROWTH
 
 
-class Replay:
+class Replay(Generic[T]):
     """A stream read once and replayed: each iteration yields the same items in the same order, reading the
     underlying stream only past what an earlier iteration has already read (thread-safe)."""
 
-    def __init__(self, stream: Iterator[tuple[str, float]]) -> None:
-        self._stream: Iterator[tuple[str, float]] | None = stream
-        self._read: list[tuple[str, float]] = []
+    def __init__(self, stream: Iterator[T]) -> None:
+        self._stream: Iterator[T] | None = stream
+        self._read: list[T] = []
         self._lock = threading.Lock()
 
-    def __iter__(self) -> Iterator[tuple[str, float]]:
+    def __iter__(self) -> Iterator[T]:
         i = 0
         while True:
             if i < len(self._read):
@@ -88,15 +90,15 @@ class Replay:
                     self._read.append(item)
 
 
-class ReplayCache:
+class ReplayCache(Generic[T]):
     """At most *size* :class:`Replay` streams by key, the least recently used dropped first."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._replays: OrderedDict[Hashable, Replay] = OrderedDict()
+        self._replays: OrderedDict[Hashable, Replay[T]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, stream: Callable[[], Iterator[tuple[str, float]]]) -> Replay:
+    def get(self, key: Hashable, stream: Callable[[], Iterator[T]]) -> Replay[T]:
         with self._lock:
             replay = self._replays.get(key)
             if replay is None:
