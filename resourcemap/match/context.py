@@ -111,6 +111,11 @@ class MatchContext:
             return stream()
         return self._nearby.get((place.lat, place.lng, frozenset(categories), max_m), stream)
 
+    @property
+    def streams_kept(self) -> int:
+        """How many candidate streams this revision keeps (:meth:`nearby`)."""
+        return len(self._nearby)
+
     # -- areas --------------------------------------------------------------------------------
     def city(self, code: str) -> _CityFacts:
         facts = self._cities.get(code)
