@@ -191,10 +191,12 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
     if serving.placed:
         dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
     offering = sorted({i for c in needed for i in serving.offering.get(c, ())})
-    others = np.setdiff1d(np.arange(len(serving.sites)), offering)
-    # the best of each group: by group, then distance, then position (the sites are in id order)
-    ranked = others[np.lexsort((others, dists[others], serving.group[others]))]
-    best_of_group = ranked[np.unique(serving.group[ranked], return_index=True)[1]].tolist()
+    # the best of each group of the others: by group, then distance, then position (the sites are in id order)
+    group = serving.group.copy()
+    group[offering] = -1  # each offering site is a candidate of its own
+    ranked = np.lexsort((np.arange(len(group)), dists, group))
+    heads = np.flatnonzero(np.diff(group[ranked], prepend=-2))
+    best_of_group = [int(i) for i in ranked[heads] if group[i] >= 0]
     out = []
     for i in sorted((*best_of_group, *offering)):
         site, in_area = serving.sites[i]
