@@ -24,7 +24,6 @@ from ..errors import InputError, NotFound, ValidationFailed
 from ..geo import WALK_SPEED_M_PER_MIN, chome_by_name, geocode, nearest_chome, walk_minutes
 from ..geo.boundaries import municipalities_at
 from ..graph.readmodel import ReadModel
-from ..model import is_placed
 from ..opendata.listing import attributions
 from ..queries import readmodel_cities
 from ..taxonomy import Resolution, load_taxonomy
@@ -32,8 +31,15 @@ from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
 from .eligibility import MemberProfile, eligible, fits_targets, member_fields
 from .locate import Place, locate_household
 from .request import MatchRequest, MemberIn, UnmetRecord
-from .scoring import (Fit, distance_points, max_points_besides_distance, round_score, score_match, score_parts,
-                      total_score)
+from .scoring import (
+    Fit,
+    distance_points,
+    max_points_besides_distance,
+    round_score,
+    score_match,
+    score_parts,
+    total_score,
+)
 from .team import BUNYA_ORDER, suggest_team
 from .unmet import JST, UnmetKey, UnmetLog, age_band, month_of
 
