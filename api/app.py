@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 
 from resourcemap import __version__
 from resourcemap.config import Settings, load
+from resourcemap.taxonomy import load_taxonomy
 
 from . import auth, openapi, problems, web
 from .responses import JSONResponse
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         opened = None
         if app.state.services is None:  # a lifespan inside another (a test's ASGI client) finds them open
             app.state.services = opened = AppState.open(settings)
+        load_taxonomy()  # parsed once per process: at start-up, not in the first request that resolves a need
         yield
         if opened is not None:  # close only what this lifespan opened
             opened.close()

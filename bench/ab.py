@@ -5,7 +5,8 @@ changes do. Here the checkout in ``--base`` (e.g. a clone at the commit before a
 each serve a copy of the same catalogue (``bench/api.py``'s: seeds + synthetic resources at real
 町丁目 points) with ``resourcemap serve``; one client sends each request to both, alternating which goes
 first, so both servers see the same moment of the machine. Reported: p50/p95 per endpoint and the
-ratio this/base.
+ratio this/base, and each server's CPU time per request after the warm-up (the figure the rest of the
+machine disturbs least).
 
     git clone -q . /tmp/base && git -C /tmp/base checkout -q <commit>
     python bench/ab.py --base /tmp/base [--rounds 400] [--resources 5000]
@@ -77,7 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bench_api = _bench_api()
         this_db = Path(tmp) / "this.db"
-        from _load import build_catalogue
+        from _load import build_catalogue, server_cpu_s
 
         build_catalogue(this_db, args.resources)
         key = make_keys(this_db, roles=("viewer",))["viewer"]
@@ -97,7 +98,10 @@ def main() -> None:
             rows = []
             for label, reqs in bench_api._requests(points).items():
                 lat: dict[str, list[float]] = {side: [] for side in sides}
+                cpu0: dict[str, float] = {}
                 for i in range(args.rounds + 50):  # the first 50 warm up
+                    if i == 50:
+                        cpu0 = {side: server_cpu_s(procs[side].pid) for side in sides}
                     method, path, body = reqs[i % len(reqs)]
                     order = ["base", "this"] if i % 2 else ["this", "base"]
                     for side in order:
@@ -108,18 +112,21 @@ def main() -> None:
                             raise RuntimeError(f"{side} {label}: {r.status_code} {r.text[:200]}")
                         if i >= 50:
                             lat[side].append(dt)
+                cpu = {side: (server_cpu_s(procs[side].pid) - cpu0[side]) * 1000 / args.rounds for side in sides}
                 p50 = {s: statistics.median(v) for s, v in lat.items()}
                 p95 = {s: sorted(v)[int(0.95 * (len(v) - 1))] for s, v in lat.items()}
                 rows.append(f"| `{label}` | {p50['base']:.2f} | {p95['base']:.2f} | {p50['this']:.2f} | "
-                            f"{p95['this']:.2f} | {p50['this'] / p50['base']:.2f}× |")
+                            f"{p95['this']:.2f} | {p50['this'] / p50['base']:.2f}× | {cpu['base']:.2f} | "
+                            f"{cpu['this']:.2f} | {cpu['this'] / cpu['base']:.2f}× |")
         finally:
             for proc in procs.values():
                 proc.terminate()
                 proc.wait(timeout=30)
     print(f"Side by side on {machine()}: {args.rounds} interleaved requests per endpoint and server, one client, "
           f"keep-alive, viewer key; catalogue of {args.resources:,} resources.\n")
-    print("| endpoint | base p50 ms | base p95 ms | this p50 ms | this p95 ms | p50 this/base |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| endpoint | base p50 ms | base p95 ms | this p50 ms | this p95 ms | p50 this/base "
+          "| base server CPU ms/req | this server CPU ms/req | CPU this/base |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
 
 

@@ -212,9 +212,9 @@ class SpatialIndex:
         kk = min(n, k)
         while True:
             d, rows = b.tree.query(q, k=kk, distance_upper_bound=chord)  # type: ignore[union-attr]
-            d, rows = np.atleast_1d(d), np.atleast_1d(rows)
-            live = [(ids[r], dist) for dist, r in zip(d.tolist(), rows.tolist()) if r < n and r not in dead]
-            exhausted = kk >= n or rows[-1] >= n  # the whole tree, or the radius, was used up
+            dists, at = (d.tolist(), rows.tolist()) if kk > 1 else ([float(d)], [int(rows)])
+            live = [(ids[r], dist) for dist, r in zip(dists, at) if r < n and r not in dead]
+            exhausted = kk >= n or at[-1] >= n  # the whole tree, or the radius, was used up
             if len(live) >= k or exhausted:
                 return live
             kk = min(n, 2 * kk + (kk - len(live)))

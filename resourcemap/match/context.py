@@ -10,7 +10,7 @@ per-city facts come from the few area/coordinator/agency nodes of that city.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -19,8 +19,11 @@ from ..geo import nearest_chome
 from ..graph.readmodel import ReadModel
 from ..model import RESOURCE_KINDS, Node, is_placed
 from ..opendata.site import site_view
+from .eligibility import is_resource
+from .locate import Place
+from .retrieve import ReplayCache, nearest_stream
 
-__all__ = ["AreaInfo", "MatchContext", "context_for", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL",
+__all__ = ["AreaInfo", "MatchContext", "context_for", "positions_by_category", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL",
            "INQUIRY_VIA"]
 
 T = TypeVar("T")
@@ -35,6 +38,12 @@ WHOLE_CITY_LEVEL = "市全域"
 #: 所管課 (``managed_by``, of the resource or of a programme it delivers) by the 課's own number, its
 #: operator's number, or the municipality's 代表 number with the 所管課 to ask for.
 INQUIRY_VIA = ("所管課", "運営者", "代表電話")
+#: Household precisions whose point is a public one (the geocoder's 町丁目 or town point, never a given
+#: lat/lng): candidate streams from there may be kept for the revision (:meth:`MatchContext.nearby`).
+SHARED_POINT_PRECISIONS = frozenset({"chome", "town"})
+#: How many candidate streams one revision keeps (a city has a few thousand 町丁目; each stream is the
+#: few dozen (id, metres) a match read).
+NEARBY_STREAMS = 4096
 #: Precisions whose point says which 町丁目 (and so which area) a resource is in.
 _POINT_PRECISIONS = frozenset({"exact", "address", "chome", "town", "area"})
 
@@ -74,7 +83,9 @@ class MatchContext:
     _covered: dict[str, frozenset[str]] = field(default_factory=dict)
     _stated: dict[str, frozenset[str]] = field(default_factory=dict)
     _programs: dict[str, tuple[Node, ...]] = field(default_factory=dict)
+    _rankable: dict[str, bool] = field(default_factory=dict)
     _derived: dict[Hashable, Any] = field(default_factory=dict)
+    _nearby: ReplayCache[tuple[Node, float]] = field(default_factory=lambda: ReplayCache(NEARBY_STREAMS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -85,6 +96,25 @@ class MatchContext:
         except KeyError:
             value = self._derived[key] = build()
             return value
+
+    def nearby(self, place: Place, categories: set[str], max_m: float) -> Iterable[tuple[Node, float]]:
+        """(node, metres) of every :meth:`rankable` node in any of *categories* within *max_m* of *place*,
+        nearest first (:func:`~resourcemap.match.retrieve.nearest_stream`). From a public point (a 町丁目's or
+        town's, :data:`SHARED_POINT_PRECISIONS`) the stream is kept for this revision and replayed to the next
+        request there; a given lat/lng (a household's own point) is never kept."""
+        def stream() -> Iterator[tuple[Node, float]]:
+            for pid, d in nearest_stream(self.rm.index, place.lat, place.lng, categories, max_m):
+                node = self.rm.node(pid)
+                if self.rankable(node):
+                    yield node, d
+        if place.precision not in SHARED_POINT_PRECISIONS:
+            return stream()
+        return self._nearby.get((place.lat, place.lng, frozenset(categories), max_m), stream)
+
+    @property
+    def streams_kept(self) -> int:
+        """How many candidate streams this revision keeps (:meth:`nearby`)."""
+        return len(self._nearby)
 
     # -- areas --------------------------------------------------------------------------------
     def city(self, code: str) -> _CityFacts:
@@ -133,6 +163,12 @@ class MatchContext:
         resource delivers yet: what a match lists beside the ranked sites, whatever the distance."""
         return self.city(code).unplaced
 
+    def unplaced_offering(self, code: str, categories: set[str]) -> list[Node]:
+        """:meth:`unplaced_resources` of *code* that offer any of *categories*, in the same order."""
+        nodes = self.city(code).unplaced
+        where = self.derived(("unplaced_by_category", code), lambda: positions_by_category(n.categories for n in nodes))
+        return [nodes[i] for i in sorted({i for c in categories for i in where.get(c, ())})]
+
     def city_agencies(self, code: str) -> tuple[Node, ...]:
         return self.city(code).agencies
 
@@ -141,6 +177,14 @@ class MatchContext:
         facts = self.city(code)
         found = facts.areas_of_chome.get(chome or "", ())
         return tuple(sorted(found, key=lambda a: (a.level != facts.primary_level, a.level, a.id)))
+
+    def rankable(self, node: Node) -> bool:
+        """Whether *node* can be ranked by distance: an active resource with a site of its own
+        (:func:`~resourcemap.model.is_placed`, :func:`~resourcemap.match.eligibility.is_resource`)."""
+        got = self._rankable.get(node.id)
+        if got is None:
+            got = self._rankable[node.id] = is_placed(node) and is_resource(node)
+        return got
 
     def resource_areas(self, node: Node) -> frozenset[str]:
         """Area ids a resource is in: its ``area_id``, its ``located_in`` areas, else where its point lies."""
@@ -194,12 +238,20 @@ class MatchContext:
 
     def site_entry(self, node: Node, dataset_dates: Mapping[str, date]) -> dict[str, Any]:
         """What every listing of a resource carries (a match, an unplaced programme, a team member): who it
-        is, who runs it (``operator``), the programmes it delivers, its contact fields and their provenance."""
+        is, who runs it (``operator``), the programmes it delivers, its contact fields and their provenance.
+
+        The graph's part is built once per revision and node; each call returns a new dict with the date of
+        the node's dataset from *dataset_dates* (the nested values are shared: read them, never change them)."""
+        entry = {**self.derived(("site_entry", node.id), lambda: self._site_entry(node)), "inquiry": self.inquiry(node)}
+        when = dataset_dates.get(entry["dataset"]) if entry["dataset"] else None
+        entry["dataset_date"] = when.isoformat() if when else None
+        return entry
+
+    def _site_entry(self, node: Node) -> dict[str, Any]:
         op = self.operator(node)
         return {"id": node.id, "name": node.name, "kind": node.kind,
                 "operator": {"id": op.id, "name": op.name, "kind": op.kind} if op is not None else None,
-                "programs": [{"id": p.id, "name": p.name} for p in self.programs(node)],
-                **site_view(node, dataset_dates), "inquiry": self.inquiry(node)}
+                "programs": [{"id": p.id, "name": p.name} for p in self.programs(node)], **site_view(node)}
 
     def inquiry(self, node: Node) -> dict[str, Any] | None:
         """Whom to call about *node* when it has no phone of its own — None when it has one, or when the
@@ -259,6 +311,15 @@ def _inquiry(who: Node, phone: str, via: str, switchboard: Node | None) -> dict[
     label = f"{who.name}（{switchboard.name}代表）" if switchboard is not None and switchboard.id != who.id \
         else (f"{who.name}代表" if switchboard is not None else who.name)
     return {"id": who.id, "name": who.name, "label": label, "phone": phone, "via": via}
+
+
+def positions_by_category(categories: Iterable[Iterable[str]]) -> dict[str, tuple[int, ...]]:
+    """Category → the positions (ascending) of the items offering it, given each item's categories in order."""
+    out: dict[str, list[int]] = {}
+    for i, cats in enumerate(categories):
+        for c in dict.fromkeys(cats):
+            out.setdefault(c, []).append(i)
+    return {c: tuple(v) for c, v in out.items()}
 
 
 _contexts_lock = threading.Lock()

@@ -24,7 +24,6 @@ from ..errors import InputError, NotFound, ValidationFailed
 from ..geo import WALK_SPEED_M_PER_MIN, chome_by_name, geocode, nearest_chome, walk_minutes
 from ..geo.boundaries import municipalities_at
 from ..graph.readmodel import ReadModel
-from ..model import is_placed
 from ..opendata.listing import attributions
 from ..queries import readmodel_cities
 from ..taxonomy import Resolution, load_taxonomy
@@ -32,8 +31,15 @@ from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
 from .eligibility import MemberProfile, eligible, fits_targets, member_fields
 from .locate import Place, locate_household
 from .request import MatchRequest, MemberIn, UnmetRecord
-from .retrieve import nearest_stream
-from .scoring import Fit, distance_points, max_points_besides_distance, round_score, score_match
+from .scoring import (
+    Fit,
+    distance_points,
+    max_points_besides_distance,
+    round_score,
+    score_match,
+    score_parts,
+    total_score,
+)
 from .team import BUNYA_ORDER, suggest_team
 from .unmet import JST, UnmetKey, UnmetLog, age_band, month_of
 
@@ -106,34 +112,43 @@ def _resolve_needs(req: MatchRequest) -> list[list[Resolution]]:
 def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolution, cats: set[str],
                who: MemberProfile, speed: float, limit: int, max_m: float, today: date,
                dataset_dates: Mapping[str, date]) -> list[dict[str, Any]]:
-    """The top *limit* sites for one need: placed (a point of their own), eligible, within *max_m*, by score."""
+    """The top *limit* sites for one need: placed (a point of their own), eligible, within *max_m*, by score.
+
+    Candidates are ranked by their points alone; the reasons, walking minutes and entries are built for
+    the sites that make the list only."""
     tax = load_taxonomy()
     need = res.category
     bound = max_points_besides_distance(bool(member.times)) + 1e-9
     top: list[tuple[tuple, tuple]] = []  # (sort key, what the entry is built from) of the best so far
-    rm = ctx.rm
-    for pid, d in nearest_stream(rm.index, hh.place.lat, hh.place.lng, cats, max_m):
+    fits: dict[str, Fit] = {}  # by the category the site offers: the same for every site offering it
+    # only placed active resources come: a programme at the city's point is listed under unplaced, never ranked
+    for node, d in ctx.nearby(hh.place, cats, max_m):
         if len(top) >= limit and round_score(bound + distance_points(d, speed)) < -top[-1][0][0]:
             break  # nothing farther can reach the top list
-        node = rm.node(pid)
-        if not is_placed(node) or not eligible(node, who):
-            continue  # a programme at the city's point is listed under unplaced, never ranked by distance
+        if not fits_targets(node, who):
+            continue
         offered = need.id if need.id in node.categories else next((c for c in node.categories if c in cats), need.id)
-        fit = Fit("exact" if offered == need.id else "descendant", res.fit == "synonym", need.label,
-                  tax.get(offered).label, res.term)
+        fit = fits.get(offered)
+        if fit is None:
+            fit = fits[offered] = Fit("exact" if offered == need.id else "descendant", res.fit == "synonym",
+                                      need.label, tax.get(offered).label, res.term)
         areas = ctx.resource_areas(node)
         same = next((a for a in hh.areas if a.id in areas and a.level != WHOLE_CITY_LEVEL), None)
+        rank = (-total_score(score_parts(node, fit, d, speed, same, member.times, today)), d, node.id)
+        if len(top) < limit or rank < top[-1][0]:
+            insort(top, (rank, (node, d, fit, same, areas)), key=lambda t: t[0])
+            del top[limit:]
+    # the reasons and entries (contacts, operator, programmes) only for the sites that made the list
+    out = []
+    for _, (node, d, fit, same, areas) in top:
         minutes = walk_minutes(d, speed)
         scored = score_match(node, fit, d, speed, minutes, same, member.times, today)
-        insort(top, ((-scored.score, d, node.id), (node, d, minutes, scored, areas)), key=lambda t: t[0])
-        del top[limit:]
-    # the entries (contacts, operator, programmes) only for the sites that made the list
-    return [{**ctx.site_entry(node, dataset_dates), "lat": node.lat, "lng": node.lng,
-             "distance_m": round(d, 1), "walk_min": minutes,
-             "score": scored.score, "score_parts": scored.parts, "reasons": scored.reasons,
-             "area_id": node.area_id or (min(areas) if areas else None),
-             "categories": list(node.categories)}
-            for _, (node, d, minutes, scored, areas) in top]
+        out.append({**ctx.site_entry(node, dataset_dates), "lat": node.lat, "lng": node.lng,
+                    "distance_m": round(d, 1), "walk_min": minutes,
+                    "score": scored.score, "score_parts": scored.parts, "reasons": scored.reasons,
+                    "area_id": node.area_id or (min(areas) if areas else None),
+                    "categories": list(node.categories)})
+    return out
 
 
 def _profile(member: MemberIn, res: Resolution, hh: _Household) -> MemberProfile:
@@ -156,10 +171,9 @@ def _unplaced(ctx: MatchContext, hh: _Household, res: Resolution, cats: set[str]
     cannot be ranked by distance, so they are listed beside the matches — never inside them, never
     dropped for being far, and they do not make a need "met"; the reason says what to check."""
     out = []
-    for node in ctx.unplaced_resources(hh.place.city):
+    for node in ctx.unplaced_offering(hh.place.city, cats):
         programme = node.kind == "program"
-        if not cats.intersection(node.categories) or not (
-                fits_targets(node, who) if programme else eligible(node, who, located=False)):
+        if not (fits_targets(node, who) if programme else eligible(node, who, located=False)):
             continue
         why = _PROGRAMME_REASON if programme else _UNPLACED_REASON.get(node.location_precision, _UNPLACED_REASON["none"])
         out.append({**ctx.site_entry(node, dataset_dates), "reasons": [f"{res.category.label}に該当", why]})

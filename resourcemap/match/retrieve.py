@@ -6,15 +6,26 @@ KD-tree in :class:`~resourcemap.graph.spatial.SpatialIndex`; the stream asks eve
 its *k* nearest within the radius, merges them, yields those that are certainly complete
 (closer than the k-th of any tree that may hold more), and asks again with 4·k when the
 caller wants more. A need with sub-categories is one stream over all of their trees.
+
+Why a replay: households are located at a 町丁目's public point, so many requests ask the same
+stream (same point, categories and radius) of one read-model revision. :class:`Replay` keeps what a
+stream has yielded so far and lets any number of readers walk it, each reading on (and asking the
+trees again) only past what an earlier reader already read; :class:`ReplayCache` keeps a bounded number
+of them for one revision (see :meth:`resourcemap.match.context.MatchContext.nearby`).
 """
 from __future__ import annotations
 
 import math
-from typing import Iterable, Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
 from ..graph.spatial import SpatialIndex
 
-__all__ = ["nearest_stream"]
+__all__ = ["nearest_stream", "Replay", "ReplayCache"]
+
+T = TypeVar("T")
 
 FIRST_K = 16
 GROWTH = 4
@@ -50,3 +61,53 @@ def nearest_stream(index: SpatialIndex, lat: float, lng: float, categories: Iter
         if not saturated:
             return
         k *= GROWTH
+
+
+class Replay(Generic[T]):
+    """A stream read once and replayed: each iteration yields the same items in the same order, reading the
+    underlying stream only past what an earlier iteration has already read (thread-safe)."""
+
+    def __init__(self, stream: Iterator[T]) -> None:
+        self._stream: Iterator[T] | None = stream
+        self._read: list[T] = []
+        self._lock = threading.Lock()
+
+    def __iter__(self) -> Iterator[T]:
+        i = 0
+        while True:
+            if i < len(self._read):
+                yield self._read[i]
+                i += 1
+                continue
+            with self._lock:
+                if i == len(self._read):  # nobody read further meanwhile
+                    if self._stream is None:
+                        return
+                    item = next(self._stream, None)
+                    if item is None:
+                        self._stream = None
+                        return
+                    self._read.append(item)
+
+
+class ReplayCache(Generic[T]):
+    """At most *size* :class:`Replay` streams by key, the least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._replays: OrderedDict[Hashable, Replay[T]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, stream: Callable[[], Iterator[T]]) -> Replay[T]:
+        with self._lock:
+            replay = self._replays.get(key)
+            if replay is None:
+                replay = self._replays[key] = Replay(stream())
+                if len(self._replays) > self._size:
+                    self._replays.popitem(last=False)
+            else:
+                self._replays.move_to_end(key)
+            return replay
+
+    def __len__(self) -> int:
+        return len(self._replays)

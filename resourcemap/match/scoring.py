@@ -33,7 +33,7 @@ from ..opendata.site import schedule_text
 from .context import AreaInfo
 from .request import TimeSlot
 
-__all__ = ["Fit", "Scored", "score_match", "distance_points", "max_points_besides_distance",
+__all__ = ["Fit", "Scored", "score_match", "score_parts", "total_score", "PARTS", "distance_points", "max_points_besides_distance",
            "FIT_POINTS", "SYNONYM_PENALTY", "DISTANCE_POINTS", "HALF_POINTS_MIN", "AREA_POINTS",
            "SCHEDULE_POINTS", "ACCEPTING_POINTS", "NOT_ACCEPTING_POINTS", "FRESH_POINTS", "STALE_POINTS",
            "age_phrase", "round_score"]
@@ -50,6 +50,8 @@ FRESH_POINTS = 5.0
 STALE_POINTS = -5.0
 FRESH_DAYS = 365
 STALE_DAYS = 3 * 365
+#: The parts of a score, in the order of ``score_parts`` and of ``Scored.parts``.
+PARTS = ("category", "distance", "area", "schedule", "capacity", "freshness")
 
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_CODE = re.compile(r"(MO|TU|WE|TH|FR|SA|SU)")
@@ -100,13 +102,13 @@ def age_phrase(age_min: int | None, age_max: int | None) -> str | None:
     return None
 
 
-def _category(fit: Fit) -> tuple[float, str]:
-    pts = FIT_POINTS[fit.relation]
+def _category_points(fit: Fit) -> float:
+    return FIT_POINTS[fit.relation] - (SYNONYM_PENALTY if fit.via_synonym else 0.0)
+
+
+def _category_text(fit: Fit) -> str:
     text = f"{fit.need_label}に該当" if fit.relation == "exact" else f"{fit.offered_label}に該当（{fit.need_label}の一種）"
-    if fit.via_synonym:
-        pts -= SYNONYM_PENALTY
-        text += f"（「{fit.term}」で検索）"
-    return pts, text
+    return text + f"（「{fit.term}」で検索）" if fit.via_synonym else text
 
 
 def _session_days(s: Schedule) -> set[str]:
@@ -123,57 +125,86 @@ def _overlaps(s: Schedule, slot: TimeSlot) -> bool:
     return slot.start < closes and opens < slot.end
 
 
-def _schedule(node: Node, times: list[TimeSlot]) -> tuple[float, str | None]:
+def _session_in(node: Node, times: list[TimeSlot]) -> Schedule | None:
+    """The first of *node*'s sessions that overlaps one of the wanted *times*."""
+    return next((s for s in node.schedules if any(_overlaps(s, t) for t in times)), None)
+
+
+def _schedule_points(node: Node, times: list[TimeSlot]) -> float:
+    return SCHEDULE_POINTS if times and _session_in(node, times) is not None else 0.0
+
+
+def _schedule_text(node: Node, times: list[TimeSlot]) -> str | None:
     if not times:
-        return 0.0, None
+        return None
     if not node.schedules:
-        return 0.0, "開催日時の情報なし"
-    for s in node.schedules:
-        if any(_overlaps(s, t) for t in times):
-            return SCHEDULE_POINTS, f"希望の時間帯に開催（{schedule_text(s)}）"
-    return 0.0, f"希望の時間帯と合わない可能性（{schedule_text(node.schedules[0])}）"
+        return "開催日時の情報なし"
+    hit = _session_in(node, times)
+    if hit is not None:
+        return f"希望の時間帯に開催（{schedule_text(hit)}）"
+    return f"希望の時間帯と合わない可能性（{schedule_text(node.schedules[0])}）"
 
 
-def _capacity(node: Node) -> tuple[float, list[str]]:
-    texts: list[str] = []
-    pts = 0.0
+def _capacity_points(node: Node) -> float:
     if node.accepting_new is True:
-        pts = ACCEPTING_POINTS
+        return ACCEPTING_POINTS
+    return NOT_ACCEPTING_POINTS if node.accepting_new is False else 0.0
+
+
+def _capacity_texts(node: Node) -> list[str]:
+    texts: list[str] = []
+    if node.accepting_new is True:
         texts.append("新規受付中")
     elif node.accepting_new is False:
-        pts = NOT_ACCEPTING_POINTS
         texts.append("新規受付を停止中")
     if node.capacity is not None:
         texts.append(f"定員{node.capacity}人")
-    return pts, texts
+    return texts
 
 
-def _freshness(node: Node, today: date) -> tuple[float, str | None]:
+def _freshness_points(node: Node, today: date) -> float:
     v = node.verified_at
     if v is None:
-        return 0.0, None
+        return 0.0
     age_days = (today - v).days
+    return FRESH_POINTS if age_days <= FRESH_DAYS else (STALE_POINTS if age_days > STALE_DAYS else 0.0)
+
+
+def _freshness_text(node: Node, today: date) -> str | None:
+    v = node.verified_at
+    if v is None:
+        return None
     when = f"{v.year}年{v.month}月"
-    if age_days <= FRESH_DAYS:
-        return FRESH_POINTS, f"{when}に情報確認済み"
-    if age_days > STALE_DAYS:
-        return STALE_POINTS, f"情報が古い可能性（{when}確認）"
-    return 0.0, f"{when}に情報確認"
+    points = _freshness_points(node, today)
+    if points == FRESH_POINTS:
+        return f"{when}に情報確認済み"
+    if points == STALE_POINTS:
+        return f"情報が古い可能性（{when}確認）"
+    return f"{when}に情報確認"
+
+
+def score_parts(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float, same_area: AreaInfo | None,
+                times: list[TimeSlot], today: date) -> tuple[float, float, float, float, float, float]:
+    """The points of each part (:data:`PARTS` order), without the reasons: what ranking needs."""
+    return (_category_points(fit), distance_points(distance_m, speed_m_per_min),
+            AREA_POINTS if same_area is not None else 0.0, _schedule_points(node, times), _capacity_points(node),
+            _freshness_points(node, today))
+
+
+def total_score(parts: tuple[float, ...]) -> float:
+    """A match's score: the rounded sum of its :func:`score_parts`."""
+    return round_score(math.fsum(parts))
 
 
 def score_match(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float, walk_min: int,
                 same_area: AreaInfo | None, times: list[TimeSlot], today: date) -> Scored:
-    """Score *node* for one need of one member and explain each part in Japanese."""
-    parts: dict[str, float] = {}
-    reasons: list[str] = []
-    text: str | None
-    parts["category"], text = _category(fit)
-    reasons.append(text)
-    parts["distance"] = distance_points(distance_m, speed_m_per_min)
-    reasons.append(f"徒歩{walk_min}分（約{_round_m(distance_m)}）")
+    """Score *node* for one need of one member and explain each part in Japanese.
+
+    The matcher ranks candidates by :func:`score_parts` alone and explains only those that make its list."""
+    points = score_parts(node, fit, distance_m, speed_m_per_min, same_area, times, today)
+    reasons = [_category_text(fit), f"徒歩{walk_min}分（約{_round_m(distance_m)}）"]
     if node.location_precision in _PRECISION_NOTE:
         reasons.append(_PRECISION_NOTE[node.location_precision])
-    parts["area"] = AREA_POINTS if same_area is not None else 0.0
     if same_area is not None:
         reasons.append(f"同じ{same_area.level or 'エリア'}（{same_area.short}）")
     t = node.targets
@@ -184,18 +215,12 @@ def score_match(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float,
         reasons.append("対象分野: " + "・".join(t.fields))
     if t.residents_only:
         reasons.append("市内在住者のみ")
-    parts["schedule"], text = _schedule(node, times)
-    if text:
-        reasons.append(text)
-    parts["capacity"], texts = _capacity(node)
-    reasons.extend(texts)
-    parts["freshness"], text = _freshness(node, today)
-    if text:
-        reasons.append(text)
+    for text in (_schedule_text(node, times), *_capacity_texts(node), _freshness_text(node, today)):
+        if text:
+            reasons.append(text)
     if node.count and node.count > 1:
         reasons.append(f"市内{node.count}か所（代表して表示）")
-    total = round_score(math.fsum(parts.values()))
-    return Scored(total, {k: round(v, 2) for k, v in parts.items()}, reasons)
+    return Scored(total_score(points), {k: round(v, 2) for k, v in zip(PARTS, points)}, reasons)
 
 
 def _round_m(d: float) -> str:

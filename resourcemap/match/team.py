@@ -36,7 +36,7 @@ import numpy as np
 from ..geo import haversine_m
 from ..model import BUNYA_OF_CODE, Node, is_placed
 from ..taxonomy import load_taxonomy
-from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext
+from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext, positions_by_category
 
 __all__ = ["TeamCandidate", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
            "suggest_team", "BUNYA_ORDER"]
@@ -177,28 +177,50 @@ def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, 
 
 def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
                           lat: float, lng: float, needed: dict[str, str] | None = None) -> list[TeamCandidate]:
-    """Consultation agencies of *city* that serve a household in *areas* (see the module doc).
+    """Consultation agencies of *city* that serve a household in *areas* (see the module doc) and could make
+    its team: every one offering a needed category, and of the others the best (nearest, then by id) of each
+    group of alike ones — same 分野, in the household's area or not, statutory or not — since :func:`min_cover`
+    would never choose another of a group over its best.
 
     *needed* maps every category id the household asked for (with its sub-categories) to the
     label of the need, so that an agency offering one of them is preferred and named for it.
     """
     needed = needed or {}
-    serving, lats, lngs = _serving(ctx, city, tuple(areas), muni_id)
-    dists = iter(np.atleast_1d(haversine_m(lat, lng, lats, lngs)).tolist() if len(lats) else ())
+    serving = _serving(ctx, city, tuple(areas), muni_id)
+    dists = np.full(len(serving.sites), np.inf)
+    if serving.placed:
+        dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
+    offering = sorted({i for c in needed for i in serving.offering.get(c, ())})
+    # the best of each group of the others: by group, then distance, then position (the sites are in id order)
+    group = serving.group.copy()
+    group[offering] = -1  # each offering site is a candidate of its own
+    ranked = np.lexsort((np.arange(len(group)), dists, group))
+    heads = np.flatnonzero(np.diff(group[ranked], prepend=-2))
+    best_of_group = [int(i) for i in ranked[heads] if group[i] >= 0]
     out = []
-    for site, in_area in serving:
-        offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed)) if needed else ()
+    for i in sorted((*best_of_group, *offering)):
+        site, in_area = serving.sites[i]
+        offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
         out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
-                                 next(dists) if site.located else math.inf, offers))
+                                 float(dists[i]), offers))
     return out
 
 
-def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id: str | None
-             ) -> tuple[tuple[tuple[ConsultationSite, AreaInfo | None], ...], np.ndarray, np.ndarray]:
-    """(each consultation site serving a household in *areas*, with the area of the household it answers for),
-    and the latitudes and longitudes of those with a point, in that order — the same for every household of
-    these areas, so kept for the read model's revision."""
-    def build() -> tuple[tuple[tuple[ConsultationSite, AreaInfo | None], ...], np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Serving:
+    """The consultation sites serving a household in some areas (:func:`_serving`)."""
+    sites: tuple[tuple[ConsultationSite, AreaInfo | None], ...]  # (site, the household area it answers for), by id
+    placed: tuple[int, ...]                 # the sites with a point
+    lats: np.ndarray                        # their latitudes and longitudes
+    lngs: np.ndarray
+    group: np.ndarray                       # per site, its group of alike sites (same 分野, in area, statutory)
+    offering: dict[str, tuple[int, ...]]    # category → the sites offering it
+
+
+def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id: str | None) -> _Serving:
+    """Each consultation site serving a household in *areas*, with the area of the household it answers for —
+    the same for every household of these areas, so kept for the read model's revision."""
+    def build() -> _Serving:
         area_by_id = {a.id: a for a in areas}
         serving: list[tuple[ConsultationSite, AreaInfo | None]] = []
         for site in consultation_sites(ctx, city):
@@ -207,8 +229,13 @@ def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id:
             if scope and in_area is None and muni_id not in scope:
                 continue  # it answers for other areas only
             serving.append((site, in_area))
-        placed = [s.node for s, _ in serving if s.located]
-        return tuple(serving), np.array([n.lat for n in placed]), np.array([n.lng for n in placed])
+        placed = tuple(i for i, (s, _) in enumerate(serving) if s.located)
+        groups: dict[tuple, int] = {}
+        return _Serving(tuple(serving), placed, np.array([serving[i][0].node.lat for i in placed]),
+                        np.array([serving[i][0].node.lng for i in placed]),
+                        np.array([groups.setdefault((s.fields_plain, in_area is None, s.node.program in CONSULT_PROGRAMS),
+                                                    len(groups)) for s, in_area in serving], dtype=np.int64),
+                        positions_by_category(s.categories for s, _ in serving))
     return ctx.derived(("serving", city, areas, muni_id), build)
 
 
@@ -275,7 +302,13 @@ def _entry(ctx: MatchContext, node: Node, dataset_dates: Mapping[str, date] | No
 
 
 def coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | None) -> list[dict]:
-    """Coordinators covering the household's areas (most specific first), then the municipality."""
+    """Coordinators covering the household's areas (most specific first), then the municipality — each a new dict
+    (the graph facts are kept for the read model's revision; their ``fields`` lists are shared: read only)."""
+    return [dict(c) for c in ctx.derived(("coordinators", tuple(areas), muni_id),
+                                         lambda: _coordinators(ctx, areas, muni_id))]
+
+
+def _coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | None) -> tuple[dict, ...]:
     out: list[dict] = []
     seen: set[str] = set()
     for area in areas:
@@ -291,4 +324,4 @@ def coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | No
             out.append({"id": n.id, "name": n.name, "role": n.role, "scope": "city", "area_id": None,
                         "fields": [f for f in BUNYA_ORDER if f in n.targets.fields],
                         "reason": f"市全域を担当する{n.role or 'コーディネーター'}"})
-    return out
+    return tuple(out)

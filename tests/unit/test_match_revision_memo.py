@@ -1,0 +1,132 @@
+"""What the matcher keeps per read-model revision must never change an answer, and must drop on a write.
+
+Kept per revision (``MatchContext``): the candidate streams from a 町丁目's point (``nearby``, replayed to the
+next request there), the site entries' graph part, the coordinators and the team candidates of an area. Each
+test compares a request answered from what earlier requests left behind with the same request answered by a
+fresh context (nothing kept), or checks that a write makes the next answer see it.
+"""
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from resourcemap.geo import load_chome
+from resourcemap.graph.readmodel import ReadModel
+from resourcemap.graph.stores.sqlite import SQLiteStore
+from resourcemap.match import match_household, parse_request
+from resourcemap.match.context import MatchContext, context_for
+from resourcemap.match.retrieve import Replay, ReplayCache
+from resourcemap.model import Node, Targets
+
+NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
+FUCHU = "13206"
+
+
+def body(address: str | None = None, *, lat: float | None = None, lng: float | None = None, limit: int = 5,
+         max_m: float = 2000) -> dict:
+    loc = {"address": address} if address else {"lat": lat, "lng": lng}
+    return {"city": FUCHU, "location": loc, "max_distance_m": max_m, "limit": limit,
+            "members": [{"age": 45, "needs": ["ひきこもり", "居場所"]}, {"age": 80, "needs": ["介護予防"]}]}
+
+
+def fresh(rm: ReadModel, b: dict) -> dict:
+    """The answer with nothing kept: a new context for the same revision (the kept one is put back after)."""
+    kept_context = rm.derived.get("match")
+    rm.derived["match"] = MatchContext(rm, rm.revision)
+    try:
+        return match_household(rm, parse_request(b), now=NOW)
+    finally:
+        rm.derived["match"] = kept_context
+
+
+def kept(rm: ReadModel, b: dict) -> dict:
+    return match_household(rm, parse_request(b), now=NOW)
+
+
+@pytest.fixture(scope="module")
+def rm(seeded_db):
+    store = SQLiteStore(seeded_db)
+    model = ReadModel(store, follow=False)
+    yield model
+    store.close()
+
+
+@pytest.fixture()
+def writable(seeded_db, tmp_path):
+    path = tmp_path / "catalogue.db"
+    shutil.copy(seeded_db, path)
+    store = SQLiteStore(path)
+    yield store, ReadModel(store, follow=False)
+    store.close()
+
+
+def test_replayed_streams_answer_as_a_fresh_context(rm):
+    towns = [c.town for c in load_chome(FUCHU)][::7][:12]
+    # a short read first (limit 1, 500 m), then longer ones from the same streams and points
+    for b in [body(t, limit=1, max_m=500) for t in towns] + [body(t, limit=1) for t in towns]:
+        kept(rm, b)
+    for t in towns:
+        for b in (body(t), body(t, limit=1), body(t, limit=10, max_m=3000)):
+            assert kept(rm, b) == fresh(rm, b)
+            assert kept(rm, b) == fresh(rm, b)  # the second time all from the replay
+    assert context_for(rm).streams_kept > 0
+
+
+def test_a_given_point_is_never_kept(rm):
+    c = load_chome(FUCHU)[3]
+    rm.derived["match"] = ctx = MatchContext(rm, rm.revision)
+    kept(rm, body(lat=c.lat, lng=c.lng))
+    assert ctx.streams_kept == 0  # a household's own lat/lng: nothing keyed by it
+    kept(rm, body(c.town))
+    assert ctx.streams_kept == 3  # the 町丁目's public point: one stream per need
+
+
+def test_a_write_is_seen_by_the_next_match(writable):
+    """A new site at the household's 町丁目 point is the first match after the write. With the streams kept
+    under a key that survived the write (not per revision) the second answer would not list it."""
+    store, rm = writable
+    c = load_chome(FUCHU)[10]
+    before = kept(rm, body(c.town))
+    assert kept(rm, body(c.town)) == before  # now answered from what the first one kept
+    store.create_node(Node(id="test.new_ibasho", kind="place", name="新しい居場所", city=FUCHU, lat=c.lat, lng=c.lng,
+                           location_precision="chome", categories=["ibasho"], targets=Targets(fields=["全世代"]),
+                           source="public"), actor="test")
+    rm.refresh()
+    after = kept(rm, body(c.town))
+    ibasho = next(r for r in after["results"] if r["need"] == "居場所")
+    assert ibasho["matches"][0]["id"] == "test.new_ibasho"
+    assert after == fresh(rm, body(c.town))
+
+
+def test_replay_yields_the_same_items_to_every_reader():
+    reads = []
+
+    def stream():
+        for i in range(5):
+            reads.append(i)
+            yield i
+
+    r = Replay(stream())
+    first = iter(r)
+    assert [next(first), next(first)] == [0, 1]
+    assert list(r) == [0, 1, 2, 3, 4]
+    assert list(first) == [2, 3, 4] and list(r) == [0, 1, 2, 3, 4]
+    assert reads == [0, 1, 2, 3, 4]  # the underlying stream was read once
+
+
+def test_replay_cache_keeps_the_most_recently_used():
+    cache: ReplayCache[int] = ReplayCache(2)
+    made = []
+
+    def stream(k):
+        def make():
+            made.append(k)
+            return iter([k])
+        return make
+
+    for k in ("a", "b", "a", "c", "a", "b"):
+        cache.get(k, stream(k))
+    assert made == ["a", "b", "c", "b"]  # "b" was dropped when "c" came (least recently used), "a" never
+    assert len(cache) == 2
