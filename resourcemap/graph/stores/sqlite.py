@@ -380,15 +380,14 @@ class SQLiteStore:
                 cat_rows: list[tuple[str, str]] = []
                 log_rows: list[tuple[int, str, str | None, str, str]] = []
                 kinds: dict[str, str] = {}  # id → kind of the nodes of this load (the edges' ends)
+                image = rules.FirstImages(t)  # each entity's first version, as JSON
                 for node in nodes:
-                    stored = rules.first_version(node, t)
-                    data = stored.model_dump_json()
                     rev += 1
-                    node_rows.append((stored.kind, stored.city, stored.name, stored.lat, stored.lng, stored.area_id,
-                                      1, at, data, stored.id))
-                    cat_rows.extend((c, stored.id) for c in stored.categories)
-                    log_rows.append((rev, at, actor, "node", stored.id))
-                    kinds[stored.id] = stored.kind
+                    node_rows.append((node.kind, node.city, node.name, node.lat, node.lng, node.area_id,
+                                      1, at, image(node), node.id))
+                    cat_rows.extend((c, node.id) for c in node.categories)
+                    log_rows.append((rev, at, actor, "node", node.id))
+                    kinds[node.id] = node.kind
                 self._insert_new(conn, "nodes", "ノード", "INSERT INTO nodes(kind, city, name, lat, lng, area_id,"
                                  " deleted, version, updated_at, data, id) VALUES (?,?,?,?,?,?,0,?,?,?,?)", node_rows)
                 conn.executemany("INSERT INTO node_categories(category, node_id) VALUES (?, ?)", cat_rows)
@@ -399,12 +398,9 @@ class SQLiteStore:
                 edge_rows: list[tuple[Any, ...]] = []
                 for edge in edges:
                     rules.check_edge_ends(edge, live_kind)
-                    stored_edge_ = rules.first_version(edge, t)
-                    data = stored_edge_.model_dump_json()
                     rev += 1
-                    edge_rows.append((stored_edge_.kind, stored_edge_.source, stored_edge_.target, 1, at, data,
-                                      stored_edge_.id))
-                    log_rows.append((rev, at, actor, "edge", stored_edge_.id))
+                    edge_rows.append((edge.kind, edge.source, edge.target, 1, at, image(edge), edge.id))
+                    log_rows.append((rev, at, actor, "edge", edge.id))
                 self._insert_new(conn, "edges", "エッジ", "INSERT INTO edges(kind, source, target, deleted, version,"
                                  " updated_at, data, id) VALUES (?,?,?,0,?,?,?,?)", edge_rows)
                 conn.executemany("INSERT INTO changes(rev, at, actor, op, entity, entity_id, before, after)"
