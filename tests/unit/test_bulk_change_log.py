@@ -56,19 +56,6 @@ def test_first_version_is_what_model_copy_makes():
         assert entity.version == 0 and fast is not entity and fast.__dict__ is not entity.__dict__
 
 
-@settings(max_examples=200, deadline=None)
-@given(node_id=st.text(min_size=1, max_size=12), edge_id=st.text(min_size=1, max_size=12),
-       name=st.text(min_size=1, max_size=20).filter(str.strip), version=st.integers(0, 5), deleted=st.booleans())
-def test_first_images_are_the_first_versions_json(node_id, edge_id, name, version, deleted):
-    at = now_utc()
-    images = rules.FirstImages(at)
-    earlier = {"version": version, "deleted": deleted, "created_at": at - timedelta(days=1)}
-    node = Node.model_construct(**{**place(1).__dict__, "id": node_id, "name": name, **earlier})
-    edge = Edge.model_construct(**{**Edge(id="e", kind="operates", source="a", target="p").__dict__, "id": edge_id})
-    for entity in (place(2), node, agency(1), edge, node):  # the second of a model uses what the first taught
-        assert images(entity) == rules.first_version(entity, at).model_dump_json()
-
-
 def test_a_bulk_load_stores_each_image_once_and_logs_it_by_reference(tmp_path):
     store = SQLiteStore(tmp_path / "c.db")
     nodes, edges = catalogue(5)

@@ -40,7 +40,7 @@ from ...errors import IntegrityError, NotFound, VersionConflict
 from ...model import EDGE_RULES, STORE_MANAGED, Change, Edge, Node, now_utc
 
 __all__ = ["GraphStore", "NodeQuery", "Listener", "Listeners", "ExpectedVersion", "WriteTx", "check_version",
-           "visible", "edge_end_problems", "first_version", "FirstImages", "create_node", "update_node",
+           "visible", "edge_end_problems", "first_version", "create_node", "update_node",
            "set_node_deleted", "create_edge", "update_edge", "set_edge_deleted"]
 
 Listener = Callable[[list[Change]], None]
@@ -257,40 +257,6 @@ def first_version(new: E, at: datetime) -> E:
     object.__setattr__(stored, "__pydantic_extra__", copy(new.__pydantic_extra__))
     object.__setattr__(stored, "__pydantic_private__", copy(new.__pydantic_private__))
     return stored
-
-
-class FirstImages:
-    """The JSON images of many entities' first versions stamped at one moment (a bulk load):
-    ``images(e) == first_version(e, at).model_dump_json()``, without building each first version.
-
-    Why: a bulk load stores only the images, and building a first version per entity just to
-    serialise it cost as much as the serialising. An image is the entity's own JSON without the
-    store-managed fields, with those of its first version (the same text for every entity of a
-    model) put back right after its id, where the model writes them. The first entity of each
-    model is made both ways to learn that text and to check the splice; an id the splice cannot
-    vouch for (one JSON escapes) goes the slow way.
-    """
-
-    def __init__(self, at: datetime) -> None:
-        self._at = at
-        self._managed: dict[type, str | None] = {}  # per model: the managed fields' JSON, None: no splice
-
-    def __call__(self, entity: Node | Edge) -> str:
-        rest = entity.model_dump_json(exclude=STORE_MANAGED)  # type: ignore[arg-type]
-        head = '{"id":"' + entity.id + '",'
-        managed = self._managed[type(entity)] if type(entity) in self._managed else self._learn(entity, rest, head)
-        if managed is None or not rest.startswith(head):
-            return first_version(entity, self._at).model_dump_json()
-        return head + managed + rest[len(head):]
-
-    def _learn(self, entity: Node | Edge, rest: str, head: str) -> str | None:
-        full = first_version(entity, self._at).model_dump_json()
-        tail = rest[len(head):]
-        managed = full[len(head):len(full) - len(tail)] if rest.startswith(head) and full.startswith(head) else None
-        if managed is not None and head + managed + tail != full:
-            managed = None
-        self._managed[type(entity)] = managed
-        return managed
 
 
 def _create(tx: WriteTx, kind: _Kind, new: Any, actor: str | None) -> Any:

@@ -380,7 +380,9 @@ class SQLiteStore:
                 cat_rows: list[tuple[str, str]] = []
                 log_rows: list[tuple[int, str, str | None, str, str]] = []
                 kinds: dict[str, str] = {}  # id → kind of the nodes of this load (the edges' ends)
-                image = rules.FirstImages(t)  # each entity's first version, as JSON
+                def image(entity: Node | Edge) -> str:  # the JSON of its first version (same fields otherwise)
+                    return rules.first_version(entity, t).model_dump_json()
+
                 for node in nodes:
                     rev += 1
                     node_rows.append((node.kind, node.city, node.name, node.lat, node.lng, node.area_id,
