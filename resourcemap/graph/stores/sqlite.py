@@ -380,6 +380,7 @@ class SQLiteStore:
                 cat_rows: list[tuple[str, str]] = []
                 log_rows: list[tuple[int, str, str | None, str, str]] = []
                 kinds: dict[str, str] = {}  # id → kind of the nodes of this load (the edges' ends)
+
                 def image(entity: Node | Edge) -> str:  # the JSON of its first version (same fields otherwise)
                     return rules.first_version(entity, t).model_dump_json()
 
