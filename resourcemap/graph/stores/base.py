@@ -31,16 +31,17 @@ backend implements ``WriteTx`` and calls the rules; it holds no rule of its own.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable, Literal, Protocol, TypeVar, runtime_checkable
 
 from ...errors import IntegrityError, NotFound, VersionConflict
-from ...model import EDGE_RULES, Change, Edge, Node, now_utc
+from ...model import EDGE_RULES, STORE_MANAGED, Change, Edge, Node, now_utc
 
 __all__ = ["GraphStore", "NodeQuery", "Listener", "Listeners", "ExpectedVersion", "WriteTx", "check_version",
-           "visible", "edge_end_problems", "create_node", "update_node", "set_node_deleted", "create_edge", "update_edge",
-           "set_edge_deleted"]
+           "visible", "edge_end_problems", "first_version", "create_node", "update_node",
+           "set_node_deleted", "create_edge", "update_edge", "set_edge_deleted"]
 
 Listener = Callable[[list[Change]], None]
 #: The version a write is based on: one version, any of several (an ``If-Match`` list), or None (any).
@@ -242,8 +243,20 @@ def _write(tx: WriteTx, kind: _Kind, op: str, current: Any, stored: Any, actor: 
 
 def first_version(new: E, at: datetime) -> E:
     """A validated entity as it is first stored: version 1, created and updated *at*, live (also the
-    stores' bulk loads, which insert many at once)."""
-    return new.model_copy(update={"version": 1, "created_at": at, "updated_at": at, "deleted": False})
+    stores' bulk loads, which insert many at once).
+
+    What ``new.model_copy(update=...)`` makes (the same fields, fields-set, extra and private
+    attributes: ``tests/unit/test_bulk_change_log.py`` compares them), built without its generic copy
+    machinery, which was a fifth of a 100,000-node bulk load's CPU time.
+    """
+    stored = type(new).__new__(type(new))
+    values = dict(new.__dict__)
+    values.update(version=1, created_at=at, updated_at=at, deleted=False)
+    object.__setattr__(stored, "__dict__", values)
+    object.__setattr__(stored, "__pydantic_fields_set__", new.__pydantic_fields_set__ | STORE_MANAGED)
+    object.__setattr__(stored, "__pydantic_extra__", copy(new.__pydantic_extra__))
+    object.__setattr__(stored, "__pydantic_private__", copy(new.__pydantic_private__))
+    return stored
 
 
 def _create(tx: WriteTx, kind: _Kind, new: Any, actor: str | None) -> Any:

@@ -22,6 +22,7 @@ model (networkx), not in the server.
 from __future__ import annotations
 
 import atexit
+import json
 import math
 import random
 import threading
@@ -378,11 +379,15 @@ class BoltStore:
             checks.append({"entity": "edge", "id": i, "v": e.version if e else 0})
         for i, ids in uow.links.items():
             checks.append({"entity": "edges_of", "id": i, "ids": sorted(ids)})
+        # an entity's last entry has its new state's image (the rules log what they put), except in an import
+        images = {} if base == 0 else {(ch.entity, ch.entity_id): ch.after for ch in uow.log}
         staged = {
-            "StagedNode": [encode_node(n) for n in uow.nodes.values()],
-            "StagedEdge": [encode_edge(e) for e in uow.edges.values()],
-            # an import keeps its revisions; ordinary entries are numbered from the counter at commit
-            "StagedChange": [encode_change(ch.rev if base == 0 else k + 1, ch) for k, ch in enumerate(uow.log)],
+            "StagedNode": [encode_node(n, images.get(("node", i))) for i, n in uow.nodes.items()],
+            "StagedEdge": [encode_edge(e, images.get(("edge", i))) for i, e in uow.edges.items()],
+            # an import keeps its revisions and images; ordinary entries are numbered from the counter at
+            # commit, and a create refers to its entity's first version instead of repeating it (_created_images)
+            "StagedChange": [encode_change(ch.rev, ch) if base == 0 else encode_change(k + 1, ch, after=ch.op != "create")
+                             for k, ch in enumerate(uow.log)],
             "StagedCheck": checks,
         }
         chunks = {label: list(self.dialect.chunks(rows)) for label, rows in staged.items() if rows}
@@ -594,7 +599,38 @@ class BoltStore:
 
     def changes(self, since: int = 0, limit: int | None = None) -> list[Change]:
         cypher = cy.CHANGES + (f" LIMIT {int(limit)}" if limit is not None else "")
-        return [decode_change(r["p"]) for r in self._run(cypher, {"since": int(since)})]
+        entries = [decode_change(r["p"]) for r in self._run(cypher, {"since": int(since)})]
+        self._created_images([c for c in entries if c.op == "create" and c.after is None])
+        return entries
+
+    def _created_images(self, creates: list[Change]) -> None:
+        """Fill in the after images of *creates*, which the store writes by reference (see :meth:`_commit`).
+
+        Why by reference: a created entity's image is its first version, so writing it into the log
+        too was most of what a load staged and stored (at 10,000 nodes 12.6 MB of change entries
+        next to 4.7 MB of nodes). The image is the entity's state while it is at version 1, else the ``before`` of
+        its next change (every later change logs the state it replaced). No lock is needed: a state
+        read at version 1 is the first version, and a later version is only seen once the change
+        that made it, with its ``before``, is committed.
+        """
+        if not creates:
+            return
+        states: dict[tuple[str, str], Node | Edge] = {}
+        for entity, read in (("node", self._server_nodes), ("edge", self._server_edges)):
+            found = read(c.entity_id for c in creates if c.entity == entity)
+            states.update(((entity, i), x) for i, x in found.items())
+        changed = [c for c in creates if (c.entity, c.entity_id) not in states
+                   or states[(c.entity, c.entity_id)].version != 1]
+        befores: dict[tuple[str, str], dict[str, Any]] = {}
+        ids = sorted({c.entity_id for c in changed})
+        for i in range(0, len(ids), _LOOKUP_CHUNK):
+            rows = self._run(cy.LATER_BEFORES, {"since": min(c.rev for c in changed),
+                                                "ids": ids[i:i + _LOOKUP_CHUNK]})
+            for row in rows:  # ordered by revision: the first one of an entity is its next change
+                befores.setdefault((row["entity"], row["entity_id"]), json.loads(row["before"]))
+        for c in creates:
+            key = (c.entity, c.entity_id)
+            c.after = befores[key] if key in befores else states[key].public_dict() if key in states else None
 
 
 def _node_matches(n: Node, q: NodeQuery) -> bool:

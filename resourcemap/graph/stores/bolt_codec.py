@@ -9,7 +9,7 @@ returns points as 32-bit floats). An edge is a relationship typed by its kind in
 (``-[:OPERATES]->``) between its two nodes. Nested values (``targets``, ``schedules``) are
 JSON text, and so are maps (``external_ids``), ``None`` is no property, dates are ISO text. A change-log entry is a
 ``(:Change {rev, at, actor, op, entity, entity_id, before, after})`` node with the images as
-JSON text.
+JSON text (a ``create`` written by the Bolt store keeps no ``after``: it is its entity's first version).
 """
 from __future__ import annotations
 
@@ -87,17 +87,18 @@ def _decode(props: dict[str, Any], json_fields: frozenset[str]) -> dict[str, Any
     return out
 
 
-def encode_node(node: Node) -> dict[str, Any]:
-    return _encode(node.public_dict(), _NODE_JSON)
+def encode_node(node: Node, image: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The node's properties (*image*: its ``public_dict()`` when the caller has it already)."""
+    return _encode(node.public_dict() if image is None else image, _NODE_JSON)
 
 
 def decode_node(props: dict[str, Any]) -> Node:
     return stored_node(_decode(props, _NODE_JSON))
 
 
-def encode_edge(edge: Edge) -> dict[str, Any]:
+def encode_edge(edge: Edge, image: dict[str, Any] | None = None) -> dict[str, Any]:
     """Properties of the relationship; ``source``/``target`` stay for staging and are dropped on commit."""
-    return _encode(edge.public_dict(), _EDGE_JSON)
+    return _encode(edge.public_dict() if image is None else image, _EDGE_JSON)
 
 
 def decode_edge(props: dict[str, Any], source: str, target: str) -> Edge:
@@ -106,14 +107,16 @@ def decode_edge(props: dict[str, Any], source: str, target: str) -> Edge:
     return stored_edge(data)
 
 
-def encode_change(seq: int, ch: Change) -> dict[str, Any]:
+def encode_change(seq: int, ch: Change, *, after: bool = True) -> dict[str, Any]:
+    """The entry's properties; ``after=False`` leaves its after image out (a ``create`` that refers to
+    its entity's first version instead: see ``BoltStore._commit``)."""
     row: dict[str, Any] = {"_seq": seq, "at": ch.at.isoformat(), "op": ch.op, "entity": ch.entity,
                            "entity_id": ch.entity_id}
     if ch.rev:
         row["rev"] = ch.rev
     if ch.actor is not None:
         row["actor"] = ch.actor
-    for key in ("before", "after"):
+    for key in ("before", "after") if after else ("before",):
         image = getattr(ch, key)
         if image is not None:
             row[key] = _json_text(image)

@@ -38,6 +38,7 @@ __all__ = [
     "COUNTER_INIT",
     "EDGES_BY_IDS",
     "EDGES_OF_NODE",
+    "LATER_BEFORES",
     "NODE_BY_IDS",
     "PURGE_STALE",
     "REVISION",
@@ -83,6 +84,9 @@ EDGES_OF_NODE = ("MATCH (n:Node {id: $id})-[e]-(:Node) "
 COUNTER_INIT = "MERGE (m:Counter {name: 'revision'}) ON CREATE SET m.rev = 0 RETURN m.rev AS rev"
 REVISION = "MATCH (m:Counter {name: 'revision'}) RETURN m.rev AS rev"
 CHANGES = "MATCH (c:Change) WHERE c.rev > $since RETURN properties(c) AS p ORDER BY c.rev"
+#: The ``before`` images of the changes after ``$since`` to the entities ``$ids`` (a create's image by reference).
+LATER_BEFORES = ("MATCH (c:Change) WHERE c.rev > $since AND c.entity_id IN $ids AND c.op <> 'create' "
+                 "RETURN c.entity AS entity, c.entity_id AS entity_id, c.before AS before ORDER BY c.rev")
 #: Everything the store wrote (``clear()``); the counter goes back to 0.
 CLEAR = ("CALL { MATCH (n) WHERE n:Node OR n:Change OR n:StagedNode OR n:StagedEdge OR n:StagedChange "
          "OR n:StagedCheck DETACH DELETE n } "

@@ -60,10 +60,27 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX node_categories_node ON node_categories(node_id);
     """,
+    # v3: a bulk load's create entries keep their image by reference (after IS NULL, see _LOGGED_AFTER);
+    # finding an entity's next change by (entity_id, entity, rev) is what reading one back needs
+    """
+    DROP INDEX changes_entity;
+    CREATE INDEX changes_entity ON changes(entity_id, entity, rev);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: A bulk load adding at least this many rows to a table (and no fewer than it holds) rebuilds its indexes after them.
 _DEFER_INDEXES_MIN_ROWS = 10_000
+
+#: The ``after`` image of a change-log row. A bulk load's ``create`` entries store none (NULL): their
+#: image is the entity's version 1, which is still in its row while it is at version 1, and otherwise
+#: the ``before`` image of its next change (every later change logs the state it replaced). Writing
+#: the image once instead of twice is half of what a 100,000-node load writes (docs/benchmarks.md, "Store").
+_LOGGED_AFTER = """
+    CASE WHEN c.after IS NOT NULL OR c.op <> 'create' THEN c.after
+    ELSE coalesce((SELECT x.before FROM changes x WHERE x.entity_id = c.entity_id AND x.entity = c.entity
+                   AND x.rev > c.rev ORDER BY x.rev LIMIT 1),
+                  CASE c.entity WHEN 'node' THEN (SELECT n.data FROM nodes n WHERE n.id = c.entity_id)
+                                ELSE (SELECT e.data FROM edges e WHERE e.id = c.entity_id) END) END"""
 
 
 def _dump(model: Node | Edge) -> str:
@@ -343,8 +360,9 @@ class SQLiteStore:
         """Create many nodes then edges in ONE transaction (all or nothing); returns the count written.
 
         Nodes, then edges, go in with one ``executemany`` per table — each serialised once, for its
-        row and its change-log entry — because imports of national open data write 100,000s of
-        them; the primary keys reject a duplicate id. Each edge's ends are checked by the shared rule
+        row; its change-log entry refers to that image instead of repeating it (:data:`_LOGGED_AFTER`)
+        — because imports of national open data write 100,000s of them; the primary keys reject a
+        duplicate id. Each edge's ends are checked by the shared rule
         (:func:`~.base.check_edge_ends`) against the nodes of this load and those already stored.
         A load larger than what a table holds rebuilds that table's secondary indexes after its rows
         (:meth:`_indexes_deferred`) instead of updating them row by row.
@@ -360,17 +378,19 @@ class SQLiteStore:
             with self._indexes_deferred(conn, new_rows):
                 node_rows: list[tuple[Any, ...]] = []
                 cat_rows: list[tuple[str, str]] = []
-                log_rows: list[tuple[int, str, str | None, str, str, str]] = []
+                log_rows: list[tuple[int, str, str | None, str, str]] = []
                 kinds: dict[str, str] = {}  # id → kind of the nodes of this load (the edges' ends)
+
+                def image(entity: Node | Edge) -> str:  # the JSON of its first version (same fields otherwise)
+                    return rules.first_version(entity, t).model_dump_json()
+
                 for node in nodes:
-                    stored = rules.first_version(node, t)
-                    data = stored.model_dump_json()
                     rev += 1
-                    node_rows.append((stored.kind, stored.city, stored.name, stored.lat, stored.lng, stored.area_id,
-                                      1, at, data, stored.id))
-                    cat_rows.extend((c, stored.id) for c in stored.categories)
-                    log_rows.append((rev, at, actor, "node", stored.id, data))
-                    kinds[stored.id] = stored.kind
+                    node_rows.append((node.kind, node.city, node.name, node.lat, node.lng, node.area_id,
+                                      1, at, image(node), node.id))
+                    cat_rows.extend((c, node.id) for c in node.categories)
+                    log_rows.append((rev, at, actor, "node", node.id))
+                    kinds[node.id] = node.kind
                 self._insert_new(conn, "nodes", "ノード", "INSERT INTO nodes(kind, city, name, lat, lng, area_id,"
                                  " deleted, version, updated_at, data, id) VALUES (?,?,?,?,?,?,0,?,?,?,?)", node_rows)
                 conn.executemany("INSERT INTO node_categories(category, node_id) VALUES (?, ?)", cat_rows)
@@ -381,20 +401,19 @@ class SQLiteStore:
                 edge_rows: list[tuple[Any, ...]] = []
                 for edge in edges:
                     rules.check_edge_ends(edge, live_kind)
-                    stored_edge_ = rules.first_version(edge, t)
-                    data = stored_edge_.model_dump_json()
                     rev += 1
-                    edge_rows.append((stored_edge_.kind, stored_edge_.source, stored_edge_.target, 1, at, data,
-                                      stored_edge_.id))
-                    log_rows.append((rev, at, actor, "edge", stored_edge_.id, data))
+                    edge_rows.append((edge.kind, edge.source, edge.target, 1, at, image(edge), edge.id))
+                    log_rows.append((rev, at, actor, "edge", edge.id))
                 self._insert_new(conn, "edges", "エッジ", "INSERT INTO edges(kind, source, target, deleted, version,"
                                  " updated_at, data, id) VALUES (?,?,?,0,?,?,?,?)", edge_rows)
                 conn.executemany("INSERT INTO changes(rev, at, actor, op, entity, entity_id, before, after)"
-                                 " VALUES (?, ?, ?, 'create', ?, ?, NULL, ?)", log_rows)
+                                 " VALUES (?, ?, ?, 'create', ?, ?, NULL, NULL)", log_rows)  # after: _LOGGED_AFTER
             if self._listeners.active:
+                images = [row[-2] for row in node_rows] + [row[-2] for row in edge_rows]
                 self._local.pending.extend(
                     Change.model_construct(rev=r, at=t, actor=actor, op="create", entity=e, entity_id=i,  # type: ignore[arg-type]
-                                           before=None, after=json.loads(d)) for r, _, _, e, i, d in log_rows)
+                                           before=None, after=json.loads(d))
+                    for (r, _, _, e, i), d in zip(log_rows, images))
         return len(node_rows) + len(edge_rows)
 
     @staticmethod
@@ -478,7 +497,8 @@ class SQLiteStore:
         return int(row[0] or 0)
 
     def changes(self, since: int = 0, limit: int | None = None) -> list[Change]:
-        sql = "SELECT * FROM changes WHERE rev > ? ORDER BY rev"
+        sql = (f"SELECT c.rev, c.at, c.actor, c.op, c.entity, c.entity_id, c.before, {_LOGGED_AFTER} AS after"
+               " FROM changes c WHERE c.rev > ? ORDER BY c.rev")
         args: list[Any] = [since]
         if limit is not None:
             sql += " LIMIT ?"
