@@ -86,7 +86,7 @@ def nearest(tree: cKDTree | None, points_xyz: FloatArray, cap_m: float = math.in
 
 def _cap_chord(cap_m: float) -> float:
     """The ``distance_upper_bound`` of a nearest query capped at *cap_m* metres."""
-    return chord_for_arc_m(cap_m) if math.isfinite(cap_m) else np.inf
+    return float(chord_for_arc_m(cap_m)) if math.isfinite(cap_m) else math.inf
 
 
 def _metres_within_cap(chord: FloatArray, rows: IntArray, cap_m: float) -> tuple[FloatArray, IntArray]:
