@@ -130,10 +130,13 @@ class CategoryIndex:
     A resource may be in several categories (a 地域包括支援センター is also a 相談窓口), so there
     are two kinds of tree: one per category, for the nearest search (a category's nearest must
     not be another category's resource), and one over every resource, for the radius pairs,
-    with each resource's categories beside it (``categories[indptr[r]:indptr[r + 1]]``) and its
-    row in each of those categories' trees (``positions``, aligned with ``categories``). One
-    radius pass over all resources then serves every category at once; per category it would
-    visit a resource once for each category it is in, and the crowded centres once per category.
+    with the categories of its row ``r`` beside it (``categories[indptr[r]:indptr[r + 1]]``) and
+    that resource's row in each of those categories' trees (``positions``, aligned with
+    ``categories``). One radius pass over all resources then serves every category at once; per
+    category it would visit a resource once for each category it is in, and the crowded centres
+    once per category. The tree of all resources holds them in :func:`locality_order`, so the
+    points of a leaf, and their categories, lie together in memory (on the national workload its
+    pair search takes about a fifth less time than over the resources in input order).
     """
 
     trees: tuple[cKDTree | None, ...]
@@ -151,13 +154,16 @@ class CategoryIndex:
         """
         xyz = np.asarray(xyz, dtype=float).reshape(-1, 3)
         per_cat = [np.asarray(m, dtype=np.int64).reshape(-1) for m in members]
-        rows = np.concatenate(per_cat) if per_cat else np.empty(0, np.int64)
+        in_space = locality_order(xyz)  # row r of the tree of all resources is resource in_space[r]
+        tree_row = np.empty(len(xyz), dtype=np.int64)
+        tree_row[in_space] = np.arange(len(xyz))
+        rows = tree_row[np.concatenate(per_cat)] if per_cat else np.empty(0, np.int64)
         cats = np.repeat(np.arange(len(per_cat), dtype=np.int64), [len(m) for m in per_cat])
         positions = np.concatenate([np.arange(len(m), dtype=np.int64) for m in per_cat]) if per_cat else rows
         order = np.argsort(rows, kind="stable")
         indptr = np.zeros(len(xyz) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(xyz)), out=indptr[1:])
-        return cls(tuple(build_tree(xyz[m]) for m in per_cat), build_tree(xyz), indptr, cats[order],
+        return cls(tuple(build_tree(xyz[m]) for m in per_cat), build_tree(xyz[in_space]), indptr, cats[order],
                    positions[order])
 
 
