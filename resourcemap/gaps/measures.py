@@ -201,13 +201,13 @@ def sweep_categories(index: CategoryIndex, points_xyz: FloatArray, threshold_m: 
     bound = _cap_chord(cap_m)
     out = []
     for c, tree in enumerate(index.trees):
-        chord, row = chords[:, c].copy(), rows[:, c].copy()
+        chord, row = chords[c], rows[c]
         ask = np.flatnonzero((row < 0) | ~(chord < bound * (1 - 1e-7)))  # no single closest pair, or near the cap
         chord[ask] = np.inf
         if tree is not None and len(ask):
             chord[ask], row[ask] = tree.query(pts[ask], k=1, distance_upper_bound=bound, workers=workers)
         near, row = _metres_within_cap(chord, row, cap_m)
-        count = counts[:, c].copy()
+        count = counts[c]
         count[~(near <= threshold_m)] = 0  # as count_within given these distances
         out.append(Sweep(near, row, count))
     return out
@@ -217,16 +217,16 @@ def _pairs_by_category(index: CategoryIndex, pts: FloatArray, threshold_m: float
                        workers: int) -> tuple[IntArray, FloatArray, IntArray]:
     """What the (point, resource) pairs within *threshold_m* say about each (point, category).
 
-    Three arrays of shape (points, categories): the number of the category's resources within
+    Three arrays of shape (categories, points): the number of the category's resources within
     *threshold_m*; the chord to the closest of them fetched (``inf`` if none); that resource's
     row in the category's tree, or -1 when the pairs do not settle it: none fetched, several tie
     for closest, or the closest lies in the hair-wide band at the threshold (where a search that
     prunes on rounded box distances might have skipped a nearer one).
     """
     n_cat = len(index.trees)
-    counts = np.zeros((len(pts), n_cat), dtype=np.int64)
-    chords = np.full((len(pts), n_cat), np.inf)
-    rows = np.full((len(pts), n_cat), -1, dtype=np.int64)
+    counts = np.zeros((n_cat, len(pts)), dtype=np.int64)
+    chords = np.full((n_cat, len(pts)), np.inf)
+    rows = np.full((n_cat, len(pts)), -1, dtype=np.int64)
     if index.all_tree is None or len(pts) == 0:
         return counts, chords, rows
     radius = chord_for_arc_m(threshold_m)
@@ -249,7 +249,7 @@ def _pairs_by_category(index: CategoryIndex, pts: FloatArray, threshold_m: float
         v = np.repeat(pairs["v"], per)
         n_cells = len(batch) * n_cat
         sure = v < inside
-        counts[batch] = np.bincount(cell[sure], minlength=n_cells).reshape(len(batch), n_cat)
+        counts[:, batch] = np.bincount(cell[sure], minlength=n_cells).reshape(len(batch), n_cat).T
         band = np.unique(cell[~sure])
         unsure.append(np.stack([batch[band // n_cat], band % n_cat], axis=1))
         closest = np.full(n_cells, np.inf)
@@ -259,12 +259,12 @@ def _pairs_by_category(index: CategoryIndex, pts: FloatArray, threshold_m: float
         row[cell[at]] = index.positions[e[at]]
         row[np.bincount(cell[at], minlength=n_cells) > 1] = -1  # a tie: the query decides which
         row[~(closest < inside)] = -1  # none, or only in the band
-        chords[batch] = closest.reshape(len(batch), n_cat)
-        rows[batch] = row.reshape(len(batch), n_cat)
+        chords[:, batch] = closest.reshape(len(batch), n_cat).T
+        rows[:, batch] = row.reshape(len(batch), n_cat).T
     redo = np.concatenate(unsure)
     for c in np.unique(redo[:, 1]):
         p = redo[redo[:, 1] == c, 0]
-        counts[p, c] = count_within(index.trees[c], pts[p], threshold_m, workers=workers)
+        counts[c, p] = count_within(index.trees[c], pts[p], threshold_m, workers=workers)
     return counts, chords, rows
 
 
