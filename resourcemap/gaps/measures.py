@@ -189,10 +189,10 @@ def sweep_categories(index: CategoryIndex, points_xyz: FloatArray, threshold_m: 
     nearest query (the square root of the same sum of squares), so the closest pair's chord
     equals the query's to the bit. A query keeps the first of equally near resources it meets,
     in an order of its own, so a cell whose closest pairs tie is left to the query; so is a
-    cell whose closest pair is a hair from the threshold or from the cap. For the counts, the radius query of
-    :func:`count_within` decides ``≤`` on its own rounding, so the pairs are fetched a hair
-    beyond the threshold, only those clearly inside are summed, and every (point, category)
-    with a pair in the hair-wide band is counted again by :func:`count_within` itself.
+    cell whose closest pair is a hair from the threshold or from the cap. For the counts, the
+    radius query of :func:`count_within` decides ``≤`` on its own rounding, so the pairs are
+    fetched a hair beyond the threshold, only those clearly inside are summed, and every
+    (point, category) with a pair in the hair-wide band is counted again by :func:`count_within`.
     """
     pts = np.asarray(points_xyz, dtype=float).reshape(-1, 3)
     if not (math.isfinite(threshold_m) and threshold_m >= 0):
