@@ -3,6 +3,9 @@
 * Random catalogues on real 町丁目 points (福生市 + 武蔵村山市): nearest distance, count within the
   threshold, unit aggregation and gap flags from the KD-tree code equal a haversine double
   loop written independently here.
+* The multi-category sweep (``sweep_categories``) against the per-category definition (nearest, then
+  radius counts), to the bit: crowded scenes with ties, 府中市, resources a hair from the threshold
+  and from the cap (where the nearest comes from the radius pairs or from the query).
 * A tiny grid along one meridian (distances on the sphere are then exact: R·Δφ), where the
   nearest distances, counts and E2SFCA values are computed by hand in the docstrings; and
   the E2SFCA kernel cross-checked against PySAL ``access`` on random instances.
@@ -18,7 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from resourcemap.gaps import measures as M
-from resourcemap.geo import EARTH_RADIUS_M, haversine_m, load_chome, to_unit_xyz
+from resourcemap.geo import EARTH_RADIUS_M, chord_for_arc_m, haversine_m, load_chome, to_unit_xyz
 
 POINTS = [c for code in ("13218", "13223") for c in load_chome(code) if not c.koaza]
 LAT0, LNG0 = 35.70, 139.40
@@ -150,6 +153,55 @@ def test_sweep_categories_equals_two_passes_per_category(scene):
     _assert_sweeps_are_two_passes(M.sweep_categories(index, xyz, threshold, cap), index, xyz, threshold, cap)
 
 
+@st.composite
+def edge_scenes(draw):
+    """Points on one meridian (distances there are R·Δφ), resources in three categories placed at
+    chosen distances from a point: a hair either side of, or exactly at, the threshold or the cap,
+    anywhere up to twice the threshold, some on top of each other (ties). Every scene has a cell
+    settled by the pairs within the threshold (the first resource, clearly inside, for the first
+    point and category 0) and cells that have none (a point 50 km beyond everything)."""
+    threshold = draw(st.sampled_from([200.0, 800.0]))
+    cap = draw(st.sampled_from([threshold / 2, threshold, 5000.0, math.inf]))
+    north = draw(st.lists(st.floats(0, 5000), min_size=1, max_size=6))
+    res_north = [north[0] + draw(st.sampled_from([-1, 1])) * draw(st.floats(0, 0.45 * threshold))]
+    cats = [{0} | draw(st.sets(st.integers(0, 2), max_size=2))]
+    for _ in range(draw(st.integers(0, 12))):
+        edge = draw(st.sampled_from([threshold, cap if math.isfinite(cap) else threshold]))
+        hair = draw(st.sampled_from([0.0, 1e-9, -1e-9, 1e-7, -1e-7, 1e-3, -1e-3]))
+        dist = draw(st.one_of(st.just(edge + hair), st.floats(0, 2 * threshold)))
+        at = draw(st.sampled_from(north)) + draw(st.sampled_from([-1, 1])) * dist
+        for _ in range(draw(st.integers(1, 2))):
+            res_north.append(at)
+            cats.append(draw(st.sets(st.integers(0, 2), min_size=1, max_size=3)))
+    pts = [_north(m) for m in north] + [_north(max(north) + 2 * threshold + 50_000.0)]
+    return pts, [_north(m) for m in res_north], cats, threshold, cap
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edge_scenes())
+def test_sweep_categories_nearest_from_pairs_equals_the_query(scene):
+    """The nearest of a cell with a resource within the threshold comes from the radius pairs, the
+    others' from the query: both equal the per-category query (rows too, ties included) and the
+    haversine brute force, also at the threshold and at the cap."""
+    pts, res, cats, threshold, cap = scene
+    members = [[r for r, cs in enumerate(cats) if c in cs] for c in range(3)]
+    index = M.CategoryIndex.build(_xyz(res), members)
+    xyz = _xyz(pts)
+    sweeps = M.sweep_categories(index, xyz, threshold, cap)
+    _assert_sweeps_are_two_passes(sweeps, index, xyz, threshold, cap)
+    assert sweeps[0].nearest_m[0] <= threshold and sweeps[0].count[0] >= 1  # settled by the pairs
+    assert all(sw.gap[-1] and (sw.nearest_row[-1] == -1 or cap == math.inf) for sw in sweeps)  # none in reach
+    for c, sw in enumerate(sweeps):
+        for i, p in enumerate(pts):
+            d = [haversine_m(*p, *res[r]) for r in members[c]]
+            brute = min([x for x in d if x <= cap], default=math.inf)
+            if any(abs(x - cap) < 1e-6 for x in d):
+                continue  # at the cap either answer is right; the two passes above decide
+            assert sw.nearest_m[i] == pytest.approx(brute, abs=1e-6)
+            if sw.nearest_row[i] >= 0:
+                assert d[sw.nearest_row[i]] == pytest.approx(brute, abs=1e-6)
+
+
 def test_sweep_categories_on_a_real_city_equals_two_passes_per_category():
     """府中市: every 町丁目 point against five categories from empty to crowded (resources on the
     町丁目 points themselves, so many exact ties, half jittered ≤ 500 m; one resource in several
@@ -180,6 +232,22 @@ def test_sweep_categories_at_the_threshold_agrees_with_count_within():
     sweeps = M.sweep_categories(index, xyz, 800.0, 5000.0)
     _assert_sweeps_are_two_passes(sweeps, index, xyz, 800.0, 5000.0)
     assert sweeps[3].count[0] >= 1 and sweeps[4].count[0] >= 1
+
+
+@pytest.mark.parametrize("cap, threshold", [(333.3, 800.0), (500.0, 800.0), (1234.5, 1500.0)])
+def test_sweep_categories_at_the_cap_agrees_with_the_query(cap, threshold):
+    """Resources within the threshold whose chords are the cap's query bound and a few floating-point
+    steps either side: the query keeps only chords whose square is below the bound's, which the
+    closest pair's chord alone cannot tell, so these cells go to the query and both answers agree."""
+    bound = chord_for_arc_m(cap)
+    chords = [bound]
+    for _ in range(8):
+        chords = [np.nextafter(chords[0], 0.0), *chords, np.nextafter(chords[-1], 1.0)]
+    index = M.CategoryIndex.build(np.array([[1.0, t, 0.0] for t in chords]), [[i] for i in range(len(chords))])
+    xyz = np.array([[1.0, 0.0, 0.0]])
+    sweeps = M.sweep_categories(index, xyz, threshold, cap)
+    _assert_sweeps_are_two_passes(sweeps, index, xyz, threshold, cap)
+    assert sweeps[0].nearest_row[0] == 0 and sweeps[-1].nearest_row[0] == -1
 
 
 def test_locality_order_is_a_permutation():
