@@ -43,7 +43,7 @@ from ...geo.distance import EARTH_RADIUS_M, haversine_m
 from ...model import Change, Edge, Node, now_utc
 from . import base as rules
 from . import bolt_cypher as cy
-from .base import ExpectedVersion, Listener, Listeners, NodeQuery
+from .base import ExpectedVersion, Listener, Listeners, NodeKey, NodeQuery
 from .bolt_codec import (
     KIND_LABEL,
     REL_TYPE,
@@ -501,6 +501,24 @@ class BoltStore:
     def count_nodes(self, *, include_deleted: bool = False) -> int:
         cypher = "MATCH (n:Node)" + ("" if include_deleted else " WHERE n.deleted = false") + " RETURN count(n) AS c"
         return int(self._run(cypher)[0]["c"])
+
+    def node_keys(self) -> list[NodeKey]:
+        found = {r["id"]: NodeKey(r["id"], r["kind"], r["city"], r["name"], r["address"], bool(r["deleted"]))
+                 for r in self._run(cy.NODE_KEYS)}
+        uow = self._uow
+        if uow is not None:  # this thread's batch sees its own writes
+            found.update((n.id, NodeKey(n.id, n.kind, n.city, n.name, n.address, n.deleted))
+                         for n in uow.nodes.values())
+        return [found[i] for i in sorted(found)]
+
+    def get_nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:
+        uow = self._uow
+        if uow is None:
+            return self._server_nodes(node_ids)
+        ids = list(dict.fromkeys(node_ids))
+        self._prefetch(uow, ids, [])
+        found = {i: self._node(uow, i) for i in ids}
+        return {i: n for i, n in found.items() if n is not None}
 
     # -- edges ------------------------------------------------------------------------------
     def create_edge(self, edge: Edge, *, actor: str | None = None) -> Edge:

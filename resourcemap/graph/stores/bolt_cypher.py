@@ -39,6 +39,7 @@ __all__ = [
     "EDGES_BY_IDS",
     "EDGES_OF_NODE",
     "NODE_BY_IDS",
+    "NODE_KEYS",
     "PURGE_STALE",
     "REVISION",
     "STAGED_LABELS",
@@ -74,6 +75,9 @@ def stage_and_commit_query(labels: Iterable[str], node_kinds: AbstractSet[str], 
 
 
 NODE_BY_IDS = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN properties(n) AS p"
+#: What an import plans against (:class:`.base.NodeKey`): a few properties of every node, no image.
+NODE_KEYS = ("MATCH (n:Node) RETURN n.id AS id, n.kind AS kind, n.city AS city, n.name AS name, "
+             "n.address AS address, n.deleted AS deleted")
 #: Edge ids are indexed per relationship type, so a lookup by id asks every type.
 EDGES_BY_IDS = " UNION ALL ".join(
     f"UNWIND $ids AS id MATCH (a:Node)-[e:{t} {{id: id}}]->(b:Node) RETURN properties(e) AS p, a.id AS s, b.id AS t"
