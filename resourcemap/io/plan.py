@@ -217,51 +217,69 @@ def _place_key(node: Node | NodeKey) -> tuple[str, str, str]:
 
 
 class _Current:
-    """The catalogue the plan is made against: the natural keys of every node (deleted too), and the
-    few nodes the file touches — its rows' own nodes and the ones they refer to — fetched by id.
+    """The catalogue the plan is made against: the natural keys of the live nodes in the file's
+    municipalities, and the few nodes the file touches — its rows' own nodes and the ones they refer
+    to — fetched by id.
 
-    Why keys, not nodes: a one-row file must not parse every stored image of the catalogue
-    (the soak's server spent a third of its time there); which row is which node is decided on
-    the keys, and only the nodes a row updates or refers to are read whole.
+    Why keys, not nodes: a one-row file must not parse every stored image of the catalogue (the
+    soak's server spent a third of its time there). Every key a row is matched on — (市区町村, 種別,
+    名称), (市区町村, 名称, 所在地), a 福祉エリア's name — holds its municipality, so only the keys of the
+    file's municipalities are read; ids are looked up by id.
     """
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
-        self.keys = {k.id: k for k in store.node_keys()}
-        live = [k for k in self.keys.values() if not k.deleted]
-        self.by_key: dict[tuple[str | None, str | None, str], str] = {(k.city, k.kind, normalize(k.name)): k.id
-                                                                       for k in live}
-        self.by_place = {_place_key(k): k for k in live}
-        self.areas = {(k.city, normalize(k.name)): k.id for k in live if k.kind == "area"}
-        self._nodes: dict[str, Node] = {}
+        self._cities: set[str] = set()
+        self._nodes: dict[str, Node | None] = {}
+        self.by_key: dict[tuple[str | None, str | None, str], str] = {}
+        self.by_place: dict[tuple[str, str, str], NodeKey] = {}
+        self.areas: dict[tuple[str, str], str] = {}
 
-    def exists(self, node_id: str | None) -> bool:
-        """Whether the catalogue has a node with this id (deleted or not)."""
-        return node_id is not None and node_id in self.keys
+    def load_cities(self, cities: Iterable[Any]) -> None:
+        """Read the keys of the municipalities among *cities* not read yet, in one store call."""
+        new = sorted({c for c in cities if isinstance(c, str)} - self._cities)
+        if not new:
+            return
+        self._cities.update(new)
+        for k in self._store.node_keys(new):  # in id order: the last of equal keys wins, as it always has
+            if k.deleted:
+                continue
+            self.by_key[(k.city, k.kind, normalize(k.name))] = k.id
+            self.by_place[_place_key(k)] = k
+            if k.kind == "area":
+                self.areas[(k.city, normalize(k.name))] = k.id
 
-    def live(self, node_id: str | None) -> bool:
-        return self.exists(node_id) and not self.keys[node_id].deleted  # type: ignore[index]
+    def matched(self, typed: dict[str, Any]) -> str | None:
+        """The id a row names, else the live node with its (市区町村, 種別, 名称), else None."""
+        return typed.get("id") or self.by_key.get((typed.get("city"), typed.get("kind"),
+                                                   normalize(typed.get("name") or "")))
 
-    def fetch(self, node_ids: Iterable[str | None]) -> None:
-        """Read the stored nodes among *node_ids* not read yet, in one store call."""
-        want = [i for i in dict.fromkeys(node_ids) if i is not None and i in self.keys and i not in self._nodes]
+    def fetch(self, node_ids: Iterable[Any]) -> None:
+        """Read the stored nodes among *node_ids* not read yet (absent ones too), in one store call."""
+        want = [i for i in dict.fromkeys(node_ids) if isinstance(i, str) and i not in self._nodes]
         if want:
-            self._nodes.update(self._store.get_nodes(want))
+            found = self._store.get_nodes(want)
+            self._nodes.update((i, found.get(i)) for i in want)
 
     def node(self, node_id: str) -> Node | None:
         """The stored node with this id, deleted too (None: there is none)."""
-        if node_id not in self._nodes:
-            self.fetch([node_id])
-        return self._nodes.get(node_id)
+        self.fetch([node_id])
+        return self._nodes[node_id]
+
+    def exists(self, node_id: str) -> bool:
+        """Whether the catalogue has a node with this id (deleted or not)."""
+        return self.node(node_id) is not None
+
+    def live(self, node_id: str | None) -> bool:
+        node = self.node(node_id) if node_id else None
+        return node is not None and not node.deleted
 
 
-def _identify(rec: Record, cur: _Current) -> _Row:
-    """Type the record's cells and name the stored node it matches: its id, else (市区町村, 種別, 名称) among live ones."""
+def _typed_row(rec: Record) -> _Row:
+    """The record with its cells typed (errors noted on the row)."""
     row = _Row(rec, RowReport(row=rec.row, warnings=list(rec.warnings)))
     _typed(row)
     _resolve_categories(row)
-    t = row.typed
-    row.matched = t.get("id") or cur.by_key.get((t.get("city"), t.get("kind"), normalize(t.get("name") or "")))
     return row
 
 
@@ -324,19 +342,24 @@ def plan_import(store: GraphStore, records: RecordSet) -> ImportPlan:
     plan = ImportPlan(label=label, format=records.format, rows=[], file_errors=list(records.errors))
     cur = _Current(store)
     ordered = [r for r in records.records if not r.stub] + [r for r in records.records if r.stub]
-    identified = [_identify(rec, cur) for rec in ordered]
-    cur.fetch(row.matched for row in identified)  # the rows' own nodes, in one read
+    typed = [_typed_row(rec) for rec in ordered]
+    cur.load_cities(row.typed.get("city") for row in typed)
+    for row in typed:
+        row.matched = cur.matched(row.typed)
+    cur.fetch(row.matched for row in typed)  # the rows' own nodes, in one read
     seen: dict[str, int] = {}
-    rows = [row for ident in identified if (row := _read_row(ident, cur, seen, label)) is not None]
+    rows = [row for row in typed if _read_row(row, cur, seen, label) is not None]
     planned = {r.node.id: r.node for r in rows if r.node is not None}
 
     def lookup(node_id: str) -> Node | None:
         n = planned.get(node_id) or cur.node(node_id)
         return None if n is None or n.deleted else n
 
-    _resolve_area_names(rows, planned, cur)
-    cur.fetch([r.node.area_id for r in rows if r.node is not None]  # what the rows refer to, in one read
+    cur.load_cities(n.city for n in planned.values())  # an updated row may take its municipality from its node
+    cur.fetch([n.area_id for n in planned.values()]  # what the rows refer to, in one read
               + [raw.get(end) for r in rows for raw in r.rec.edges for end in ("source", "target")])
+    _resolve_area_names(rows, planned, cur)
+    cur.fetch(n.area_id for n in planned.values())  # an area named instead of its id
     _flag_duplicates(rows, cur)
     for row in rows:
         _decide(row, plan, lookup)

@@ -51,6 +51,20 @@ def test_node_keys_are_every_node_deleted_too_in_id_order(store):
     assert by_id["area.1"].kind == "area"
 
 
+def test_node_keys_of_some_municipalities(store):
+    _catalogue(store)
+    store.create_node(Node(id="c1", kind="agency", name="調布の法人", city="13208", source="public",
+                           categories=["consult"]))
+    store.create_node(Node(id="c2", kind="agency", name="小金井の法人", city="13210", source="public",
+                           categories=["consult"]))
+    store.delete_node("c2")
+    assert [k.id for k in store.node_keys(["13208"])] == ["c1"]
+    assert [k.id for k in store.node_keys(["13210", "13208"])] == ["c1", "c2"]  # deleted too, in id order
+    assert store.node_keys(["13206"]) == [k for k in _keys_from_nodes(store) if k.city == "13206"]
+    assert store.node_keys([]) == [] and store.node_keys(["99999"]) == []
+    assert store.node_keys() == _keys_from_nodes(store)
+
+
 def test_get_nodes_returns_the_stored_nodes_deleted_too_and_leaves_out_unknown_ids(store):
     _catalogue(store)
     got = store.get_nodes(["p3", "p1", "missing", "p3", "area.1"])
@@ -80,6 +94,7 @@ def test_keys_and_fetches_inside_a_batch_see_its_own_writes(store):
         keys = store.node_keys()
         assert keys == [NodeKey("a1", "agency", "13206", "改名", None, True),
                         NodeKey("p1", "place", "13206", "場所p1", "府中市宮町1-1", False)]
+        assert store.node_keys(["13206"]) == keys and store.node_keys(["13208"]) == []
         got = store.get_nodes(["a1", "p1"])
         assert got["a1"].deleted and got["a1"].name == "改名" and got["p1"].address == "府中市宮町1-1"
     assert store.node_keys() == keys

@@ -33,7 +33,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Callable, Collection, Iterable, Literal, Protocol, TypeVar, runtime_checkable
 
 from ...errors import IntegrityError, NotFound, VersionConflict
 from ...model import EDGE_RULES, Change, Edge, Node, now_utc
@@ -73,9 +73,9 @@ class NodeKey:
     """What an import matches a row to an existing node by, for one stored node (deleted too).
 
     Why not the node: planning a one-row file against a catalogue of thousands must not parse
-    every stored image; these few columns are what :mod:`resourcemap.io.plan` keys on — the id,
-    (市区町村, 種別, 名称) and (市区町村, 名称, 所在地) — and a row's own node is then fetched by id
-    (:meth:`GraphStore.get_nodes`). The texts are as stored (the planner normalizes them).
+    every stored image; these few columns are what :mod:`resourcemap.io.plan` keys on — (市区町村,
+    種別, 名称) and (市区町村, 名称, 所在地), both within the file's municipalities — and a row's own node is
+    then fetched by id (:meth:`GraphStore.get_nodes`). The texts are as stored (the planner normalizes them).
     """
 
     id: str
@@ -102,8 +102,9 @@ class GraphStore(Protocol):
         """``[n.public_dict() for n in query_nodes(query)]``; a store may answer without building the nodes."""
         ...
     def count_nodes(self, *, include_deleted: bool = False) -> int: ...
-    def node_keys(self) -> list[NodeKey]:
-        """The natural keys of every node, deleted ones too, ordered by id (no image is parsed)."""
+    def node_keys(self, cities: Collection[str] | None = None) -> list[NodeKey]:
+        """The natural keys of every node in these municipalities (None: all), deleted ones too, ordered by
+        id; no image is parsed."""
         ...
     def get_nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:
         """The nodes with these ids, deleted ones too, by id; ids with no node are left out."""

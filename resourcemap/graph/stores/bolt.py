@@ -27,7 +27,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -502,13 +502,14 @@ class BoltStore:
         cypher = "MATCH (n:Node)" + ("" if include_deleted else " WHERE n.deleted = false") + " RETURN count(n) AS c"
         return int(self._run(cypher)[0]["c"])
 
-    def node_keys(self) -> list[NodeKey]:
+    def node_keys(self, cities: Collection[str] | None = None) -> list[NodeKey]:
+        rows = self._run(cy.NODE_KEYS) if cities is None else self._run(cy.NODE_KEYS_IN, {"cities": list(cities)})
         found = {r["id"]: NodeKey(r["id"], r["kind"], r["city"], r["name"], r["address"], bool(r["deleted"]))
-                 for r in self._run(cy.NODE_KEYS)}
+                 for r in rows}
         uow = self._uow
         if uow is not None:  # this thread's batch sees its own writes
             found.update((n.id, NodeKey(n.id, n.kind, n.city, n.name, n.address, n.deleted))
-                         for n in uow.nodes.values())
+                         for n in uow.nodes.values() if cities is None or n.city in cities)
         return [found[i] for i in sorted(found)]
 
     def get_nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:

@@ -16,7 +16,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Collection, Iterable, Iterator
 
 import numpy as np
 
@@ -308,9 +308,11 @@ class SQLiteStore:
         sql = "SELECT COUNT(*) FROM nodes" + ("" if include_deleted else " WHERE deleted = 0")
         return int(self._conn.execute(sql).fetchone()[0])
 
-    def node_keys(self) -> list[NodeKey]:
-        rows = self._conn.execute("SELECT id, kind, city, name, json_extract(data, '$.address'), deleted FROM nodes"
-                                  " ORDER BY id")
+    def node_keys(self, cities: Collection[str] | None = None) -> list[NodeKey]:
+        sql, args = "SELECT id, kind, city, name, json_extract(data, '$.address'), deleted FROM nodes", list(cities or ())
+        if cities is not None:
+            sql += f" WHERE city IN ({','.join('?' * len(args))})"
+        rows = self._conn.execute(sql + " ORDER BY id", args)
         return [NodeKey(i, k, c, n, a, bool(d)) for i, k, c, n, a, d in rows]
 
     def get_nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:
