@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Literal
 
 from ..editing import edge_problems, node_problems
@@ -213,7 +214,12 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, 
 # -- planning -------------------------------------------------------------------------------
 def _place_key(node: Node | NodeKey) -> tuple[str, str, str]:
     """(市区町村, 名称, 所在地) as compared for duplicates."""
-    return node.city, normalize(node.name), normalize(node.address or "")
+    return node.city, _text_key(node.name), _text_key(node.address or "")
+
+
+#: :func:`normalize` remembered for the catalogue's names and addresses, which every import keys again
+#: (most are the same from one import to the next; bounded, so a server's memory is too).
+_text_key = lru_cache(maxsize=1 << 14)(normalize)
 
 
 class _Current:
@@ -244,10 +250,11 @@ class _Current:
         for k in self._store.node_keys(new):  # in id order: the last of equal keys wins, as it always has
             if k.deleted:
                 continue
-            self.by_key[(k.city, k.kind, normalize(k.name))] = k.id
-            self.by_place[_place_key(k)] = k
+            place = _place_key(k)
+            self.by_key[(k.city, k.kind, place[1])] = k.id
+            self.by_place[place] = k
             if k.kind == "area":
-                self.areas[(k.city, normalize(k.name))] = k.id
+                self.areas[(k.city, place[1])] = k.id
 
     def matched(self, typed: dict[str, Any]) -> str | None:
         """The id a row names, else the live node with its (市区町村, 種別, 名称), else None."""
