@@ -297,7 +297,8 @@ def per_minute(soak: Soak, sample: list[dict]) -> list[dict]:
         m = soak.minutes[minute]
         lat = sorted(m.latencies)
         in_minute = [s for s in sample if minute * 60 <= s["t"] < (minute + 1) * 60] or sample[-1:]
-        rows.append({"minute": minute + 1, "requests": sum(m.kinds.values()), "errors": len(m.errors),
+        rows.append({"minute": minute + 1, "requests": sum(m.kinds.values()),
+                     "answered": sum(m.kinds.values()) - m.kinds.get("dropped", 0), "errors": len(m.errors),
                      "late": m.late, "p50": statistics.median(lat) if lat else float("nan"),
                      "p99": lat[int(0.99 * (len(lat) - 1))] if lat else float("nan"),
                      "rss_mib": in_minute[-1]["rss"] / 2**20, "fds": in_minute[-1]["fds"],
@@ -310,6 +311,7 @@ def markdown(args, cat: dict, rows: list[dict], check: dict, cpu_s: float, load:
     growth = (rows[-1]["rss_mib"] - warm["rss_mib"]) / warm["rss_mib"]
     total = sum(r["requests"] for r in rows)
     errors = sum(r["errors"] for r in rows)
+    answered = sum(r["answered"] for r in rows)
     name = section_name(args.workers)
     workers = f"{args.workers} workers" if args.workers > 1 else "1 worker"
     lines = [f"<!-- {name}:start -->",
@@ -334,7 +336,8 @@ def markdown(args, cat: dict, rows: list[dict], check: dict, cpu_s: float, load:
               f"**{total:,} requests, {errors} errors**{' (' + '; '.join(kinds) + ')' if kinds else ''}. "
               f"RSS after the first minute {warm['rss_mib']:.0f} MiB → end {rows[-1]['rss_mib']:.0f} MiB "
               f"(**{growth:+.1%}**, target < 5 %). Server CPU {cpu_s:.0f} s over the run "
-              f"({1000 * cpu_s / max(1, total):.2f} ms/request).", "",
+              f"({1000 * cpu_s / max(1, answered):.2f} ms per request it was sent: {answered:,}, the rest dropped "
+              "before sending).", "",
               f"At the end (server stopped, store opened directly): {check['writes']:,} accepted PATCHes and "
               f"{check['imports']} imported rows; **{len(check['missing_in_store'])} missing in the store, "
               f"{len(check['missing_in_log'])} missing in the change log** ({check['log_entries']:,} log entries "
