@@ -1,8 +1,8 @@
 """Soak: one server under a steady, bounded mixed load for minutes; does it stay up, flat and correct?
 
 Set-up: the benchmark catalogue (``bench/_load.py``: the seed catalogue + synthetic resources at
-real 町丁目 points, 5,000 resources) in a temp folder, ``resourcemap serve`` (uvicorn, one worker)
-on loopback, and the load from this process: a pacer thread releases one request every
+real 町丁目 points, 5,000 resources) in a temp folder, ``resourcemap serve`` (uvicorn, one worker, or
+``--workers N`` behind one port, each following the store's change log) on loopback, and the load from this process: a pacer thread releases one request every
 1/rate s (open loop: a slow answer does not slow the offered load) into a bounded queue that a
 pool of keep-alive clients works off. The mix, per 100 requests:
 
@@ -15,7 +15,7 @@ pool of keep-alive clients works off. The mix, per 100 requests:
 
 Every minute: requests, errors (a non-2xx answer, a refused connection or a time-out; a 412 is
 an error too, since no one else writes these nodes), p50/p99 latency, the server's RSS and open
-file descriptors. At the end, with the server stopped, the store is opened directly: every write
+file descriptors (summed over the server's processes when it has several workers). At the end, with the server stopped, the store is opened directly: every write
 the server accepted must be there (the node at the version the answer named, with the text it
 wrote) and in the change log (one ``update`` entry per accepted PATCH with that text, one
 ``create`` per imported row).
@@ -23,6 +23,7 @@ wrote) and in the change log (one ``update`` entry per accepted PATCH with that 
     python bench/soak.py                       # 10 minutes at 100 requests/s
     python bench/soak.py --minutes 1 --rate 50 # a quick look
     python bench/soak.py --write-docs          # rewrite the Soak section of docs/benchmarks.md
+    python bench/soak.py --workers 2 --write-docs  # the same load on 2 workers (its own section)
 """
 from __future__ import annotations
 
@@ -43,7 +44,6 @@ from pathlib import Path
 from _load import ROOT, catalogue, server_cpu_s  # bench/ is on sys.path when run
 from _sections import machine
 
-START, END = "<!-- soak:start -->", "<!-- soak:end -->"
 MIX = (("list", 40), ("near", 20), ("match", 15), ("get", 8), ("write", 16), ("import", 1))
 CITY = "13206"  # 府中市: the municipality of the near, match and import requests
 
@@ -203,11 +203,8 @@ def drive(soak: Soak, *, rate: float, seconds: float, clients: int, server_pid: 
                 soak.record(minute, kind, ms, error, late)
 
     def monitor() -> None:
-        import psutil
-
-        proc = psutil.Process(server_pid)
         while not stop.wait(5.0):
-            sample.append({"t": time.perf_counter() - start, "rss": proc.memory_info().rss, "fds": proc.num_fds(),
+            sample.append({"t": time.perf_counter() - start, **server_memory(server_pid),
                            "cpu": server_cpu_s(server_pid)})
 
     pool = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(clients)]
@@ -231,6 +228,21 @@ def drive(soak: Soak, *, rate: float, seconds: float, clients: int, server_pid: 
         t.join()
     stop.set()
     watcher.join()
+
+
+def server_memory(pid: int) -> dict[str, int]:
+    """RSS and open file descriptors of the server: its process and its workers' together."""
+    import psutil
+
+    root = psutil.Process(pid)
+    rss = fds = 0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            rss += proc.memory_info().rss
+            fds += proc.num_fds()
+        except psutil.NoSuchProcess:
+            continue
+    return {"rss": rss, "fds": fds}
 
 
 def verify(db: Path, ledger: Ledger, since_rev: int) -> dict:
@@ -285,7 +297,8 @@ def per_minute(soak: Soak, sample: list[dict]) -> list[dict]:
         m = soak.minutes[minute]
         lat = sorted(m.latencies)
         in_minute = [s for s in sample if minute * 60 <= s["t"] < (minute + 1) * 60] or sample[-1:]
-        rows.append({"minute": minute + 1, "requests": sum(m.kinds.values()), "errors": len(m.errors),
+        rows.append({"minute": minute + 1, "requests": sum(m.kinds.values()),
+                     "answered": sum(m.kinds.values()) - m.kinds.get("dropped", 0), "errors": len(m.errors),
                      "late": m.late, "p50": statistics.median(lat) if lat else float("nan"),
                      "p99": lat[int(0.99 * (len(lat) - 1))] if lat else float("nan"),
                      "rss_mib": in_minute[-1]["rss"] / 2**20, "fds": in_minute[-1]["fds"],
@@ -298,11 +311,16 @@ def markdown(args, cat: dict, rows: list[dict], check: dict, cpu_s: float, load:
     growth = (rows[-1]["rss_mib"] - warm["rss_mib"]) / warm["rss_mib"]
     total = sum(r["requests"] for r in rows)
     errors = sum(r["errors"] for r in rows)
-    lines = [START, "## Soak (`bench/soak.py`)", "",
+    answered = sum(r["answered"] for r in rows)
+    name = section_name(args.workers)
+    workers = f"{args.workers} workers" if args.workers > 1 else "1 worker"
+    lines = [f"<!-- {name}:start -->",
+             "## Soak (`bench/soak.py`)" if args.workers == 1 else f"### Soak on {workers}", "",
              f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `python bench/soak.py --minutes "
-             f"{args.minutes:g} --rate {args.rate:g}` on {machine()} ({load}).", "",
+             f"{args.minutes:g} --rate {args.rate:g}{f' --workers {args.workers}' if args.workers > 1 else ''}` "
+             f"on {machine()} ({load}).", "",
              f"Catalogue: {cat['resources']:,} resources ({cat['nodes']:,} nodes). One `resourcemap serve` (uvicorn, "
-             f"1 worker, SQLite) on loopback; the load from a second process: one request every 1/{args.rate:g} s "
+             f"{workers}, SQLite) on loopback; the load from a second process: one request every 1/{args.rate:g} s "
              f"(open loop), {args.clients} keep-alive clients. Mix per 100: "
              + ", ".join(f"{n} {k}" for k, n in MIX) + " (list = `GET /v1/nodes?limit=50` with its cursor or a "
              "category; near = `GET /v1/nodes?near=…&radius=1000`; match = `POST /v1/match`; get = "
@@ -318,13 +336,20 @@ def markdown(args, cat: dict, rows: list[dict], check: dict, cpu_s: float, load:
               f"**{total:,} requests, {errors} errors**{' (' + '; '.join(kinds) + ')' if kinds else ''}. "
               f"RSS after the first minute {warm['rss_mib']:.0f} MiB → end {rows[-1]['rss_mib']:.0f} MiB "
               f"(**{growth:+.1%}**, target < 5 %). Server CPU {cpu_s:.0f} s over the run "
-              f"({1000 * cpu_s / max(1, total):.2f} ms/request).", "",
+              f"({1000 * cpu_s / max(1, answered):.2f} ms per request it was sent: {answered:,}, the rest dropped "
+              "before sending).", "",
               f"At the end (server stopped, store opened directly): {check['writes']:,} accepted PATCHes and "
               f"{check['imports']} imported rows; **{len(check['missing_in_store'])} missing in the store, "
               f"{len(check['missing_in_log'])} missing in the change log** ({check['log_entries']:,} log entries "
               "written during the soak). Each accepted PATCH must be the node's version and text (its last) and an "
-              "`update` entry with its text; each imported row a node with its name and a `create` entry.", END]
+              "`update` entry with its text; each imported row a node with its name and a `create` entry.",
+              f"<!-- {name}:end -->"]
     return "\n".join(lines)
+
+
+def section_name(workers: int) -> str:
+    """The marked section of docs/benchmarks.md a run writes: ``soak`` for one worker, ``soak-workers`` else."""
+    return "soak" if workers == 1 else "soak-workers"
 
 
 def main() -> None:
@@ -333,6 +358,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=100.0, help="requests per second, offered on a fixed schedule")
     ap.add_argument("--clients", type=int, default=16, help="keep-alive clients answering the schedule")
     ap.add_argument("--resources", type=int, default=5000)
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the one server")
     ap.add_argument("--write-docs", action="store_true", help="update the Soak section of docs/benchmarks.md")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -353,7 +379,7 @@ def main() -> None:
         towns = [(c.town, c.lat, c.lng) for c in load_chome(CITY)]
         categories = sorted({c for n in resources for c in n.categories})[:20]
         server_log = Path(tmp) / "server.log"
-        server = start_server(db, timeout=300, stderr=server_log)
+        server = start_server(db, timeout=300, workers=args.workers, stderr=server_log)
         sample: list[dict] = []
         load0 = os.getloadavg()[0]
         cpu0 = server_cpu_s(server.proc.pid)
@@ -374,7 +400,7 @@ def main() -> None:
     if args.write_docs:
         from _sections import write_section
 
-        write_section("soak", section)
+        write_section(section_name(args.workers), section)
 
 
 if __name__ == "__main__":

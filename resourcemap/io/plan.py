@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Literal
 
 from ..editing import edge_problems, node_problems
 from ..errors import ResourcemapError, ValidationFailed
-from ..graph.stores.base import GraphStore, NodeQuery
+from ..graph.stores.base import GraphStore, NodeKey
 from ..model import READ_ONLY, Edge, Node, new_id, parse_edge, parse_node
 from ..taxonomy import load_taxonomy
 from ..textnorm import normalize
@@ -118,6 +119,7 @@ class _Row:
     def __init__(self, rec: Record, report: RowReport) -> None:
         self.rec, self.report = rec, report
         self.typed: dict[str, Any] = {}
+        self.matched: str | None = None  # the id of the stored node the row names or matches by key
         self.node: Node | None = None
         self.current: Node | None = None
 
@@ -210,39 +212,94 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, 
 
 
 # -- planning -------------------------------------------------------------------------------
-def _place_key(node: Node) -> tuple[str, str, str]:
+def _place_key(node: Node | NodeKey) -> tuple[str, str, str]:
     """(市区町村, 名称, 所在地) as compared for duplicates."""
-    return node.city, normalize(node.name), normalize(node.address or "")
+    return node.city, _text_key(node.name), _text_key(node.address or "")
+
+
+#: :func:`normalize` remembered for the catalogue's names and addresses, which every import keys again
+#: (most are the same from one import to the next; bounded, so a server's memory is too).
+_text_key = lru_cache(maxsize=1 << 14)(normalize)
 
 
 class _Current:
-    """The catalogue the plan is made against: every node (deleted too) and the natural keys of live ones."""
+    """The catalogue the plan is made against: the natural keys of the live nodes in the file's
+    municipalities, and the few nodes the file touches — its rows' own nodes and the ones they refer
+    to — fetched by id.
+
+    Why keys, not nodes: a one-row file must not parse every stored image of the catalogue (the
+    soak's server spent a third of its time there). Every key a row is matched on — (市区町村, 種別,
+    名称), (市区町村, 名称, 所在地), a 福祉エリア's name — holds its municipality, so only the keys of the
+    file's municipalities are read; ids are looked up by id.
+    """
 
     def __init__(self, store: GraphStore) -> None:
-        self.nodes = {n.id: n for n in store.query_nodes(NodeQuery(include_deleted=True))}
-        live = [n for n in self.nodes.values() if not n.deleted]
-        self.by_key: dict[tuple[str | None, str | None, str], str] = {(n.city, n.kind, normalize(n.name)): n.id
-                                                                       for n in live}
-        self.by_place = {_place_key(n): n for n in live}
+        self._store = store
+        self._cities: set[str] = set()
+        self._nodes: dict[str, Node | None] = {}
+        self.by_key: dict[tuple[str | None, str | None, str], str] = {}
+        self.by_place: dict[tuple[str, str, str], NodeKey] = {}
+        self.areas: dict[tuple[str, str], str] = {}
+
+    def load_cities(self, cities: Iterable[Any]) -> None:
+        """Read the keys of the municipalities among *cities* not read yet, in one store call."""
+        new = sorted({c for c in cities if isinstance(c, str)} - self._cities)
+        if not new:
+            return
+        self._cities.update(new)
+        for k in self._store.node_keys(new):  # in id order: the last of equal keys wins, as it always has
+            if k.deleted:
+                continue
+            place = _place_key(k)
+            self.by_key[(k.city, k.kind, place[1])] = k.id
+            self.by_place[place] = k
+            if k.kind == "area":
+                self.areas[(k.city, place[1])] = k.id
+
+    def matched(self, typed: dict[str, Any]) -> str | None:
+        """The id a row names, else the live node with its (市区町村, 種別, 名称), else None."""
+        return typed.get("id") or self.by_key.get((typed.get("city"), typed.get("kind"),
+                                                   normalize(typed.get("name") or "")))
+
+    def fetch(self, node_ids: Iterable[Any]) -> None:
+        """Read the stored nodes among *node_ids* not read yet (absent ones too), in one store call."""
+        want = [i for i in dict.fromkeys(node_ids) if isinstance(i, str) and i not in self._nodes]
+        if want:
+            found = self._store.get_nodes(want)
+            self._nodes.update((i, found.get(i)) for i in want)
+
+    def node(self, node_id: str) -> Node | None:
+        """The stored node with this id, deleted too (None: there is none)."""
+        self.fetch([node_id])
+        return self._nodes[node_id]
+
+    def exists(self, node_id: str) -> bool:
+        """Whether the catalogue has a node with this id (deleted or not)."""
+        return self.node(node_id) is not None
 
     def live(self, node_id: str | None) -> bool:
-        return node_id is not None and node_id in self.nodes and not self.nodes[node_id].deleted
+        node = self.node(node_id) if node_id else None
+        return node is not None and not node.deleted
 
 
-def _read_row(rec: Record, cur: _Current, seen: dict[str, int], label: str) -> _Row | None:
-    """Type the record's cells, find its node, build and validate the node (None: a stub already present)."""
+def _typed_row(rec: Record) -> _Row:
+    """The record with its cells typed (errors noted on the row)."""
     row = _Row(rec, RowReport(row=rec.row, warnings=list(rec.warnings)))
     _typed(row)
     _resolve_categories(row)
-    t = row.typed
-    node_id = t.get("id") or cur.by_key.get((t.get("city"), t.get("kind"), normalize(t.get("name") or "")))
+    return row
+
+
+def _read_row(row: _Row, cur: _Current, seen: dict[str, int], label: str) -> _Row | None:
+    """Find the row's node, build and validate the node (None: a stub already present)."""
+    rec, t, node_id = row.rec, row.typed, row.matched
     if rec.stub and (node_id in seen or cur.live(node_id)):
         return None  # an organization/program already in the catalogue or in this file
     if node_id and node_id in seen:
         row.error("id", f"{seen[node_id]} 行目と同じ資源（id {node_id}）です。1 資源 1 行にしてください")
         return row
-    if node_id in cur.nodes:
-        row.current = cur.nodes[node_id]
+    row.current = cur.node(node_id) if node_id else None
+    if row.current is not None:
         if row.current.deleted:
             row.error("id", f"{node_id} は削除済みです。先に復元（POST /v1/nodes/{node_id}/restore）してください")
             return row
@@ -291,20 +348,30 @@ def plan_import(store: GraphStore, records: RecordSet) -> ImportPlan:
     label = records.label
     plan = ImportPlan(label=label, format=records.format, rows=[], file_errors=list(records.errors))
     cur = _Current(store)
-    seen: dict[str, int] = {}
     ordered = [r for r in records.records if not r.stub] + [r for r in records.records if r.stub]
-    rows = [row for rec in ordered if (row := _read_row(rec, cur, seen, label)) is not None]
+    typed = [_typed_row(rec) for rec in ordered]
+    cur.load_cities(row.typed.get("city") for row in typed)
+    for row in typed:
+        row.matched = cur.matched(row.typed)
+    cur.fetch(row.matched for row in typed)  # the rows' own nodes, in one read
+    seen: dict[str, int] = {}
+    rows = [row for row in typed if _read_row(row, cur, seen, label) is not None]
     planned = {r.node.id: r.node for r in rows if r.node is not None}
 
     def lookup(node_id: str) -> Node | None:
-        n = planned.get(node_id) or cur.nodes.get(node_id)
+        n = planned.get(node_id) or cur.node(node_id)
         return None if n is None or n.deleted else n
 
-    _resolve_area_names(rows, planned, cur.nodes)
+    cur.load_cities(n.city for n in planned.values())  # an updated row may take its municipality from its node
+    cur.fetch([n.area_id for n in planned.values()]  # what the rows refer to, in one read
+              + [raw.get(end) for r in rows for raw in r.rec.edges for end in ("source", "target")])
+    _resolve_area_names(rows, planned, cur)
+    cur.fetch(n.area_id for n in planned.values())  # an area named instead of its id
     _flag_duplicates(rows, cur)
     for row in rows:
         _decide(row, plan, lookup)
-    live_edges: set[tuple[str, str, str]] = {(e.kind, e.source, e.target) for e in store.query_edges()}
+    live_edges: set[tuple[str, str, str]] = ({(e.kind, e.source, e.target) for e in store.query_edges()}
+                                             if any(r.rec.edges for r in rows) else set())
     for row in rows:
         _plan_edges(row, plan, lookup, live_edges)
     plan.rows = [r.report for r in rows]
@@ -333,17 +400,17 @@ def _flag_duplicates(rows: list[_Row], cur: _Current) -> None:
                                        f"ID 列に {twin.id} と書いて更新にしてください（このままでは別の資源として作成します）")
 
 
-def _resolve_area_names(rows: list[_Row], planned: dict[str, Node], existing: dict[str, Node]) -> None:
+def _resolve_area_names(rows: list[_Row], planned: dict[str, Node], cur: _Current) -> None:
     """Let a spreadsheet name the 福祉エリア (「白糸台福祉エリア」) instead of its id."""
-    areas: dict[tuple[str, str], str] = {}
-    for n in list(existing.values()) + list(planned.values()):
+    areas = dict(cur.areas)
+    for n in planned.values():
         if n.kind == "area" and not n.deleted:
             areas[(n.city, normalize(n.name))] = n.id
     for row in rows:
         if row.node is None:
             continue
         n = row.node
-        if not n.area_id or n.area_id in planned or n.area_id in existing:
+        if not n.area_id or n.area_id in planned or cur.exists(n.area_id):
             continue
         hit = areas.get((n.city, normalize(n.area_id)))
         if hit:

@@ -34,14 +34,14 @@ from contextlib import AbstractContextManager
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Callable, Collection, Iterable, Literal, Protocol, TypeVar, runtime_checkable
 
 from ...errors import IntegrityError, NotFound, VersionConflict
 from ...model import EDGE_RULES, STORE_MANAGED, Change, Edge, Node, now_utc
 
-__all__ = ["GraphStore", "NodeQuery", "Listener", "Listeners", "ExpectedVersion", "WriteTx", "check_version",
-           "visible", "edge_end_problems", "first_version", "create_node", "update_node",
-           "set_node_deleted", "create_edge", "update_edge", "set_edge_deleted"]
+__all__ = ["GraphStore", "NodeQuery", "NodeKey", "Listener", "Listeners", "ExpectedVersion", "WriteTx", "check_version",
+           "visible", "edge_end_problems", "first_version", "create_node", "update_node", "set_node_deleted",
+           "create_edge", "update_edge", "set_edge_deleted"]
 
 Listener = Callable[[list[Change]], None]
 #: The version a write is based on: one version, any of several (an ``If-Match`` list), or None (any).
@@ -69,6 +69,24 @@ class NodeQuery:
     limit: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class NodeKey:
+    """What an import matches a row to an existing node by, for one stored node (deleted too).
+
+    Why not the node: planning a one-row file against a catalogue of thousands must not parse
+    every stored image; these few columns are what :mod:`resourcemap.io.plan` keys on — (市区町村,
+    種別, 名称) and (市区町村, 名称, 所在地), both within the file's municipalities — and a row's own node is
+    then fetched by id (:meth:`GraphStore.get_nodes`). The texts are as stored (the planner normalizes them).
+    """
+
+    id: str
+    kind: str
+    city: str
+    name: str
+    address: str | None
+    deleted: bool
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     url: str
@@ -85,6 +103,13 @@ class GraphStore(Protocol):
         """``[n.public_dict() for n in query_nodes(query)]``; a store may answer without building the nodes."""
         ...
     def count_nodes(self, *, include_deleted: bool = False) -> int: ...
+    def node_keys(self, cities: Collection[str] | None = None) -> list[NodeKey]:
+        """The natural keys of every node in these municipalities (None: all), deleted ones too, ordered by
+        id; no image is parsed."""
+        ...
+    def get_nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:
+        """The nodes with these ids, deleted ones too, by id; ids with no node are left out."""
+        ...
 
     # edges --------------------------------------------------------------------------------
     def create_edge(self, edge: Edge, *, actor: str | None = None) -> Edge: ...

@@ -28,7 +28,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -44,7 +44,7 @@ from ...geo.distance import EARTH_RADIUS_M, haversine_m
 from ...model import Change, Edge, Node, now_utc
 from . import base as rules
 from . import bolt_cypher as cy
-from .base import ExpectedVersion, Listener, Listeners, NodeQuery
+from .base import ExpectedVersion, Listener, Listeners, NodeKey, NodeQuery
 from .bolt_codec import (
     KIND_LABEL,
     REL_TYPE,
@@ -506,6 +506,25 @@ class BoltStore:
     def count_nodes(self, *, include_deleted: bool = False) -> int:
         cypher = "MATCH (n:Node)" + ("" if include_deleted else " WHERE n.deleted = false") + " RETURN count(n) AS c"
         return int(self._run(cypher)[0]["c"])
+
+    def node_keys(self, cities: Collection[str] | None = None) -> list[NodeKey]:
+        rows = self._run(cy.NODE_KEYS) if cities is None else self._run(cy.NODE_KEYS_IN, {"cities": list(cities)})
+        found = {r["id"]: NodeKey(r["id"], r["kind"], r["city"], r["name"], r["address"], bool(r["deleted"]))
+                 for r in rows}
+        uow = self._uow
+        if uow is not None:  # this thread's batch sees its own writes
+            found.update((n.id, NodeKey(n.id, n.kind, n.city, n.name, n.address, n.deleted))
+                         for n in uow.nodes.values() if cities is None or n.city in cities)
+        return [found[i] for i in sorted(found)]
+
+    def get_nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:
+        uow = self._uow
+        if uow is None:
+            return self._server_nodes(node_ids)
+        ids = list(dict.fromkeys(node_ids))
+        self._prefetch(uow, ids, [])
+        found = {i: self._node(uow, i) for i in ids}
+        return {i: n for i, n in found.items() if n is not None}
 
     # -- edges ------------------------------------------------------------------------------
     def create_edge(self, edge: Edge, *, actor: str | None = None) -> Edge:

@@ -40,6 +40,8 @@ __all__ = [
     "EDGES_OF_NODE",
     "LATER_BEFORES",
     "NODE_BY_IDS",
+    "NODE_KEYS",
+    "NODE_KEYS_IN",
     "PURGE_STALE",
     "REVISION",
     "STAGED_LABELS",
@@ -75,6 +77,11 @@ def stage_and_commit_query(labels: Iterable[str], node_kinds: AbstractSet[str], 
 
 
 NODE_BY_IDS = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN properties(n) AS p"
+#: What an import plans against (:class:`.base.NodeKey`): a few properties of every node, no image.
+_KEYS = "RETURN n.id AS id, n.kind AS kind, n.city AS city, n.name AS name, n.address AS address, n.deleted AS deleted"
+NODE_KEYS = f"MATCH (n:Node) {_KEYS}"
+#: The same, of the nodes in the municipalities ``$cities``.
+NODE_KEYS_IN = f"MATCH (n:Node) WHERE n.city IN $cities {_KEYS}"
 #: Edge ids are indexed per relationship type, so a lookup by id asks every type.
 EDGES_BY_IDS = " UNION ALL ".join(
     f"UNWIND $ids AS id MATCH (a:Node)-[e:{t} {{id: id}}]->(b:Node) RETURN properties(e) AS p, a.id AS s, b.id AS t"

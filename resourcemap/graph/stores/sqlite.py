@@ -16,7 +16,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Collection, Iterable, Iterator
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from ...geo.distance import EARTH_RADIUS_M, haversine_m
 from ...model import Change, Edge, Node, now_utc, stored_edge, stored_node, stored_public_dict
 from ...sqlitedb import MEMORY, Connections, run_migrations
 from . import base as rules
-from .base import ExpectedVersion, Listener, Listeners, NodeQuery
+from .base import ExpectedVersion, Listener, Listeners, NodeKey, NodeQuery
 
 __all__ = ["SQLiteStore", "MIGRATIONS", "SCHEMA_VERSION"]
 
@@ -68,6 +68,8 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+#: Ids per ``IN (…)`` when nodes are fetched by id (well below SQLite's limit on bound parameters).
+_IDS_PER_QUERY = 500
 #: A bulk load adding at least this many rows to a table (and no fewer than it holds) rebuilds its indexes after them.
 _DEFER_INDEXES_MIN_ROWS = 10_000
 
@@ -322,6 +324,24 @@ class SQLiteStore:
     def count_nodes(self, *, include_deleted: bool = False) -> int:
         sql = "SELECT COUNT(*) FROM nodes" + ("" if include_deleted else " WHERE deleted = 0")
         return int(self._conn.execute(sql).fetchone()[0])
+
+    def node_keys(self, cities: Collection[str] | None = None) -> list[NodeKey]:
+        sql, args = "SELECT id, kind, city, name, json_extract(data, '$.address'), deleted FROM nodes", list(cities or ())
+        if cities is not None:
+            sql += f" WHERE city IN ({','.join('?' * len(args))})"
+        rows = self._conn.execute(sql + " ORDER BY id", args)
+        return [NodeKey(i, k, c, n, a, bool(d)) for i, k, c, n, a, d in rows]
+
+    def get_nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:
+        ids = list(dict.fromkeys(node_ids))
+        out: dict[str, Node] = {}
+        for i in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[i:i + _IDS_PER_QUERY]
+            sql = f"SELECT data FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
+            for (data,) in self._conn.execute(sql, chunk):
+                node = stored_node(data)
+                out[node.id] = node
+        return out
 
     # -- edges ------------------------------------------------------------------------------
     def create_edge(self, edge: Edge, *, actor: str | None = None) -> Edge:
