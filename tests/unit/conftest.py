@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from resourcemap.graph.readmodel import ReadModel
+from resourcemap.graph.stores.sqlite import SQLiteStore
 from resourcemap.seeds import load_seed_file
 
 
@@ -23,3 +25,12 @@ def doc(request) -> str:
     from tests.sources import read_source
 
     return read_source(request.module.DOC_NAME)
+
+
+@pytest.fixture(scope="module")
+def rm(seeded_db):
+    """A read model of the whole seed catalogue (one per module; a module with its own catalogue overrides it)."""
+    store = SQLiteStore(seeded_db)
+    model = ReadModel(store, follow=False)
+    yield model
+    store.close()

@@ -45,14 +45,6 @@ def kept(rm: ReadModel, b: dict) -> dict:
     return match_household(rm, parse_request(b), now=NOW)
 
 
-@pytest.fixture(scope="module")
-def rm(seeded_db):
-    store = SQLiteStore(seeded_db)
-    model = ReadModel(store, follow=False)
-    yield model
-    store.close()
-
-
 @pytest.fixture()
 def writable(seeded_db, tmp_path):
     path = tmp_path / "catalogue.db"

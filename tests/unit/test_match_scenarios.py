@@ -19,14 +19,6 @@ from resourcemap.taxonomy import load_taxonomy
 NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def rm(seeded_db):
-    store = SQLiteStore(seeded_db)
-    model = ReadModel(store, follow=False)
-    yield model
-    store.close()
-
-
 def run(rm, body):
     return match_household(rm, parse_request(body), now=NOW)
 
@@ -168,8 +160,6 @@ def test_unknown_need_and_address_fail_with_candidates(rm):
 def test_unplaced_resources_are_listed_beside_never_inside_the_matches(seeded_db):
     """府中市's plan names 東京都ひきこもりサポートネット without an address: a coordinator should still see it
     for a ひきこもり need, marked 所在地未登録 — but it is not a match and does not make the need met."""
-    from resourcemap.graph.readmodel import ReadModel
-    from resourcemap.graph.stores.sqlite import SQLiteStore
     from resourcemap.match import MatchRequest, match_household
 
     store = SQLiteStore(seeded_db)
