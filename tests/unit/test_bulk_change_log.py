@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -150,7 +150,7 @@ def test_entries_read_back_in_pages_give_the_same_images(tmp_path):
 
 
 ENTITY_IDS = st.text(st.sampled_from('aZ09._:-"\\,{}場\n'), min_size=1, max_size=12)
-STAMP = st.none() | st.datetimes(timezones=st.just(timezone.utc))
+STAMP = st.none() | st.datetimes(timezones=st.just(UTC))
 
 
 @settings(max_examples=200, deadline=None)
