@@ -167,6 +167,6 @@ def test_first_version_json_is_the_json_of_the_first_version(entity_id, version,
         entity = Edge.model_construct(id=entity_id, kind="operates", source=name, target="p1",
                                       description=description, **stamps)
     at = now_utc()
-    dump = rules.first_version_json(at)
+    dump = rules.FirstVersionJSON(at)
     dump(agency(0)), dump(Edge(id="e0", kind="operates", source="a0", target="p0"))  # each model's first call
     assert dump(entity) == rules.first_version(entity, at).model_dump_json()

@@ -42,7 +42,7 @@ from ...errors import IntegrityError, NotFound, VersionConflict
 from ...model import EDGE_RULES, STORE_MANAGED, Change, Edge, Node, now_utc
 
 __all__ = ["GraphStore", "NodeQuery", "NodeKey", "Listener", "Listeners", "ExpectedVersion", "WriteTx", "check_version",
-           "visible", "edge_end_problems", "first_version", "first_version_json", "create_node", "update_node", "set_node_deleted",
+           "visible", "edge_end_problems", "first_version", "FirstVersionJSON", "create_node", "update_node", "set_node_deleted",
            "create_edge", "update_edge", "set_edge_deleted"]
 
 Listener = Callable[[list[Change]], None]
@@ -300,8 +300,8 @@ def _managed_fields_in_place(model: type[BaseModel]) -> bool:
         and names[len(STORE_MANAGED) + 1] == "kind"
 
 
-def first_version_json(at: datetime) -> Callable[[Node | Edge], str]:
-    """A function giving ``first_version(entity, at).model_dump_json()`` without building the first version.
+class FirstVersionJSON:
+    """``first_version(entity, at).model_dump_json()`` for many entities, without building the first versions.
 
     Why: a bulk load stores 100,000s of first versions as JSON and needs nothing else of them;
     building each one (:func:`first_version`) cost as much as serialising it. The entity's own
@@ -313,20 +313,22 @@ def first_version_json(at: datetime) -> Callable[[Node | Edge], str]:
     a boolean. A model whose fields were ever reordered falls back to building the first version
     (``tests/unit/test_bulk_change_log.py`` compares both for generated entities).
     """
-    managed: dict[type, bytes | None] = {}
 
-    def dump(entity: Node | Edge) -> str:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        self._managed: dict[type, bytes | None] = {}  # model → its first version's managed fields as JSON
+
+    def __call__(self, entity: E) -> str:
         model = type(entity)
-        if model not in managed:
-            ref = model.__pydantic_serializer__.to_json(first_version(entity, at))
-            managed[model] = (ref[ref.index(_MANAGED_FROM):ref.index(_MANAGED_TO)]
-                              if _managed_fields_in_place(model) else None)
-        middle = managed[model]
+        if model not in self._managed:
+            ref = model.__pydantic_serializer__.to_json(first_version(entity, self.at))
+            self._managed[model] = (ref[ref.index(_MANAGED_FROM):ref.index(_MANAGED_TO)]
+                                    if _managed_fields_in_place(model) else None)
+        middle = self._managed[model]
         if middle is None:
-            return first_version(entity, at).model_dump_json()
+            return first_version(entity, self.at).model_dump_json()
         own = model.__pydantic_serializer__.to_json(entity)
         return (own[:own.index(_MANAGED_FROM)] + middle + own[own.index(_MANAGED_TO):]).decode()
-    return dump
 
 
 def _create(tx: WriteTx, kind: _Kind, new: Any, actor: str | None) -> Any:

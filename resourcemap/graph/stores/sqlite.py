@@ -401,7 +401,7 @@ class SQLiteStore:
                 log_rows: list[tuple[int, str, str | None, str, str]] = []
                 kinds: dict[str, str] = {}  # id → kind of the nodes of this load (the edges' ends)
 
-                image = rules.first_version_json(t)  # the JSON of an entity's first version
+                image = rules.FirstVersionJSON(t)  # the JSON of an entity's first version
 
                 for node in nodes:
                     rev += 1
