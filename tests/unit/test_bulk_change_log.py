@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -147,3 +147,26 @@ def test_entries_read_back_in_pages_give_the_same_images(tmp_path):
     assert store.changes(since=3, limit=4) == whole[3:7]
     assert whole[-1].at - whole[0].at < timedelta(minutes=5)
     store.close()
+
+
+ENTITY_IDS = st.text(st.sampled_from('aZ09._:-"\\,{}場\n'), min_size=1, max_size=12)
+STAMP = st.none() | st.datetimes(timezones=st.just(UTC))
+
+
+@settings(max_examples=200, deadline=None)
+@given(entity_id=ENTITY_IDS, version=st.integers(0, 10**6), created_at=STAMP, deleted=st.booleans(),
+       name=st.text(max_size=20), description=st.none() | st.text(max_size=20), is_node=st.booleans())
+def test_first_version_json_is_the_json_of_the_first_version(entity_id, version, created_at, deleted, name,
+                                                            description, is_node):
+    """The JSON a bulk load stores equals that of the built first version, whatever the id and the stamps hold
+    (ids are built unvalidated here, so quotes, backslashes and the very keys it looks for can be in them)."""
+    stamps = {"version": version, "created_at": created_at, "updated_at": created_at, "deleted": deleted}
+    if is_node:
+        entity = place(1).model_copy(update={"id": entity_id, "name": name, "description": description, **stamps})
+    else:
+        entity = Edge.model_construct(id=entity_id, kind="operates", source=name, target="p1",
+                                      description=description, **stamps)
+    at = now_utc()
+    dump = rules.FirstVersionJSON(at)
+    dump(agency(0)), dump(Edge(id="e0", kind="operates", source="a0", target="p0"))  # each model's first call
+    assert dump(entity) == rules.first_version(entity, at).model_dump_json()

@@ -89,29 +89,52 @@ def cypher_literal(value: Any) -> str:
 
     Floats use ``repr`` (shortest text that round-trips the double); strings escape only
     backslash and single quote (every other character, newlines included, is legal inside
-    quotes); map keys that are not plain identifiers are back-quoted.
+    quotes); map keys that are not plain identifiers are back-quoted. The common types are
+    dispatched on their exact type (a 100,000-node load renders millions of values; this was a
+    fifth of its client time), subclasses (``Raw``, enums) by the checks after it.
     """
-    if type(value) is str:  # most values are; Raw (a str subclass) is not one of them
-        return _string(value)
-    if value is None:
-        return "null"
+    render = _RENDER.get(type(value))
+    if render is not None:
+        return render(value)
     if isinstance(value, Raw):
         return str(value)
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return _bool(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise InputError(f"数値 {value!r} は保存できません（有限の数だけ）。")
-        return repr(value)
+        return _float(value)
     if isinstance(value, str):
         return _string(value)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+        return _list(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_map_key(k)}: {cypher_literal(v)}" for k, v in value.items()) + "}"
+        return _map(value)
     raise TypeError(f"cannot write {type(value).__name__} to Cypher")
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _float(value: float) -> str:
+    if not math.isfinite(value):
+        raise InputError(f"数値 {value!r} は保存できません（有限の数だけ）。")
+    return repr(value)
+
+
+def _list(value: list[Any] | tuple[Any, ...]) -> str:
+    return "[" + ", ".join([cypher_literal(v) for v in value]) + "]"
+
+
+def _map(value: dict[Any, Any]) -> str:
+    return "{" + ", ".join([_map_key(k) + ": " + cypher_literal(v) for k, v in value.items()]) + "}"
+
+
+_RENDER: dict[type, Callable[[Any], str]] = {
+    str: _string, type(None): lambda _: "null", bool: _bool, int: str, float: _float, list: _list, tuple: _list,
+    dict: _map,
+}
 
 
 class Dialect:

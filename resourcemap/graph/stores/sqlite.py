@@ -401,8 +401,7 @@ class SQLiteStore:
                 log_rows: list[tuple[int, str, str | None, str, str]] = []
                 kinds: dict[str, str] = {}  # id → kind of the nodes of this load (the edges' ends)
 
-                def image(entity: rules.E) -> str:  # the JSON of its first version (same fields otherwise)
-                    return rules.first_version(entity, t).model_dump_json()
+                image = rules.FirstVersionJSON(t)  # the JSON of an entity's first version
 
                 for node in nodes:
                     rev += 1
