@@ -13,6 +13,7 @@ Walking speed: 80 m/min (the Japanese 徒歩 convention), 60 m/min (1.0 m/s) for
 """
 from __future__ import annotations
 
+import math
 from bisect import insort
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,17 +28,18 @@ from ..graph.readmodel import ReadModel
 from ..opendata.listing import attributions
 from ..queries import readmodel_cities
 from ..taxonomy import Resolution, load_taxonomy
-from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
+from .context import SHARED_POINT_PRECISIONS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
 from .eligibility import MemberProfile, eligible, fits_targets, member_fields
 from .locate import Place, locate_household
 from .request import MatchRequest, MemberIn, UnmetRecord
 from .scoring import (
     Fit,
+    category_points,
     distance_points,
     max_points_besides_distance,
+    points_of,
     round_score,
     score_match,
-    score_parts,
     total_score,
 )
 from .team import BUNYA_ORDER, suggest_team
@@ -118,26 +120,33 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
     the sites that make the list only."""
     tax = load_taxonomy()
     need = res.category
-    bound = max_points_besides_distance(bool(member.times)) + 1e-9
+    sub_areas = tuple(a for a in hh.areas if a.level != WHOLE_CITY_LEVEL)  # the areas that score AREA_POINTS
+    bound = max_points_besides_distance(bool(member.times), via_synonym=res.fit == "synonym",
+                                        area_possible=bool(sub_areas)) + 1e-9
     top: list[tuple[tuple, tuple]] = []  # (sort key, what the entry is built from) of the best so far
-    fits: dict[str, Fit] = {}  # by the category the site offers: the same for every site offering it
+    to_beat = -math.inf  # once the list is full: the score of its last entry
+    fits: dict[str, tuple[Fit, float]] = {}  # by the category the site offers (the same for every site offering it)
     # only placed active resources come: a programme at the city's point is listed under unplaced, never ranked
     for node, d in ctx.nearby(hh.place, cats, max_m):
-        if len(top) >= limit and round_score(bound + distance_points(d, speed)) < -top[-1][0][0]:
+        near = distance_points(d, speed)
+        if round_score(bound + near) < to_beat:
             break  # nothing farther can reach the top list
         if not fits_targets(node, who):
             continue
         offered = need.id if need.id in node.categories else next((c for c in node.categories if c in cats), need.id)
-        fit = fits.get(offered)
-        if fit is None:
-            fit = fits[offered] = Fit("exact" if offered == need.id else "descendant", res.fit == "synonym",
-                                      need.label, tax.get(offered).label, res.term)
+        got = fits.get(offered)
+        if got is None:
+            fit = Fit("exact" if offered == need.id else "descendant", res.fit == "synonym", need.label,
+                      tax.get(offered).label, res.term)
+            got = fits[offered] = (fit, category_points(fit))
         areas = ctx.resource_areas(node)
-        same = next((a for a in hh.areas if a.id in areas and a.level != WHOLE_CITY_LEVEL), None)
-        rank = (-total_score(score_parts(node, fit, d, speed, same, member.times, today)), d, node.id)
+        same = next((a for a in sub_areas if a.id in areas), None)
+        rank = (-total_score(points_of(node, got[1], near, same is not None, member.times, today)), d, node.id)
         if len(top) < limit or rank < top[-1][0]:
-            insort(top, (rank, (node, d, fit, same, areas)), key=lambda t: t[0])
+            insort(top, (rank, (node, d, got[0], same, areas)), key=lambda t: t[0])
             del top[limit:]
+            if len(top) >= limit:
+                to_beat = -top[-1][0][0]
     # the reasons and entries (contacts, operator, programmes) only for the sites that made the list
     out = []
     for _, (node, d, fit, same, areas) in top:
@@ -232,7 +241,8 @@ def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | N
                 unmet.append({"member": i, "need": res.term, "category": res.category.id,
                               "category_label": res.category.label, "age_band": age_band(member.age)})
     team, uncovered, coords = suggest_team(ctx, hh.place.city, hh.areas, hh.municipality_id, hh.place.lat,
-                                           hh.place.lng, _members_of_fields(req, resolved), needed, dates)
+                                           hh.place.lng, _members_of_fields(req, resolved), needed, dates,
+                                           public_point=hh.place.precision in SHARED_POINT_PRECISIONS)
     if unmet_log is not None and unmet:
         month = month_of(now)
         unmet_log.add(UnmetKey(hh.place.city, hh.place.chome or "", hh.area_id or "", u["category"],

@@ -33,7 +33,7 @@ from ..opendata.site import schedule_text
 from .context import AreaInfo
 from .request import TimeSlot
 
-__all__ = ["Fit", "Scored", "score_match", "score_parts", "total_score", "PARTS", "distance_points", "max_points_besides_distance",
+__all__ = ["Fit", "Scored", "score_match", "score_parts", "points_of", "category_points", "total_score", "PARTS", "distance_points", "max_points_besides_distance",
            "FIT_POINTS", "SYNONYM_PENALTY", "DISTANCE_POINTS", "HALF_POINTS_MIN", "AREA_POINTS",
            "SCHEDULE_POINTS", "ACCEPTING_POINTS", "NOT_ACCEPTING_POINTS", "FRESH_POINTS", "STALE_POINTS",
            "age_phrase", "round_score"]
@@ -85,9 +85,13 @@ def distance_points(distance_m: float, speed_m_per_min: float) -> float:
     return DISTANCE_POINTS * 0.5 ** (distance_m / speed_m_per_min / HALF_POINTS_MIN)
 
 
-def max_points_besides_distance(with_times: bool) -> float:
-    """The most a candidate can get from everything but distance (for early stopping)."""
-    return (max(FIT_POINTS.values()) + AREA_POINTS + (SCHEDULE_POINTS if with_times else 0.0)
+def max_points_besides_distance(with_times: bool, *, via_synonym: bool = False, area_possible: bool = True) -> float:
+    """The most a candidate can get from everything but distance (for early stopping).
+
+    Tighter for one need when its term was a synonym (every candidate loses :data:`SYNONYM_PENALTY`) or when
+    the household lies in no area below 市全域 (no candidate can get :data:`AREA_POINTS`)."""
+    return (max(FIT_POINTS.values()) - (SYNONYM_PENALTY if via_synonym else 0.0)
+            + (AREA_POINTS if area_possible else 0.0) + (SCHEDULE_POINTS if with_times else 0.0)
             + ACCEPTING_POINTS + FRESH_POINTS)
 
 
@@ -102,7 +106,7 @@ def age_phrase(age_min: int | None, age_max: int | None) -> str | None:
     return None
 
 
-def _category_points(fit: Fit) -> float:
+def category_points(fit: Fit) -> float:
     return FIT_POINTS[fit.relation] - (SYNONYM_PENALTY if fit.via_synonym else 0.0)
 
 
@@ -186,9 +190,16 @@ def _freshness_text(node: Node, today: date) -> str | None:
 def score_parts(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float, same_area: AreaInfo | None,
                 times: list[TimeSlot], today: date) -> tuple[float, float, float, float, float, float]:
     """The points of each part (:data:`PARTS` order), without the reasons: what ranking needs."""
-    return (_category_points(fit), distance_points(distance_m, speed_m_per_min),
-            AREA_POINTS if same_area is not None else 0.0, _schedule_points(node, times), _capacity_points(node),
-            _freshness_points(node, today))
+    return points_of(node, category_points(fit), distance_points(distance_m, speed_m_per_min), same_area is not None,
+                     times, today)
+
+
+def points_of(node: Node, category: float, distance: float, in_area: bool, times: list[TimeSlot],
+              today: date) -> tuple[float, float, float, float, float, float]:
+    """:func:`score_parts` given the category's and the distance's points (:func:`category_points`,
+    :func:`distance_points`): the matcher computes those once per need and per candidate."""
+    return (category, distance, AREA_POINTS if in_area else 0.0, _schedule_points(node, times),
+            _capacity_points(node), _freshness_points(node, today))
 
 
 def total_score(parts: tuple[float, ...]) -> float:

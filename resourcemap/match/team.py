@@ -37,6 +37,7 @@ from ..geo import haversine_m
 from ..model import BUNYA_OF_CODE, Node, is_placed
 from ..taxonomy import load_taxonomy
 from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext, positions_by_category
+from .retrieve import LRUMemo
 
 __all__ = ["TeamCandidate", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
            "suggest_team", "BUNYA_ORDER"]
@@ -176,7 +177,8 @@ def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, 
 
 
 def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
-                          lat: float, lng: float, needed: dict[str, str] | None = None) -> list[TeamCandidate]:
+                          lat: float, lng: float, needed: dict[str, str] | None = None, *,
+                          public_point: bool = False) -> list[TeamCandidate]:
     """Consultation agencies of *city* that serve a household in *areas* (see the module doc) and could make
     its team: every one offering a needed category, and of the others the best (nearest, then by id) of each
     group of alike ones — same 分野, in the household's area or not, statutory or not — since :func:`min_cover`
@@ -184,26 +186,52 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
 
     *needed* maps every category id the household asked for (with its sub-categories) to the
     label of the need, so that an agency offering one of them is preferred and named for it.
+    With *public_point* (the household is located at a 町丁目's or town's public point) the sites' distances
+    and order are kept for the read model's revision (:func:`_nearest_of_groups`).
     """
     needed = needed or {}
     serving = _serving(ctx, city, tuple(areas), muni_id)
-    dists = np.full(len(serving.sites), np.inf)
-    if serving.placed:
-        dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
-    offering = sorted({i for c in needed for i in serving.offering.get(c, ())})
-    # the best of each group of the others: by group, then distance, then position (the sites are in id order)
-    group = serving.group.copy()
-    group[offering] = -1  # each offering site is a candidate of its own
-    ranked = np.lexsort((np.arange(len(group)), dists, group))
-    heads = np.flatnonzero(np.diff(group[ranked], prepend=-2))
-    best_of_group = [int(i) for i in ranked[heads] if group[i] >= 0]
+    if public_point:
+        near = ctx.derived(("team_sites_by_point",), lambda: LRUMemo[tuple, _GroupsNear](TEAM_POINTS)).get(
+            (city, tuple(areas), muni_id, lat, lng), lambda: _nearest_of_groups(serving, lat, lng))
+    else:
+        near = _nearest_of_groups(serving, lat, lng)
+    offering = {i for c in needed for i in serving.offering.get(c, ())}
+    # the best of each group of the others (each offering site is a candidate of its own)
+    best_of_group = (next((i for i in members if i not in offering), None) for members in near.groups)
     out = []
-    for i in sorted((*best_of_group, *offering)):
+    for i in sorted({*(i for i in best_of_group if i is not None), *offering}):
         site, in_area = serving.sites[i]
         offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
         out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
-                                 float(dists[i]), offers))
+                                 near.distances[i], offers))
     return out
+
+
+#: How many household points' team sites (:func:`_nearest_of_groups`) a revision keeps, the least recently used dropped.
+TEAM_POINTS = 4096
+
+
+@dataclass(frozen=True)
+class _GroupsNear:
+    """The sites serving a household (:class:`_Serving`) seen from its point."""
+    distances: list[float]           # per site, metres from the point (inf when not placed)
+    groups: list[list[int]]          # per group of alike sites, its sites by distance, then position (= id)
+
+
+def _nearest_of_groups(serving: _Serving, lat: float, lng: float) -> _GroupsNear:
+    dists = np.full(len(serving.sites), np.inf)
+    if serving.placed:
+        dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
+    ranked = np.lexsort((np.arange(len(serving.group)), dists, serving.group))
+    groups: list[list[int]] = []
+    last = None
+    for i, g in zip(ranked.tolist(), serving.group[ranked].tolist()):
+        if g != last:
+            groups.append([])
+            last = g
+        groups[-1].append(i)
+    return _GroupsNear(dists.tolist(), groups)
 
 
 @dataclass(frozen=True)
@@ -268,13 +296,16 @@ def _no_site_note(ctx: MatchContext, node: Node) -> str:
 def suggest_team(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
                  lat: float, lng: float, members_of: dict[str, list[int]],
                  needed: dict[str, str] | None = None,
-                 dataset_dates: Mapping[str, date] | None = None) -> tuple[list[dict], list[str], list[dict]]:
+                 dataset_dates: Mapping[str, date] | None = None, *,
+                 public_point: bool = False) -> tuple[list[dict], list[str], list[dict]]:
     """(team entries, 分野 nobody covers, coordinators) for the household.
 
     Each agency entry carries :meth:`MatchContext.site_entry` (contacts, programmes, provenance) and
-    ``registered_site``: False when the agency has no site of its own, which its ``reason`` then says."""
+    ``registered_site``: False when the agency has no site of its own, which its ``reason`` then says.
+    *public_point*: see :func:`consultation_agencies`."""
     universe = set(members_of)
-    team = min_cover(universe, consultation_agencies(ctx, city, areas, muni_id, lat, lng, needed))
+    team = min_cover(universe, consultation_agencies(ctx, city, areas, muni_id, lat, lng, needed,
+                                                     public_point=public_point))
     covered: set[str] = set()
     entries = []
     for c in team:
