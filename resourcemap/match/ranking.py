@@ -6,8 +6,7 @@ candidates of a stream are kept as a table of their catalogue-side facts (node, 
 their own capacity and freshness, whether they offer the need's own category), and a request scores a
 chunk of rows with a few list comprehensions: its eligibility (:func:`~.eligibility.fits_targets`, per
 member), distance points (per walking speed), area and schedule points. Reading stops once the list is full
-and nothing past the chunk could enter it; else the next chunk is read (16 rows, then half as many as read so
-far: a row a chunk reads past the break costs a stream read and its facts when the point is new).
+and nothing past the chunk could enter it; else the next chunk (:data:`NEXT_CHUNK` rows) is read.
 
 From a 町丁目's or town's public point the table is kept for the read model's revision (at most
 :data:`TABLES` of them, least recently used dropped) beside the stream it reads
@@ -46,12 +45,14 @@ from .scoring import (
     site_points,
 )
 
-__all__ = ["Ranked", "rank_sites", "TABLES", "FIRST_CHUNK"]
+__all__ = ["Ranked", "rank_sites", "TABLES", "FIRST_CHUNK", "NEXT_CHUNK"]
 
 #: How many candidate tables (one per public point, categories and radius) a revision keeps.
 TABLES = 4096
-#: Rows scored first; the next chunks read 16 rows, then half as many as read so far (× 1.5 each time).
+#: Rows scored first, then in each further chunk (~30 rows make a need's list of 5 on the benchmark catalogue;
+#: a row read past the break costs a stream read — more k-nearest queries — when the point is new).
 FIRST_CHUNK = 32
+NEXT_CHUNK = 16
 
 
 @dataclass
@@ -183,7 +184,7 @@ def rank_sites(ctx: MatchContext, place: Place, areas: tuple[AreaInfo, ...], res
         done = n
         if len(top) >= limit and round_score(bound + near[-1]) < -top[-1][0]:
             break  # no row past this one can reach the list
-        chunk = max(FIRST_CHUNK // 2, done // 2)  # a little more first: a cold stream reads its trees per row
+        chunk = NEXT_CHUNK
     out = []
     for *_, row in top:
         site_areas = table.areas[row]
