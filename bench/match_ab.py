@@ -11,7 +11,7 @@ located by lat/lng (a synonym, session times, given 分野), and every answer of
 byte-identical (the run stops otherwise).
 
     git clone -q . /tmp/base && git -C /tmp/base checkout -q <commit>
-    python bench/match_ab.py --base /tmp/base [--rounds 3] [--passes 6]
+    python bench/match_ab.py --base /tmp/base [--rounds 3] [--passes 6] [--address-only]
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
 
-def households() -> list[dict]:
+def households(address_only: bool = False) -> list[dict]:
     from resourcemap.geo import load_chome
 
     points = [(c.town, c.lat, c.lng) for c in load_chome("13206")]
@@ -44,10 +44,10 @@ def households() -> list[dict]:
                               "times": [{"day": "SA", "start": "10:00", "end": "12:00"}]},
                              {"age": 70, "needs": ["認知症"], "fields": ["障害"]}],
                  "max_distance_m": 3000, "limit": 3} for _, lat, lng in points[50:70]]
-    return by_address + by_point
+    return by_address if address_only else by_address + by_point
 
 
-def worker(db: Path, out: Path, passes: int) -> None:
+def worker(db: Path, out: Path, passes: int, address_only: bool) -> None:
     """In the checkout's own process: answers to *out*, CPU ms per match (cold, warm) on stdout."""
     from resourcemap.graph.readmodel import ReadModel
     from resourcemap.graph.stores.sqlite import SQLiteStore
@@ -56,7 +56,7 @@ def worker(db: Path, out: Path, passes: int) -> None:
 
     load_taxonomy()  # parsed once per process (a server does it at start-up)
     rm = ReadModel(SQLiteStore(db), follow=False)
-    reqs = [MatchRequest.model_validate(b) for b in households()]
+    reqs = [MatchRequest.model_validate(b) for b in households(address_only)]
     t0 = time.process_time()
     answers = [match_household(rm, r, now=NOW) for r in reqs]
     cold = (time.process_time() - t0) / len(reqs) * 1000
@@ -75,11 +75,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--passes", type=int, default=6, help="warm passes over the households per process")
     ap.add_argument("--resources", type=int, default=5000)
+    ap.add_argument("--address-only", action="store_true",
+                    help="only the 50 households by address (the ones bench/api.py and bench/ab.py send)")
     ap.add_argument("--worker", nargs=2, type=Path, metavar=("DB", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         sys.path.insert(0, os.getcwd())  # the checkout this process was started in
-        worker(*args.worker, args.passes)
+        worker(*args.worker, args.passes, args.address_only)
         return
     if args.base is None:
         ap.error("--base is required")
@@ -101,14 +103,15 @@ def main() -> None:
                 env = {**os.environ, "PYTHONPATH": str(checkout)}
                 env.pop("RESOURCEMAP_STORE", None)
                 done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", str(db), str(out),
-                                       "--passes", str(args.passes)], cwd=checkout, env=env, check=True,
+                                       "--passes", str(args.passes),
+                                       *(["--address-only"] if args.address_only else [])], cwd=checkout, env=env, check=True,
                                       capture_output=True, text=True)
                 runs[side].append(json.loads(done.stdout.strip().splitlines()[-1]))
                 answers[side] = out.read_bytes()
             if answers["base"] != answers["this"]:
                 sys.exit("the two checkouts answer differently: not a like-for-like comparison")
     load = f"load average {load0:.1f} → {os.getloadavg()[0]:.1f}"
-    print(f"In process on {machine()} ({load}): {len(households())} households, {args.rounds} rounds alternating "
+    print(f"In process on {machine()} ({load}): {len(households(args.address_only))} households, {args.rounds} rounds alternating "
           f"base and this; cold = the first pass on a fresh read model, warm = {args.passes} more passes; CPU time "
           f"per match, medians (runs). Answers byte-identical in every round.\n")
     print("| | base ms | this ms | this / base |")

@@ -13,7 +13,6 @@ Walking speed: 80 m/min (the Japanese 徒歩 convention), 60 m/min (1.0 m/s) for
 """
 from __future__ import annotations
 
-from bisect import insort
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,19 +26,12 @@ from ..graph.readmodel import ReadModel
 from ..opendata.listing import attributions
 from ..queries import readmodel_cities
 from ..taxonomy import Resolution, load_taxonomy
-from .context import WHOLE_CITY_LEVEL, AreaInfo, MatchContext, context_for
+from .context import SHARED_POINT_PRECISIONS, AreaInfo, MatchContext, context_for
 from .eligibility import MemberProfile, eligible, fits_targets, member_fields
 from .locate import Place, locate_household
+from .ranking import rank_sites
 from .request import MatchRequest, MemberIn, UnmetRecord
-from .scoring import (
-    Fit,
-    distance_points,
-    max_points_besides_distance,
-    round_score,
-    score_match,
-    score_parts,
-    total_score,
-)
+from .scoring import score_match
 from .team import BUNYA_ORDER, suggest_team
 from .unmet import JST, UnmetKey, UnmetLog, age_band, month_of
 
@@ -114,35 +106,15 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
                dataset_dates: Mapping[str, date]) -> list[dict[str, Any]]:
     """The top *limit* sites for one need: placed (a point of their own), eligible, within *max_m*, by score.
 
-    Candidates are ranked by their points alone; the reasons, walking minutes and entries are built for
-    the sites that make the list only."""
-    tax = load_taxonomy()
-    need = res.category
-    bound = max_points_besides_distance(bool(member.times)) + 1e-9
-    top: list[tuple[tuple, tuple]] = []  # (sort key, what the entry is built from) of the best so far
-    fits: dict[str, Fit] = {}  # by the category the site offers: the same for every site offering it
-    # only placed active resources come: a programme at the city's point is listed under unplaced, never ranked
-    for node, d in ctx.nearby(hh.place, cats, max_m):
-        if len(top) >= limit and round_score(bound + distance_points(d, speed)) < -top[-1][0][0]:
-            break  # nothing farther can reach the top list
-        if not fits_targets(node, who):
-            continue
-        offered = need.id if need.id in node.categories else next((c for c in node.categories if c in cats), need.id)
-        fit = fits.get(offered)
-        if fit is None:
-            fit = fits[offered] = Fit("exact" if offered == need.id else "descendant", res.fit == "synonym",
-                                      need.label, tax.get(offered).label, res.term)
-        areas = ctx.resource_areas(node)
-        same = next((a for a in hh.areas if a.id in areas and a.level != WHOLE_CITY_LEVEL), None)
-        rank = (-total_score(score_parts(node, fit, d, speed, same, member.times, today)), d, node.id)
-        if len(top) < limit or rank < top[-1][0]:
-            insort(top, (rank, (node, d, fit, same, areas)), key=lambda t: t[0])
-            del top[limit:]
+    Candidates are ranked by their points alone (:func:`.ranking.rank_sites`); the reasons, walking minutes
+    and entries are built for the sites that make the list only."""
+    top = rank_sites(ctx, hh.place, hh.areas, res, cats, who, member.times, speed, limit, max_m, today)
     # the reasons and entries (contacts, operator, programmes) only for the sites that made the list
     out = []
-    for _, (node, d, fit, same, areas) in top:
+    for site in top:
+        node, d, areas = site.node, site.distance_m, site.areas
         minutes = walk_minutes(d, speed)
-        scored = score_match(node, fit, d, speed, minutes, same, member.times, today)
+        scored = score_match(node, site.fit, d, speed, minutes, site.same_area, member.times, today)
         out.append({**ctx.site_entry(node, dataset_dates), "lat": node.lat, "lng": node.lng,
                     "distance_m": round(d, 1), "walk_min": minutes,
                     "score": scored.score, "score_parts": scored.parts, "reasons": scored.reasons,
@@ -232,7 +204,8 @@ def match_household(rm: ReadModel, req: MatchRequest, *, unmet_log: UnmetLog | N
                 unmet.append({"member": i, "need": res.term, "category": res.category.id,
                               "category_label": res.category.label, "age_band": age_band(member.age)})
     team, uncovered, coords = suggest_team(ctx, hh.place.city, hh.areas, hh.municipality_id, hh.place.lat,
-                                           hh.place.lng, _members_of_fields(req, resolved), needed, dates)
+                                           hh.place.lng, _members_of_fields(req, resolved), needed, dates,
+                                           public_point=hh.place.precision in SHARED_POINT_PRECISIONS)
     if unmet_log is not None and unmet:
         month = month_of(now)
         unmet_log.add(UnmetKey(hh.place.city, hh.place.chome or "", hh.area_id or "", u["category"],

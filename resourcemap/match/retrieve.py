@@ -23,7 +23,7 @@ from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
 from ..graph.spatial import SpatialIndex
 
-__all__ = ["nearest_stream", "Replay", "ReplayCache"]
+__all__ = ["nearest_stream", "Replay", "ReplayCache", "LRUMemo"]
 
 T = TypeVar("T")
 
@@ -90,24 +90,42 @@ class Replay(Generic[T]):
                     self._read.append(item)
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LRUMemo(Generic[K, V]):
+    """At most *size* values by key, built on first use, the least recently used dropped first (thread-safe):
+    what the matcher keeps per read-model revision by a public point, bounded whatever the requests ask."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        with self._lock:
+            value = self._values.get(key)
+            if value is None:
+                value = self._values[key] = build()
+                if len(self._values) > self._size:
+                    self._values.popitem(last=False)
+            else:
+                self._values.move_to_end(key)
+            return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
 class ReplayCache(Generic[T]):
     """At most *size* :class:`Replay` streams by key, the least recently used dropped first."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._replays: OrderedDict[Hashable, Replay[T]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._replays: LRUMemo[Hashable, Replay[T]] = LRUMemo(size)
 
     def get(self, key: Hashable, stream: Callable[[], Iterator[T]]) -> Replay[T]:
-        with self._lock:
-            replay = self._replays.get(key)
-            if replay is None:
-                replay = self._replays[key] = Replay(stream())
-                if len(self._replays) > self._size:
-                    self._replays.popitem(last=False)
-            else:
-                self._replays.move_to_end(key)
-            return replay
+        return self._replays.get(key, lambda: Replay(stream()))
 
     def __len__(self) -> int:
         return len(self._replays)

@@ -33,7 +33,8 @@ from ..opendata.site import schedule_text
 from .context import AreaInfo
 from .request import TimeSlot
 
-__all__ = ["Fit", "Scored", "score_match", "score_parts", "total_score", "PARTS", "distance_points", "max_points_besides_distance",
+__all__ = ["Fit", "Scored", "score_match", "score_parts", "category_points", "schedule_points", "site_points",
+           "WHOLE_POINT_PARTS", "total_score", "PARTS", "distance_points", "max_points_besides_distance",
            "FIT_POINTS", "SYNONYM_PENALTY", "DISTANCE_POINTS", "HALF_POINTS_MIN", "AREA_POINTS",
            "SCHEDULE_POINTS", "ACCEPTING_POINTS", "NOT_ACCEPTING_POINTS", "FRESH_POINTS", "STALE_POINTS",
            "age_phrase", "round_score"]
@@ -52,6 +53,10 @@ FRESH_DAYS = 365
 STALE_DAYS = 3 * 365
 #: The parts of a score, in the order of ``score_parts`` and of ``Scored.parts``.
 PARTS = ("category", "distance", "area", "schedule", "capacity", "freshness")
+#: Every part but distance is a whole number of points (the matcher relies on it: their sum is exact, so
+#: adding the distance's points to it gives the same float as the ``math.fsum`` of the six parts).
+WHOLE_POINT_PARTS = (*FIT_POINTS.values(), SYNONYM_PENALTY, AREA_POINTS, SCHEDULE_POINTS, ACCEPTING_POINTS,
+                     NOT_ACCEPTING_POINTS, FRESH_POINTS, STALE_POINTS)
 
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_CODE = re.compile(r"(MO|TU|WE|TH|FR|SA|SU)")
@@ -85,9 +90,13 @@ def distance_points(distance_m: float, speed_m_per_min: float) -> float:
     return DISTANCE_POINTS * 0.5 ** (distance_m / speed_m_per_min / HALF_POINTS_MIN)
 
 
-def max_points_besides_distance(with_times: bool) -> float:
-    """The most a candidate can get from everything but distance (for early stopping)."""
-    return (max(FIT_POINTS.values()) + AREA_POINTS + (SCHEDULE_POINTS if with_times else 0.0)
+def max_points_besides_distance(with_times: bool, *, via_synonym: bool = False, area_possible: bool = True) -> float:
+    """The most a candidate can get from everything but distance (for early stopping).
+
+    Tighter for one need when its term was a synonym (every candidate loses :data:`SYNONYM_PENALTY`) or when
+    the household lies in no area below 市全域 (no candidate can get :data:`AREA_POINTS`)."""
+    return (max(FIT_POINTS.values()) - (SYNONYM_PENALTY if via_synonym else 0.0)
+            + (AREA_POINTS if area_possible else 0.0) + (SCHEDULE_POINTS if with_times else 0.0)
             + ACCEPTING_POINTS + FRESH_POINTS)
 
 
@@ -102,7 +111,7 @@ def age_phrase(age_min: int | None, age_max: int | None) -> str | None:
     return None
 
 
-def _category_points(fit: Fit) -> float:
+def category_points(fit: Fit) -> float:
     return FIT_POINTS[fit.relation] - (SYNONYM_PENALTY if fit.via_synonym else 0.0)
 
 
@@ -130,7 +139,7 @@ def _session_in(node: Node, times: list[TimeSlot]) -> Schedule | None:
     return next((s for s in node.schedules if any(_overlaps(s, t) for t in times)), None)
 
 
-def _schedule_points(node: Node, times: list[TimeSlot]) -> float:
+def schedule_points(node: Node, times: list[TimeSlot]) -> float:
     return SCHEDULE_POINTS if times and _session_in(node, times) is not None else 0.0
 
 
@@ -143,6 +152,11 @@ def _schedule_text(node: Node, times: list[TimeSlot]) -> str | None:
     if hit is not None:
         return f"希望の時間帯に開催（{schedule_text(hit)}）"
     return f"希望の時間帯と合わない可能性（{schedule_text(node.schedules[0])}）"
+
+
+def site_points(node: Node, today: date) -> float:
+    """The points of the site's own facts, whoever asks: capacity and freshness."""
+    return _capacity_points(node) + _freshness_points(node, today)
 
 
 def _capacity_points(node: Node) -> float:
@@ -186,8 +200,8 @@ def _freshness_text(node: Node, today: date) -> str | None:
 def score_parts(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float, same_area: AreaInfo | None,
                 times: list[TimeSlot], today: date) -> tuple[float, float, float, float, float, float]:
     """The points of each part (:data:`PARTS` order), without the reasons: what ranking needs."""
-    return (_category_points(fit), distance_points(distance_m, speed_m_per_min),
-            AREA_POINTS if same_area is not None else 0.0, _schedule_points(node, times), _capacity_points(node),
+    return (category_points(fit), distance_points(distance_m, speed_m_per_min),
+            AREA_POINTS if same_area is not None else 0.0, schedule_points(node, times), _capacity_points(node),
             _freshness_points(node, today))
 
 

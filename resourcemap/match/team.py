@@ -28,7 +28,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -37,6 +37,7 @@ from ..geo import haversine_m
 from ..model import BUNYA_OF_CODE, Node, is_placed
 from ..taxonomy import load_taxonomy
 from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext, positions_by_category
+from .retrieve import LRUMemo
 
 __all__ = ["TeamCandidate", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
            "suggest_team", "BUNYA_ORDER"]
@@ -61,13 +62,16 @@ class TeamCandidate:
         """A 包括的相談支援/多機関協働 counter of the law (program 1-i … 1-ni, 5)."""
         return self.node.program in CONSULT_PROGRAMS
 
+    @cached_property
     def penalty(self) -> tuple[int, int, int, float]:
-        """Smaller is better: outside the area, needs not offered, not statutory, distance."""
+        """Smaller is better: outside the area, needs not offered, not statutory, distance (computed once: a
+        revision keeps the candidates of a public point)."""
         d = self.distance_m if math.isfinite(self.distance_m) else 1e9
         return (self.in_area is None, -len(self.offers), not self.statutory, d)
 
+    @cached_property
     def preference(self) -> tuple:
-        return (*self.penalty(), self.node.id)
+        return (*self.penalty, self.node.id)
 
 
 def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> list[TeamCandidate]:
@@ -83,10 +87,10 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
         mask = sum(bit[f] for f in c.fields if f in bit)
         if not mask:
             continue
-        pref = c.preference()
+        pref = c.preference
         if mask not in best_of_mask or pref < preference_of_mask[mask]:
             best_of_mask[mask], preference_of_mask[mask] = c, pref
-    penalty_of_mask = {mask: c.penalty() for mask, c in best_of_mask.items()}
+    penalty_of_mask = {mask: c.penalty for mask, c in best_of_mask.items()}
     reachable = 0
     for mask in best_of_mask:
         reachable |= mask
@@ -176,7 +180,8 @@ def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, 
 
 
 def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
-                          lat: float, lng: float, needed: dict[str, str] | None = None) -> list[TeamCandidate]:
+                          lat: float, lng: float, needed: dict[str, str] | None = None, *,
+                          public_point: bool = False) -> list[TeamCandidate]:
     """Consultation agencies of *city* that serve a household in *areas* (see the module doc) and could make
     its team: every one offering a needed category, and of the others the best (nearest, then by id) of each
     group of alike ones — same 分野, in the household's area or not, statutory or not — since :func:`min_cover`
@@ -184,26 +189,40 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
 
     *needed* maps every category id the household asked for (with its sub-categories) to the
     label of the need, so that an agency offering one of them is preferred and named for it.
+    With *public_point* (the household is located at a 町丁目's or town's public point) the candidates are kept
+    for the read model's revision by that point and the categories asked — catalogue-side inputs only (the
+    candidates are shared: read them, never change them).
     """
     needed = needed or {}
     serving = _serving(ctx, city, tuple(areas), muni_id)
-    dists = np.full(len(serving.sites), np.inf)
-    if serving.placed:
-        dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
-    offering = sorted({i for c in needed for i in serving.offering.get(c, ())})
-    # the best of each group of the others: by group, then distance, then position (the sites are in id order)
-    group = serving.group.copy()
-    group[offering] = -1  # each offering site is a candidate of its own
-    ranked = np.lexsort((np.arange(len(group)), dists, group))
-    heads = np.flatnonzero(np.diff(group[ranked], prepend=-2))
-    best_of_group = [int(i) for i in ranked[heads] if group[i] >= 0]
-    out = []
-    for i in sorted((*best_of_group, *offering)):
-        site, in_area = serving.sites[i]
-        offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
-        out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
-                                 float(dists[i]), offers))
-    return out
+
+    def build() -> list[TeamCandidate]:
+        dists = np.full(len(serving.sites), np.inf)
+        if serving.placed:
+            dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
+        offering = sorted({i for c in needed for i in serving.offering.get(c, ())})
+        # the best of each group of the others: by group, then distance, then position (the sites are in id order)
+        group = serving.group.copy()
+        group[offering] = -1  # each offering site is a candidate of its own
+        ranked = np.lexsort((np.arange(len(group)), dists, group))
+        heads = np.flatnonzero(np.diff(group[ranked], prepend=-2))
+        best_of_group = [int(i) for i in ranked[heads] if group[i] >= 0]
+        out = []
+        for i in sorted((*best_of_group, *offering)):
+            site, in_area = serving.sites[i]
+            offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
+            out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
+                                     float(dists[i]), offers))
+        return out
+
+    if not public_point:
+        return build()
+    kept = ctx.derived(("team_candidates_by_point",), lambda: LRUMemo[tuple, list[TeamCandidate]](TEAM_POINTS))
+    return list(kept.get((city, tuple(areas), muni_id, lat, lng, frozenset(needed.items())), build))
+
+
+#: How many (household point, needs asked) team candidate lists a revision keeps, the least recently used dropped.
+TEAM_POINTS = 4096
 
 
 @dataclass(frozen=True)
@@ -268,13 +287,16 @@ def _no_site_note(ctx: MatchContext, node: Node) -> str:
 def suggest_team(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
                  lat: float, lng: float, members_of: dict[str, list[int]],
                  needed: dict[str, str] | None = None,
-                 dataset_dates: Mapping[str, date] | None = None) -> tuple[list[dict], list[str], list[dict]]:
+                 dataset_dates: Mapping[str, date] | None = None, *,
+                 public_point: bool = False) -> tuple[list[dict], list[str], list[dict]]:
     """(team entries, 分野 nobody covers, coordinators) for the household.
 
     Each agency entry carries :meth:`MatchContext.site_entry` (contacts, programmes, provenance) and
-    ``registered_site``: False when the agency has no site of its own, which its ``reason`` then says."""
+    ``registered_site``: False when the agency has no site of its own, which its ``reason`` then says.
+    *public_point*: see :func:`consultation_agencies`."""
     universe = set(members_of)
-    team = min_cover(universe, consultation_agencies(ctx, city, areas, muni_id, lat, lng, needed))
+    team = min_cover(universe, consultation_agencies(ctx, city, areas, muni_id, lat, lng, needed,
+                                                     public_point=public_point))
     covered: set[str] = set()
     entries = []
     for c in team:

@@ -1,7 +1,8 @@
 """What the matcher keeps per read-model revision must never change an answer, and must drop on a write.
 
 Kept per revision (``MatchContext``): the candidate streams from a 町丁目's point (``nearby``, replayed to the
-next request there), the site entries' graph part, the coordinators and the team candidates of an area. Each
+next request there) and their tables of catalogue-side facts (``ranking``), the site entries' graph part, the
+coordinators, the team candidates of an area and those of a 町丁目's point for the categories asked. Each
 test compares a request answered from what earlier requests left behind with the same request answered by a
 fresh context (nothing kept), or checks that a write makes the next answer see it.
 """
@@ -17,7 +18,8 @@ from resourcemap.graph.readmodel import ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
 from resourcemap.match import match_household, parse_request
 from resourcemap.match.context import MatchContext, context_for
-from resourcemap.match.retrieve import Replay, ReplayCache
+from resourcemap.match.retrieve import LRUMemo, Replay, ReplayCache
+from resourcemap.match.scoring import WHOLE_POINT_PARTS
 from resourcemap.model import Node, Targets
 
 NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
@@ -66,11 +68,53 @@ def test_replayed_streams_answer_as_a_fresh_context(rm):
     assert context_for(rm).streams_kept > 0
 
 
+#: Other households at the same points: other needs (a synonym, sub-categories), ages, 分野 and session times.
+OTHER_MEMBERS = [
+    [{"age": 30, "needs": ["子育て", "学習支援"]}],
+    [{"age": 17, "needs": ["8050", "居場所"], "times": [{"day": "SA", "start": "10:00", "end": "12:00"}]},
+     {"age": 78, "needs": ["認知症"], "fields": ["障害"]}],
+    [{"age": 45, "needs": ["居場所"]}, {"age": 80, "needs": ["介護予防", "ひきこもり"]}],
+]
+
+
+def test_kept_tables_and_team_candidates_are_keyed_by_point_and_categories(rm):
+    """The candidate tables (``ranking``) and the team candidates of a point are kept by the point and the
+    categories asked: with either keyed by the point alone, another household's needs at the same 町丁目 would
+    be answered from the first one's candidates."""
+    towns = [c.town for c in load_chome(FUCHU)][5::11][:6]
+    rm.derived["match"] = ctx = MatchContext(rm, rm.revision)
+    for t in towns:
+        kept(rm, body(t))  # the first household at each point leaves its tables and team candidates
+    for t in towns:
+        for members in OTHER_MEMBERS:
+            b = {**body(t), "members": members}
+            assert kept(rm, b) == fresh(rm, b)
+    assert len(ctx.derived(("candidate_tables",), lambda: None)) >= len(towns) * 3
+    assert len(ctx.derived(("team_candidates_by_point",), lambda: None)) == len(towns) * 3  # 3 sets of categories
+
+
+def test_score_parts_besides_distance_are_whole_points():
+    """``ranking`` sums a candidate's parts but distance in any order and adds the distance's points: the same
+    float as ``math.fsum`` of the six parts only while every other part is a whole number of points."""
+    assert all(float(p).is_integer() for p in WHOLE_POINT_PARTS)
+
+
+def test_lru_memo_builds_once_and_keeps_the_most_recently_used():
+    memo: LRUMemo[str, list[str]] = LRUMemo(2)
+    built = []
+    for k in ("a", "b", "a", "c", "a", "b"):
+        memo.get(k, lambda k=k: built.append(k) or [k])
+    assert built == ["a", "b", "c", "b"] and len(memo) == 2
+    assert memo.get("a", lambda: ["other"]) == ["a"]
+
+
 def test_a_given_point_is_never_kept(rm):
     c = load_chome(FUCHU)[3]
     rm.derived["match"] = ctx = MatchContext(rm, rm.revision)
     kept(rm, body(lat=c.lat, lng=c.lng))
     assert ctx.streams_kept == 0  # a household's own lat/lng: nothing keyed by it
+    assert len(ctx.derived(("candidate_tables",), lambda: LRUMemo(1))) == 0
+    assert len(ctx.derived(("team_candidates_by_point",), lambda: LRUMemo(1))) == 0
     kept(rm, body(c.town))
     assert ctx.streams_kept == 3  # the 町丁目's public point: one stream per need
 
@@ -89,6 +133,24 @@ def test_a_write_is_seen_by_the_next_match(writable):
     after = kept(rm, body(c.town))
     ibasho = next(r for r in after["results"] if r["need"] == "居場所")
     assert ibasho["matches"][0]["id"] == "test.new_ibasho"
+    assert after == fresh(rm, body(c.town))
+
+
+def test_a_write_is_seen_by_the_next_team(writable):
+    """A new general counter at the household's 町丁目 point answering for every 分野 is the whole 相談支援 team
+    after the write. With the team candidates kept under a key that survived the write, it would not be."""
+    store, rm = writable
+    c = load_chome(FUCHU)[10]
+    before = kept(rm, body(c.town))
+    assert kept(rm, body(c.town)) == before
+    assert "test.new_counter" not in {t["id"] for t in before["team"]}
+    store.create_node(Node(id="test.new_counter", kind="agency", name="新しい総合相談窓口", city=FUCHU, lat=c.lat,
+                           lng=c.lng, location_precision="chome", categories=["consult.general"],
+                           targets=Targets(fields=["高齢", "障害", "子ども", "困窮", "全世代"]), source="public"),
+                      actor="test")
+    rm.refresh()
+    after = kept(rm, body(c.town))
+    assert [t["id"] for t in after["team"] if t["role"] == "相談支援"] == ["test.new_counter"]
     assert after == fresh(rm, body(c.town))
 
 
