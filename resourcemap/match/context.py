@@ -19,14 +19,15 @@ this one's, minus what the changes can have made stale. Conservatively, per cach
   their graph neighbours (an operator's or programme's name and phone are in a neighbour's entry; an
   area's kind in ``stated_areas``), and for whoever ``implements`` one of those (``inquiry`` reaches a
   所管課 two hops away: site → programme → ``managed_by`` department);
-- the city facts (:class:`_CityFacts`) and every derived :data:`CITY_DERIVED` key (team.py's
-  ``consultation_sites``, ``serving``, ``coordinators``, and ``unplaced_by_category``), with every
-  ``_resource_areas`` entry (they read the city's areas): dropped for a city when a node of a
-  :data:`CITY_FACT_KINDS` kind of it changes, when a resource enters, leaves or is listed in
-  ``unplaced`` (not :func:`~resourcemap.model.is_placed`), when a resource changes kind or is removed
-  (its ``implements`` edges go with it), or when an edge of :data:`CITY_FACT_EDGES` at a node of it
-  changes (``covers``: scopes and coordinators; ``implements``: delivered programmes and seat areas;
-  ``located_in``: stated areas);
+- the city facts (:class:`_CityFacts`), the derived :data:`CITY_DERIVED` keys of the city (team.py's
+  ``consultation_sites``, ``serving``, ``coordinators``, and ``unplaced_by_category``) and the
+  ``_resource_areas`` of its nodes (they read the city's areas): dropped for a city when a node of a
+  :data:`CITY_FACT_KINDS` kind of it or next to it in the graph changes (a coordinator of another city
+  covering one of its areas), when a resource enters, leaves or is listed in ``unplaced`` (not
+  :func:`~resourcemap.model.is_placed`), when a resource changes kind or is removed (its ``implements``
+  edges go with it: a programme it delivered may be listed now), or when an edge of
+  :data:`CITY_FACT_EDGES` at a node of it changes (``covers``: scopes and coordinators; ``implements``:
+  delivered programmes and seat areas; ``located_in``: stated areas);
 - candidate streams (``_nearby``, kept as node ids and resolved on replay, so an edit of a field no
   stream reads changes nothing): dropped when a node's :func:`_stream_view` (position, placement,
   categories, kind, status, deleted) changes and its point before or after lies within the stream's
@@ -127,7 +128,7 @@ class MatchContext:
     rm: ReadModel
     revision: int
     _cities: dict[str, _CityFacts] = field(default_factory=dict)
-    _resource_areas: dict[str, frozenset[str]] = field(default_factory=dict)
+    _resource_areas: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)  # by city, then node
     _operators: dict[str, Node | None] = field(default_factory=dict)
     _covered: dict[str, frozenset[str]] = field(default_factory=dict)
     _stated: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -241,7 +242,10 @@ class MatchContext:
 
     def resource_areas(self, node: Node) -> frozenset[str]:
         """Area ids a resource is in: its ``area_id``, its ``located_in`` areas, else where its point lies."""
-        got = self._resource_areas.get(node.id)
+        of_city = self._resource_areas.get(node.city)
+        if of_city is None:
+            of_city = self._resource_areas.setdefault(node.city, {})
+        got = of_city.get(node.id)
         if got is not None:
             return got
         ids = set(self.stated_areas(node))
@@ -252,7 +256,7 @@ class MatchContext:
                 chome = None
             ids.update(a.id for a in self.areas_at(node.city, chome))
         got = frozenset(ids)
-        self._resource_areas[node.id] = got
+        of_city[node.id] = got
         return got
 
     def stated_areas(self, node: Node) -> frozenset[str]:
@@ -419,15 +423,22 @@ def carry(old: MatchContext, revision: int) -> MatchContext | None:
     dirty = _with_neighbours(rm, stale.nodes)
     new = MatchContext(rm, revision)
     new._cities = {c: f for c, f in old._cities.copy().items() if c not in stale.cities}
-    memos = ("_operators", "_covered", "_stated", "_programs", "_rankable")
-    for name in memos if stale.cities else (*memos, "_resource_areas"):  # areas re-drawn: every resource's
-        kept = getattr(old, name).copy()
-        for node_id in dirty:
-            kept.pop(node_id, None)
-        setattr(new, name, kept)
-    new._derived = _kept_derived(old._derived.copy(), dirty, bool(stale.cities))
-    new._nearby = old._nearby.kept(_in_no_stream(old._nearby.keys(), stale.moved))
+    for name in ("_operators", "_covered", "_stated", "_programs", "_rankable"):
+        setattr(new, name, _without(getattr(old, name), dirty))
+    # a resource's areas read its city's areas: kept only for the cities whose facts are kept
+    new._resource_areas = {c: _without(of_city, dirty) for c, of_city in old._resource_areas.copy().items()
+                           if c not in stale.cities}
+    new._derived = _kept_derived(rm, old._derived.copy(), dirty, stale.cities)
+    new._nearby = old._nearby.kept(_in_no_stream(old._nearby.keys(), stale.moved) if stale.moved else None)
     return new
+
+
+def _without(memo: dict[str, T], dirty: set[str]) -> dict[str, T]:
+    """A copy of *memo* without the entries of *dirty* nodes."""
+    kept = memo.copy()
+    for node_id in dirty:
+        kept.pop(node_id, None)
+    return kept
 
 
 def _stale(rm: ReadModel, touched: Iterable[NodeTouched | EdgeTouched]) -> _Stale | None:
@@ -449,9 +460,10 @@ def _stale(rm: ReadModel, touched: Iterable[NodeTouched | EdgeTouched]) -> _Stal
             return None
         out.nodes.add(t.id)
         out.nodes.update(t.neighbours)  # a removed node's edges went with it
-        out.cities.update(rm.node(n).city for n in t.neighbours if rm.has(n))
-        if not _keeps_city_facts(t.before, t.after):
+        if not _keeps_city_facts(t.before, t.after):  # its city's, and its neighbours' (a programme it delivers)
+            around = {*t.neighbours, *rm.graph.succ.get(t.id, ()), *rm.graph.pred.get(t.id, ())}
             out.cities.update(n.city for n in states)
+            out.cities.update(rm.node(n).city for n in around if rm.has(n))
         if _stream_view(t.before) != _stream_view(t.after):
             out.moved.extend(n for n in states if n.located)
     return out
@@ -485,11 +497,12 @@ def _with_neighbours(rm: ReadModel, nodes: set[str]) -> set[str]:
     return out
 
 
-def _kept_derived(derived: dict[Hashable, Any], dirty: set[str], cities_changed: bool) -> dict[Hashable, Any]:
+def _kept_derived(rm: ReadModel, derived: dict[Hashable, Any], dirty: set[str], cities: set[str]) -> dict[Hashable, Any]:
     """The derived entries a write leaves valid: per node (:data:`NODE_DERIVED`) unless the node is *dirty*,
-    per city (:data:`CITY_DERIVED`) unless some city's facts changed; of any other family none."""
+    per city (:data:`CITY_DERIVED`) unless the facts of its city (:func:`_derived_city`) are among *cities*;
+    of any other family none."""
     for key in [k for k in derived if not (isinstance(k, tuple) and k and (
-            k[0] in NODE_DERIVED or (k[0] in CITY_DERIVED and not cities_changed)))]:
+            k[0] in NODE_DERIVED or (k[0] in CITY_DERIVED and _derived_city(rm, k) not in (None, *cities))))]:
         del derived[key]
     for node_id in dirty:
         for family in NODE_DERIVED:
@@ -497,11 +510,20 @@ def _kept_derived(derived: dict[Hashable, Any], dirty: set[str], cities_changed:
     return derived
 
 
+def _derived_city(rm: ReadModel, key: tuple) -> str | None:
+    """The city a :data:`CITY_DERIVED` key is built from: its second item (a city code), or for a key without
+    one (``coordinators``: areas, municipality id) the city of the municipality named last; None if neither."""
+    if isinstance(key[1], str):
+        return key[1]
+    muni = key[-1]
+    return rm.node(muni).city if isinstance(muni, str) and rm.has(muni) else None
+
+
 def _in_no_stream(keys: list[Hashable], moved: list[Node]) -> Callable[[Hashable], bool]:
     """A test of a stream key ``(lat, lng, categories, max_m)``: True when no point of *moved* offering one of
     its categories lies within its radius (so the stream reads the same candidates in the same order)."""
     checked = set(keys)  # a stream another request adds meanwhile is not carried
-    if not keys or not moved:
+    if not keys:
         return checked.__contains__
     lats = np.array([k[0] for k in keys])  # type: ignore[index]
     lngs = np.array([k[1] for k in keys])  # type: ignore[index]

@@ -109,12 +109,13 @@ class ReplayCache(Generic[T]):
                 self._replays.move_to_end(key)
             return replay
 
-    def kept(self, keep: Callable[[Hashable], bool]) -> ReplayCache[T]:
+    def kept(self, keep: Callable[[Hashable], bool] | None = None) -> ReplayCache[T]:
         """A new cache holding this one's streams (the same :class:`Replay` objects, in the same order) whose
-        key *keep* accepts: what a write left valid is carried to the next revision's context."""
+        key *keep* accepts (all without *keep*): what a write left valid is carried to the next revision's context."""
         out: ReplayCache[T] = ReplayCache(self._size)
         with self._lock:
-            out._replays = OrderedDict((k, r) for k, r in self._replays.items() if keep(k))
+            out._replays = OrderedDict(self._replays) if keep is None else \
+                OrderedDict((k, r) for k, r in self._replays.items() if keep(k))
         return out
 
     def keys(self) -> list[Hashable]:
