@@ -14,7 +14,6 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,15 +22,14 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from resourcemap.errors import ResourcemapError
-from resourcemap.geo import load_chome
+from resourcemap.geo import load_chome, nearest_chome
 from resourcemap.graph.readmodel import TOUCHED_KEPT, EdgeEnds, EdgeTouched, NodeTouched, ReadModel
 from resourcemap.graph.stores.sqlite import SQLiteStore
-from resourcemap.match import match_household, parse_request
-from resourcemap.match.context import MatchContext, context_for
+from resourcemap.match.context import context_for
 from resourcemap.model import EDGE_RULES, Edge, Node, Targets
 from resourcemap.taxonomy import load_taxonomy
+from tests.unit.test_match_revision_memo import fresh, kept  # the answers through the kept and a fresh context
 
-NOW = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 FUCHU, IRUMA, MURAYAMA = "13206", "11225", "13223"
 CITIES = (FUCHU, IRUMA, MURAYAMA)
 TOWNS = {code: [c for c in load_chome(code) if not c.koaza] for code in CITIES}
@@ -49,21 +47,6 @@ def body(city: str, town: str, *, max_m: float = 2000) -> dict:
 #: property test asks after every batch of writes.
 HOUSEHOLDS = [body(code, TOWNS[code][k * len(TOWNS[code]) // 3].town)
               for code, k in ((FUCHU, 1), (FUCHU, 2), (IRUMA, 1), (MURAYAMA, 1))]
-
-
-def kept(rm: ReadModel, b: dict) -> dict:
-    """The answer through the read model's context (carried from earlier revisions)."""
-    return match_household(rm, parse_request(b), now=NOW)
-
-
-def fresh(rm: ReadModel, b: dict) -> dict:
-    """The answer with nothing kept: a new context for the same revision (the kept one is put back after)."""
-    kept_context = rm.derived.get("match")
-    rm.derived["match"] = MatchContext(rm, rm.revision)
-    try:
-        return match_household(rm, parse_request(b), now=NOW)
-    finally:
-        rm.derived["match"] = kept_context
 
 
 @contextmanager
@@ -318,4 +301,33 @@ def test_an_agency_without_its_area_leaves_the_team(writable):
     store.create_edge(Edge(kind="covers", source=entry["id"], target=elsewhere.id, cite="public"), actor="t")
     answer = kept(rm, b)
     assert entry["id"] not in {t["id"] for t in answer["team"]}  # it answers for another area only
+    assert answer == fresh(rm, b)
+
+
+def test_a_redrawn_area_is_seen_in_a_sites_area(writable):
+    """A site's area found from its point (``resource_areas``) is dropped with its city's areas."""
+    store, rm = writable
+    b, entry = _site_with(rm, FUCHU, lambda e: e.get("area_id") is not None and e.get("distance_m") is not None
+                          and rm.node(e["id"]).area_id is None and not rm.out_edges(e["id"], "located_in"))
+    b = {**b, "limit": 20}
+    node = rm.node(entry["id"])
+    town = nearest_chome(FUCHU, node.lat, node.lng).town
+    area = rm.node(entry["area_id"])
+    other = next(a for a in sorted(rm.nodes(kind="area", city=FUCHU), key=lambda a: a.id) if a.id != area.id)
+    _edit(store, area, chome=[t for t in area.chome if t != town])
+    _edit(store, rm.node(other.id), chome=[*other.chome, town])
+    answer = kept(rm, b)
+    assert {e["area_id"] for e in _entries(answer, entry["id"]) if "distance_m" in e} == {other.id}
+    assert answer == fresh(rm, b)
+
+
+def test_a_new_switchboard_number_is_seen_wherever_it_is_given(writable):
+    """A 代表電話 inquiry reads the municipality through the city, not an edge: a municipality's change starts
+    a fresh context."""
+    store, rm = writable
+    b, entry = _site_with(rm, FUCHU, lambda e: (e["inquiry"] or {}).get("via") == "代表電話")
+    muni = next(rm.nodes(kind="municipality", city=FUCHU))
+    _edit(store, muni, phone="042-000-0001")
+    answer = kept(rm, b)
+    assert {e["inquiry"]["phone"] for e in _entries(answer, entry["id"])} == {"042-000-0001"}
     assert answer == fresh(rm, b)
