@@ -14,13 +14,22 @@ algorithms); a node added mid-walk broke it ("dictionary changed size during ite
 applied by the last read to finish (or the next to start) — nobody ever waits for anybody, so no
 request can block another, and a write is seen as soon as no read is in progress. Outside a
 server (the CLI, tests) nothing is marked and changes apply at once.
+
+Why it records what each change touched (:meth:`ReadModel.touched_between`): views derived from one
+revision (the matcher's context, a page cache) need not be rebuilt whole after a write that cannot
+affect them — a description edit leaves every distance, area and operator as it was. The read model
+is the one place that sees every applied change with the state it replaced, so it keeps a bounded
+record of them (:data:`TOUCHED_KEPT`) and answers "what changed between revision a and b", or None
+when it cannot say for sure (a is older than the record, or the model was built anew since).
 """
 from __future__ import annotations
 
 import ctypes
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -29,7 +38,42 @@ from ..model import Change, Edge, Node, SharedDict, stored_edge, stored_node
 from .spatial import ALL, SpatialIndex
 from .stores.base import GraphStore, NodeQuery
 
-__all__ = ["ReadModel", "CompactGraph"]
+__all__ = ["ReadModel", "CompactGraph", "NodeTouched", "EdgeTouched", "EdgeEnds", "TOUCHED_KEPT"]
+
+#: How many applied changes the read model remembers (:meth:`ReadModel.touched_between`): at the soak's
+#: 16 writes/s half a minute of them; a view older than that is rebuilt whole.
+TOUCHED_KEPT = 512
+
+
+@dataclass(frozen=True, slots=True)
+class NodeTouched:
+    """One applied node change: the node as the read model held it before and after (None: not held)."""
+
+    rev: int
+    id: str
+    before: Node | None
+    after: Node | None
+    #: When the change removed the node (and with it its edges): the ids it had edges with, either way.
+    neighbours: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeEnds:
+    """Where an edge runs and what it is."""
+
+    source: str
+    target: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeTouched:
+    """One applied edge change: its ends before and after (None: no such live edge in the log's images)."""
+
+    rev: int
+    id: str
+    before: EdgeEnds | None
+    after: EdgeEnds | None
 
 _NO_NEIGHBOURS = SharedDict()  # the adjacency of every node without edges on that side (see CompactGraph)
 
@@ -139,6 +183,13 @@ def _return_freed_memory() -> None:
         pass
 
 
+def _ends(image: dict[str, Any] | None) -> EdgeEnds | None:
+    """The ends of a logged edge image (None for none, or a deleted one)."""
+    if image is None or image.get("deleted"):
+        return None
+    return EdgeEnds(image["source"], image["target"], image["kind"])
+
+
 class ReadModel:
     """Graph + spatial index of the live (not deleted) catalogue."""
 
@@ -153,6 +204,8 @@ class ReadModel:
         self._pending: list[Change] = []  # logged changes that arrived during a read (see reading())
         self._readers = 0
         self._municipalities: tuple[int, tuple[str, ...]] | None = None  # (revision, codes)
+        self._touched: deque[NodeTouched | EdgeTouched] = deque()  # what each applied change touched, oldest first
+        self._touched_from = 0  # the record holds every change after this revision
         self._store = store
         self._unsubscribe = None
         if store is not None:
@@ -173,8 +226,8 @@ class ReadModel:
             rev = store.revision()
             nodes = store.query_nodes(NodeQuery())
             edges = store.query_edges()
-            self._fill(nodes, edges)
             self.revision = rev
+            self._fill(nodes, edges)
             del nodes, edges
             _return_freed_memory()
         # writes committed between revision() and the queries are re-applied idempotently
@@ -190,6 +243,12 @@ class ReadModel:
         self.graph = g
         self.index = SpatialIndex.build((n.id, n.lat, n.lng, n.categories) for n in nodes
                                         if n.lat is not None and n.lng is not None)
+        self._forget_touched()
+
+    def _forget_touched(self) -> None:
+        """Start the record of changes afresh (a new build: nothing before it can be told apart)."""
+        self._touched.clear()
+        self._touched_from = self.revision
 
     def close(self) -> None:
         if self._unsubscribe is not None:
@@ -235,19 +294,42 @@ class ReadModel:
         for ch in pending:
             if ch.rev <= self.revision:
                 continue
-            if ch.entity == "node":
-                self._apply_node(ch)
-            else:
-                self._apply_edge(ch)
+            touched = self._apply_node(ch) if ch.entity == "node" else self._apply_edge(ch)
             self.revision = ch.rev
+            self._touched.append(touched)
+            if len(self._touched) > TOUCHED_KEPT:
+                self._touched_from = self._touched.popleft().rev
 
-    def _apply_node(self, ch: Change) -> None:
+    def touched_between(self, since: int, until: int) -> tuple[NodeTouched | EdgeTouched, ...] | None:
+        """What every change applied after revision *since* up to *until* touched, in revision order —
+        None when the record cannot tell (it starts after *since*: too old, or the model was built anew;
+        or *until* is not a revision this model has reached).
+
+        Why one place: whoever keeps a view of one revision (the matcher's context, a page cache) asks this
+        to decide what of the view a write can have made stale, instead of rebuilding it after every write.
+        """
+        with self._lock:
+            if since < self._touched_from or until > self.revision or since > until:
+                return None
+            if since == until:
+                return ()
+            out = []
+            for t in reversed(self._touched):  # the newest are wanted: walk back to *since*
+                if t.rev <= since:
+                    break
+                if t.rev <= until:
+                    out.append(t)
+            return tuple(reversed(out))
+
+    def _apply_node(self, ch: Change) -> NodeTouched:
+        held = self.node(ch.entity_id) if ch.entity_id in self.graph else None
         after = ch.after
         if after is None or after.get("deleted"):
+            neighbours = frozenset(self.graph.succ.get(ch.entity_id, ())) | frozenset(self.graph.pred.get(ch.entity_id, ()))
             self._drop_node(ch.entity_id)
-            return
+            return NodeTouched(ch.rev, ch.entity_id, held, None, neighbours)
         node = stored_node(after)  # validated on its way in; the log holds what the store wrote
-        if node.id in self.graph:
+        if held is not None:
             self.graph.nodes[node.id]["node"] = node
         else:
             self.graph.add_node(node.id, node=node)
@@ -255,13 +337,14 @@ class ReadModel:
             self.index.upsert(node.id, node.lat, node.lng, node.categories)  # type: ignore[arg-type]
         else:
             self.index.remove(node.id)
+        return NodeTouched(ch.rev, node.id, held, node)
 
     def _drop_node(self, node_id: str) -> None:
         if node_id in self.graph:
             self.graph.remove_node(node_id)
         self.index.remove(node_id)
 
-    def _apply_edge(self, ch: Change) -> None:
+    def _apply_edge(self, ch: Change) -> EdgeTouched:
         after = ch.after
         before = ch.before
         for state in (before, after):
@@ -273,6 +356,7 @@ class ReadModel:
             e = stored_edge(after)
             if e.source in self.graph and e.target in self.graph:
                 self.graph.add_edge(e.source, e.target, key=e.id, kind=e.kind, edge=e)
+        return EdgeTouched(ch.rev, ch.entity_id, _ends(before), _ends(after))
 
     # -- reading ----------------------------------------------------------------------------
     def node(self, node_id: str) -> Node:
@@ -294,9 +378,20 @@ class ReadModel:
         held = self._municipalities
         if held is None or held[0] != self.revision:
             with self._lock:
-                held = (self.revision, tuple(sorted({n.city for n in self.nodes(kind="municipality")})))
+                held = self._municipalities
+                if held is not None and held[0] != self.revision and self._touches_no_municipality(held[0]):
+                    held = (self.revision, held[1])  # only other kinds of node changed: the same codes
+                elif held is None or held[0] != self.revision:
+                    held = (self.revision, tuple(sorted({n.city for n in self.nodes(kind="municipality")})))
                 self._municipalities = held
         return held[1]
+
+    def _touches_no_municipality(self, since: int) -> bool:
+        """Whether every change after *since* is known and leaves the municipality nodes as they were."""
+        touched = self.touched_between(since, self.revision)
+        return touched is not None and not any(
+            isinstance(t, NodeTouched) and any(n is not None and n.kind == "municipality" for n in (t.before, t.after))
+            for t in touched)
 
     def edges(self, *, kind: str | None = None) -> Iterator[Edge]:
         for _, _, data in self.graph.edges(data="edge"):

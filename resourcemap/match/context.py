@@ -3,9 +3,39 @@
 Why a context object: "which areas contain this 町丁目", "which area is this resource in",
 "who operates it" and "which coordinator covers here" are asked for every candidate of every
 request. Answering them from the graph each time would cost more than the spatial search, so
-they are computed lazily, kept until the read model's revision changes, then dropped whole
-(a write can move a node, re-draw an area or add an edge). Reads never scan the catalogue:
+they are computed lazily and kept for the read model's revision. Reads never scan the catalogue:
 per-city facts come from the few area/coordinator/agency nodes of that city.
+
+Why carried across writes (:func:`context_for`): under a steady load of edits (a description
+changed every 60 ms in ``bench/soak.py``) nearly every match met a new revision, and rebuilding
+everything — areas by 町丁目, the consultation sites, each candidate's area and operator — was most
+of a match's CPU. The read model says what each change touched (:meth:`ReadModel.touched_between`);
+when that is known and small (:data:`CARRY_MAX_CHANGES`), the next revision's context starts from
+this one's, minus what the changes can have made stale. Conservatively, per cache:
+
+- node-keyed memos (``_resource_areas``, ``_operators``, ``_covered``, ``_stated``, ``_programs``, and the
+  derived :data:`NODE_DERIVED` entries ``site_entry``/``inquiry``): dropped for every node a change
+  touched (a changed node, both ends of a changed edge, the former neighbours of a removed node), for
+  their graph neighbours (an operator's or programme's name and phone are in a neighbour's entry; an
+  area's kind in ``stated_areas``), and for whoever ``implements`` one of those (``inquiry`` reaches a
+  所管課 two hops away: site → programme → ``managed_by`` department);
+- the city facts (:class:`_CityFacts`), the derived :data:`CITY_DERIVED` keys of the city (team.py's
+  ``consultation_sites``, ``serving``, ``coordinators``, and ``unplaced_by_category``) and the
+  ``_resource_areas`` of its nodes (they read the city's areas): dropped for a city when a node of a
+  :data:`CITY_FACT_KINDS` kind of it or next to it in the graph changes (a coordinator of another city
+  covering one of its areas), when a resource enters, leaves or is listed in ``unplaced`` (not
+  :func:`~resourcemap.model.is_placed`), when a resource changes kind or is removed (its ``implements``
+  edges go with it: a programme it delivered may be listed now), or when an edge of
+  :data:`CITY_FACT_EDGES` at a node of it changes (``covers``: scopes and coordinators; ``implements``:
+  delivered programmes and seat areas; ``located_in``: stated areas);
+- candidate streams (``_nearby``, kept as node ids and resolved on replay, so an edit of a field no
+  stream reads changes nothing): dropped when a node's :func:`_stream_view` (position, placement,
+  categories, kind, status, deleted) changes and its point before or after lies within the stream's
+  radius (with a margin) and offers one of its categories;
+- a change of a ``municipality`` node, of an edge kind the matcher does not read (all but
+  :data:`READ_EDGES`; unanalysed), or a derived key of any other family: a fresh context, as before.
+
+``tests/unit/test_match_context_carry.py`` holds the carried context to a fresh one (its oracle).
 """
 from __future__ import annotations
 
@@ -15,8 +45,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from ..geo import nearest_chome
-from ..graph.readmodel import ReadModel
+import numpy as np
+
+from ..geo import haversine_m, nearest_chome
+from ..graph.readmodel import EdgeTouched, NodeTouched, ReadModel
 from ..model import RESOURCE_KINDS, Node, is_placed
 from ..opendata.site import site_view
 from .eligibility import is_resource
@@ -46,6 +78,24 @@ SHARED_POINT_PRECISIONS = frozenset({"chome", "town"})
 NEARBY_STREAMS = 4096
 #: Precisions whose point says which 町丁目 (and so which area) a resource is in.
 _POINT_PRECISIONS = frozenset({"exact", "address", "chome", "town", "area"})
+
+# -- what a write can make stale (see the module doc) -------------------------------------------
+#: More changes than this since the context's revision (a bulk import): a fresh context is cheaper.
+CARRY_MAX_CHANGES = 64
+#: Node kinds the city facts and the team's per-city keys read (areas, agencies, coordinators, the
+#: 所管課, programmes listed as unplaced); a change of a ``municipality`` node starts a fresh context.
+CITY_FACT_KINDS = frozenset({"area", "municipality", "agency", "hub", "coordinator", "department", "program"})
+#: Edge kinds the city facts and the team's per-city keys read.
+CITY_FACT_EDGES = frozenset({"implements", "covers", "located_in"})
+#: Every edge kind the matcher reads (``operator``: operates/runs; ``inquiry``: managed_by); others start afresh.
+READ_EDGES = CITY_FACT_EDGES | {"operates", "runs", "managed_by"}
+#: Families of :meth:`MatchContext.derived` keys ``(family, node_id)``: the graph part of one node's entry.
+NODE_DERIVED = ("site_entry", "inquiry")
+#: Families of :meth:`MatchContext.derived` keys ``(family, city, …)`` or ``(family, areas, municipality)``
+#: built from the city facts (``team.py``, :meth:`MatchContext.unplaced_offering`).
+CITY_DERIVED = frozenset({"consultation_sites", "serving", "coordinators", "unplaced_by_category"})
+#: Slack on a stream's radius when deciding whether a moved point can be in it (metres, and relative).
+_RADIUS_SLACK_M, _RADIUS_SLACK = 10.0, 1.01
 
 
 @dataclass(frozen=True)
@@ -78,19 +128,21 @@ class MatchContext:
     rm: ReadModel
     revision: int
     _cities: dict[str, _CityFacts] = field(default_factory=dict)
-    _resource_areas: dict[str, frozenset[str]] = field(default_factory=dict)
+    _resource_areas: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)  # by city, then node
     _operators: dict[str, Node | None] = field(default_factory=dict)
     _covered: dict[str, frozenset[str]] = field(default_factory=dict)
     _stated: dict[str, frozenset[str]] = field(default_factory=dict)
     _programs: dict[str, tuple[Node, ...]] = field(default_factory=dict)
     _rankable: dict[str, bool] = field(default_factory=dict)
     _derived: dict[Hashable, Any] = field(default_factory=dict)
-    _nearby: ReplayCache[tuple[Node, float]] = field(default_factory=lambda: ReplayCache(NEARBY_STREAMS))
+    _nearby: ReplayCache[tuple[str, float]] = field(default_factory=lambda: ReplayCache(NEARBY_STREAMS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
         """*build()*'s value, computed once for this revision under *key* (a per-revision index the matcher
-        keeps beside the facts above: a write makes a new context, so the index is never stale)."""
+        keeps beside the facts above). A write drops it from the next revision's context unless its family
+        (``key[0]``) is one of :data:`NODE_DERIVED` or :data:`CITY_DERIVED` and the write cannot touch it
+        (see the module doc): a new family is never carried until it is added there."""
         try:
             return self._derived[key]
         except KeyError:
@@ -102,14 +154,16 @@ class MatchContext:
         nearest first (:func:`~resourcemap.match.retrieve.nearest_stream`). From a public point (a 町丁目's or
         town's, :data:`SHARED_POINT_PRECISIONS`) the stream is kept for this revision and replayed to the next
         request there; a given lat/lng (a household's own point) is never kept."""
-        def stream() -> Iterator[tuple[Node, float]]:
-            for pid, d in nearest_stream(self.rm.index, place.lat, place.lng, categories, max_m):
-                node = self.rm.node(pid)
-                if self.rankable(node):
-                    yield node, d
+        rm = self.rm
+
+        def stream() -> Iterator[tuple[str, float]]:  # reads nothing of this context: carried streams go on reading
+            for pid, d in nearest_stream(rm.index, place.lat, place.lng, categories, max_m):
+                if _rankable(rm.node(pid)):
+                    yield pid, d
         if place.precision not in SHARED_POINT_PRECISIONS:
-            return stream()
-        return self._nearby.get((place.lat, place.lng, frozenset(categories), max_m), stream)
+            return ((rm.node(pid), d) for pid, d in stream())
+        replay = self._nearby.get((place.lat, place.lng, frozenset(categories), max_m), stream)
+        return ((rm.node(pid), d) for pid, d in replay)  # the node as it is now: an edit of its text is seen
 
     @property
     def streams_kept(self) -> int:
@@ -183,12 +237,15 @@ class MatchContext:
         (:func:`~resourcemap.model.is_placed`, :func:`~resourcemap.match.eligibility.is_resource`)."""
         got = self._rankable.get(node.id)
         if got is None:
-            got = self._rankable[node.id] = is_placed(node) and is_resource(node)
+            got = self._rankable[node.id] = _rankable(node)
         return got
 
     def resource_areas(self, node: Node) -> frozenset[str]:
         """Area ids a resource is in: its ``area_id``, its ``located_in`` areas, else where its point lies."""
-        got = self._resource_areas.get(node.id)
+        of_city = self._resource_areas.get(node.city)
+        if of_city is None:
+            of_city = self._resource_areas.setdefault(node.city, {})
+        got = of_city.get(node.id)
         if got is not None:
             return got
         ids = set(self.stated_areas(node))
@@ -199,7 +256,7 @@ class MatchContext:
                 chome = None
             ids.update(a.id for a in self.areas_at(node.city, chome))
         got = frozenset(ids)
-        self._resource_areas[node.id] = got
+        of_city[node.id] = got
         return got
 
     def stated_areas(self, node: Node) -> frozenset[str]:
@@ -306,6 +363,11 @@ class MatchContext:
         return got
 
 
+def _rankable(node: Node) -> bool:
+    """:meth:`MatchContext.rankable` without the memo."""
+    return is_placed(node) and is_resource(node)
+
+
 def _inquiry(who: Node, phone: str, via: str, switchboard: Node | None) -> dict[str, Any]:
     """One ``inquiry`` entry: *who* to ask for, the number, and for a 代表 number whose switchboard it is."""
     label = f"{who.name}（{switchboard.name}代表）" if switchboard is not None and switchboard.id != who.id \
@@ -326,11 +388,149 @@ _contexts_lock = threading.Lock()
 
 
 def context_for(rm: ReadModel) -> MatchContext:
-    """The context of *rm*'s current revision (a fresh one after any write), kept on the read model."""
+    """The context of *rm*'s current revision, kept on the read model: after a write, the previous one's
+    facts minus what the write can have made stale (:func:`carry`), or a fresh one when that is unknown."""
     ctx = rm.derived.get("match")
     if not isinstance(ctx, MatchContext) or ctx.revision != rm.revision:
         with _contexts_lock:
             ctx = rm.derived.get("match")
             if not isinstance(ctx, MatchContext) or ctx.revision != rm.revision:
-                ctx = rm.derived["match"] = MatchContext(rm, rm.revision)
+                revision = rm.revision
+                carried = carry(ctx, revision) if isinstance(ctx, MatchContext) and ctx.rm is rm else None
+                ctx = rm.derived["match"] = carried or MatchContext(rm, revision)
     return ctx
+
+
+@dataclass
+class _Stale:
+    """What the changes between two revisions make stale (see the module doc)."""
+    nodes: set[str] = field(default_factory=set)      # touched nodes: their memos, their neighbours' go too
+    cities: set[str] = field(default_factory=set)     # cities whose facts go
+    moved: list[Node] = field(default_factory=list)   # states (before or after) a candidate stream can read
+
+
+def carry(old: MatchContext, revision: int) -> MatchContext | None:
+    """A context of *revision* that keeps what *old*'s facts a write cannot have changed (the module doc
+    says what, per cache) — None when the read model cannot say what changed since *old* (too long ago,
+    rebuilt), when too much did, or when a change is of a kind not analysed: then build a fresh one."""
+    touched = old.rm.touched_between(old.revision, revision)
+    if touched is None or len(touched) > CARRY_MAX_CHANGES:
+        return None
+    stale = _stale(old.rm, touched)
+    if stale is None:
+        return None
+    rm = old.rm
+    dirty = _with_neighbours(rm, stale.nodes)
+    new = MatchContext(rm, revision)
+    new._cities = {c: f for c, f in old._cities.copy().items() if c not in stale.cities}
+    for name in ("_operators", "_covered", "_stated", "_programs", "_rankable"):
+        setattr(new, name, _without(getattr(old, name), dirty))
+    # a resource's areas read its city's areas: kept only for the cities whose facts are kept
+    new._resource_areas = {c: _without(of_city, dirty) for c, of_city in old._resource_areas.copy().items()
+                           if c not in stale.cities}
+    new._derived = _kept_derived(rm, old._derived.copy(), dirty, stale.cities)
+    new._nearby = old._nearby.kept(_in_no_stream(old._nearby.keys(), stale.moved) if stale.moved else None)
+    return new
+
+
+def _without(memo: dict[str, T], dirty: set[str]) -> dict[str, T]:
+    """A copy of *memo* without the entries of *dirty* nodes."""
+    kept = memo.copy()
+    for node_id in dirty:
+        kept.pop(node_id, None)
+    return kept
+
+
+def _stale(rm: ReadModel, touched: Iterable[NodeTouched | EdgeTouched]) -> _Stale | None:
+    """What *touched* makes stale, or None when it holds a change that starts a fresh context."""
+    out = _Stale()
+    for t in touched:
+        if isinstance(t, EdgeTouched):
+            for ends in (t.before, t.after):
+                if ends is None:
+                    continue
+                if ends.kind not in READ_EDGES:
+                    return None
+                out.nodes.update((ends.source, ends.target))
+                if ends.kind in CITY_FACT_EDGES:
+                    out.cities.update(rm.node(n).city for n in (ends.source, ends.target) if rm.has(n))
+            continue
+        states = [n for n in (t.before, t.after) if n is not None]
+        if any(n.kind == "municipality" for n in states):
+            return None
+        out.nodes.add(t.id)
+        out.nodes.update(t.neighbours)  # a removed node's edges went with it
+        if not _keeps_city_facts(t.before, t.after):  # its city's, and its neighbours' (a programme it delivers)
+            around = {*t.neighbours, *rm.graph.succ.get(t.id, ()), *rm.graph.pred.get(t.id, ())}
+            out.cities.update(n.city for n in states)
+            out.cities.update(rm.node(n).city for n in around if rm.has(n))
+        if _stream_view(t.before) != _stream_view(t.after):
+            out.moved.extend(n for n in states if n.located)
+    return out
+
+
+def _keeps_city_facts(before: Node | None, after: Node | None) -> bool:
+    """Whether a node changing from *before* to *after* leaves its city's facts as they were: a resource
+    with a site of its own that stays one (same kind), of a kind the city facts do not list."""
+    states = [n for n in (before, after) if n is not None]
+    return (after is not None and not any(n.kind in CITY_FACT_KINDS for n in states)
+            and (before is None or before.kind == after.kind)
+            and all(n.kind not in RESOURCE_KINDS or is_placed(n) for n in states))
+
+
+def _stream_view(node: Node | None) -> tuple | None:
+    """What of a node a candidate stream reads (:func:`nearest_stream`'s index, :func:`_rankable`)."""
+    if node is None:
+        return None
+    return (node.lat, node.lng, node.location_precision, tuple(node.categories), node.kind, node.status, node.deleted)
+
+
+def _with_neighbours(rm: ReadModel, nodes: set[str]) -> set[str]:
+    """*nodes*, their graph neighbours, and whoever ``implements`` any of these (two hops to a 所管課)."""
+    near = set(nodes)
+    for n in nodes:
+        near.update(rm.graph.succ.get(n, ()))
+        near.update(rm.graph.pred.get(n, ()))
+    out = set(near)
+    for n in near:
+        out.update(e.source for e in rm.in_edges(n, "implements"))
+    return out
+
+
+def _kept_derived(rm: ReadModel, derived: dict[Hashable, Any], dirty: set[str], cities: set[str]) -> dict[Hashable, Any]:
+    """The derived entries a write leaves valid: per node (:data:`NODE_DERIVED`) unless the node is *dirty*,
+    per city (:data:`CITY_DERIVED`) unless the facts of its city (:func:`_derived_city`) are among *cities*;
+    of any other family none."""
+    for key in [k for k in derived if not (isinstance(k, tuple) and k and (
+            k[0] in NODE_DERIVED or (k[0] in CITY_DERIVED and _derived_city(rm, k) not in (None, *cities))))]:
+        del derived[key]
+    for node_id in dirty:
+        for family in NODE_DERIVED:
+            derived.pop((family, node_id), None)
+    return derived
+
+
+def _derived_city(rm: ReadModel, key: tuple) -> str | None:
+    """The city a :data:`CITY_DERIVED` key is built from: its second item (a city code), or for a key without
+    one (``coordinators``: areas, municipality id) the city of the municipality named last; None if neither."""
+    if isinstance(key[1], str):
+        return key[1]
+    muni = key[-1]
+    return rm.node(muni).city if isinstance(muni, str) and rm.has(muni) else None
+
+
+def _in_no_stream(keys: list[Hashable], moved: list[Node]) -> Callable[[Hashable], bool]:
+    """A test of a stream key ``(lat, lng, categories, max_m)``: True when no point of *moved* offering one of
+    its categories lies within its radius (so the stream reads the same candidates in the same order)."""
+    checked = set(keys)  # a stream another request adds meanwhile is not carried
+    if not keys:
+        return checked.__contains__
+    lats = np.array([k[0] for k in keys])  # type: ignore[index]
+    lngs = np.array([k[1] for k in keys])  # type: ignore[index]
+    reach = np.array([k[3] for k in keys]) * _RADIUS_SLACK + _RADIUS_SLACK_M  # type: ignore[index]
+    hit: set[Hashable] = set()
+    for n in moved:
+        near = np.flatnonzero(np.asarray(haversine_m(n.lat, n.lng, lats, lngs)) <= reach)  # type: ignore[arg-type]
+        cats = set(n.categories)
+        hit.update(keys[i] for i in near if cats.intersection(keys[i][2]))  # type: ignore[index]
+    return lambda key: key in checked and key not in hit

@@ -127,5 +127,19 @@ class ReplayCache(Generic[T]):
     def get(self, key: Hashable, stream: Callable[[], Iterator[T]]) -> Replay[T]:
         return self._replays.get(key, lambda: Replay(stream()))
 
+    def kept(self, keep: Callable[[Hashable], bool] | None = None) -> ReplayCache[T]:
+        """A new cache holding this one's streams (the same :class:`Replay` objects, in the same order) whose
+        key *keep* accepts (all without *keep*): what a write left valid is carried to the next revision's context."""
+        out: ReplayCache[T] = ReplayCache(self._size)
+        with self._lock:
+            out._replays = OrderedDict(self._replays) if keep is None else \
+                OrderedDict((k, r) for k, r in self._replays.items() if keep(k))
+        return out
+
+    def keys(self) -> list[Hashable]:
+        """The keys of the streams kept, least recently used first."""
+        with self._lock:
+            return list(self._replays)
+
     def __len__(self) -> int:
         return len(self._replays)
