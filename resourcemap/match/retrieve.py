@@ -114,6 +114,20 @@ class LRUMemo(Generic[K, V]):
                 self._values.move_to_end(key)
             return value
 
+    def kept(self, keep: Callable[[K], bool] | None = None) -> LRUMemo[K, V]:
+        """A new memo of the same size holding this one's values (the same objects, in the same order) whose key
+        *keep* accepts (all without *keep*): what a write left valid, carried to the next revision's context."""
+        out: LRUMemo[K, V] = LRUMemo(self._size)
+        with self._lock:
+            out._values = OrderedDict(self._values) if keep is None else \
+                OrderedDict((k, v) for k, v in self._values.items() if keep(k))
+        return out
+
+    def keys(self) -> list[K]:
+        """The keys held, least recently used first."""
+        with self._lock:
+            return list(self._values)
+
     def __len__(self) -> int:
         return len(self._values)
 
@@ -130,16 +144,13 @@ class ReplayCache(Generic[T]):
     def kept(self, keep: Callable[[Hashable], bool] | None = None) -> ReplayCache[T]:
         """A new cache holding this one's streams (the same :class:`Replay` objects, in the same order) whose
         key *keep* accepts (all without *keep*): what a write left valid is carried to the next revision's context."""
-        out: ReplayCache[T] = ReplayCache(self._size)
-        with self._lock:
-            out._replays = OrderedDict(self._replays) if keep is None else \
-                OrderedDict((k, r) for k, r in self._replays.items() if keep(k))
+        out: ReplayCache[T] = ReplayCache(0)
+        out._replays = self._replays.kept(keep)
         return out
 
     def keys(self) -> list[Hashable]:
         """The keys of the streams kept, least recently used first."""
-        with self._lock:
-            return list(self._replays)
+        return self._replays.keys()
 
     def __len__(self) -> int:
         return len(self._replays)
