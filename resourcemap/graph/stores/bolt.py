@@ -462,6 +462,12 @@ class BoltStore:
     def query_public_nodes(self, query: NodeQuery = NodeQuery()) -> list[dict[str, Any]]:
         return [n.public_dict() for n in self.query_nodes(query)]
 
+    def query_node_versions(self, query: NodeQuery = NodeQuery()) -> list[tuple[str, int]]:
+        return [(n.id, n.version) for n in self.query_nodes(query)]
+
+    def get_public_nodes(self, node_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {node_id: n.public_dict() for node_id, n in self.get_nodes(node_ids).items()}
+
     def _node_query_cypher(self, query: NodeQuery) -> tuple[str, dict[str, Any]]:
         """Cypher for a NodeQuery; the radius goes to the server with slack, exactness is Python's."""
         label = f":{KIND_LABEL[query.kind]}" if query.kind in KIND_LABEL else ""
