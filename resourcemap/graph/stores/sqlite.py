@@ -322,7 +322,9 @@ class SQLiteStore:
             args.append(query.after)
         if where:
             sql.append("WHERE " + " AND ".join(where))
-        sql.append("ORDER BY n.id")
+        # by category: the category's rows are already in node id order (its primary key), so a page stops at
+        # its limit instead of sorting every node of the category
+        sql.append("ORDER BY c.node_id" if query.category is not None else "ORDER BY n.id")
         if query.limit is not None and query.near is None:
             sql.append("LIMIT ?")
             args.append(int(query.limit))
