@@ -9,7 +9,8 @@ has listed every node) and warmed up with one run; one client runs, per round an
 ``PATCH /v1/nodes/{id}`` of a description (with ``If-Match``), then ``--gets`` list pages (``limit=50``,
 walking the catalogue with the cursor, a category in 3 of 10) or near pages (``near=…&radius=1000&limit=100``
 around a 町丁目 of 府中市), the same requests on both. Reported: each server's CPU time per GET (measured
-around the GETs only, the PATCH excluded) and per PATCH, medians of ``--repeat`` runs, and the ratio
+around the GETs only, the PATCH excluded), per GET of the round's last page asked again as often (a kept page:
+the route's floor), and per PATCH, medians of ``--repeat`` runs, and the ratio
 this/base of each run.
 
     git clone -q . /tmp/base && git -C /tmp/base checkout -q <commit>
@@ -100,7 +101,7 @@ def main() -> None:
             runs: list[dict[str, dict[str, float]]] = []
             rng = random.Random(14)
             for run in range(args.repeat + 1):  # run 0 warms both servers up (kept pages, kept nodes)
-                cpu = {side: {"list": 0.0, "near": 0.0, "patch": 0.0} for side in sides}
+                cpu = {side: dict.fromkeys(("list", "near", "list kept", "near kept", "patch"), 0.0) for side in sides}
                 for r in range(2 * args.rounds):
                     kind = "list" if r % 2 == 0 else "near"
                     node = rng.choice(writable).id
@@ -126,12 +127,16 @@ def main() -> None:
                             if walk:
                                 cursors[side] = g.json()["next"]
                         t2 = server_cpu_s(pid)
+                        for _ in plan:  # the floor: the last page again, now kept (no write since)
+                            if c.get("/v1/nodes", params=params).status_code != 200:
+                                raise RuntimeError(f"{side} GET {params} again")
+                        t3 = server_cpu_s(pid)
                         cpu[side]["patch"] += t1 - t0
                         cpu[side][kind] += t2 - t1
+                        cpu[side][f"{kind} kept"] += t3 - t2
                 if run:
-                    runs.append({side: {"list": 1000 * v["list"] / (args.rounds * args.gets),
-                                        "near": 1000 * v["near"] / (args.rounds * args.gets),
-                                        "patch": 1000 * v["patch"] / (2 * args.rounds)} for side, v in cpu.items()})
+                    runs.append({side: {k: 1000 * t / (2 * args.rounds if k == "patch" else args.rounds * args.gets)
+                                        for k, t in v.items()} for side, v in cpu.items()})
         finally:
             for client in clients.values():
                 client.close()
@@ -146,6 +151,8 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|")
     labels = {"list": "`GET /v1/nodes?limit=50` (cursor or category) after a write",
               "near": "`GET /v1/nodes?near=…&radius=1000&limit=100` after a write",
+              "list kept": "the last list page again (kept: the floor of the route)",
+              "near kept": "the last near page again (kept)",
               "patch": "`PATCH /v1/nodes/{id}` (description)"}
     for kind, label in labels.items():
         base = statistics.median(run["base"][kind] for run in runs)
