@@ -123,33 +123,30 @@ class NodeEncodings:
     freshness, encode: most of a list's CPU). A node's JSON changes only with its version and, through
     its freshness, with the day, so a page built after a write lists the nodes' versions
     (:meth:`GraphStore.query_node_versions`) and encodes only the nodes not held at that version.
-    A node listed at a version the store no longer has (written between the two reads) is not kept and
-    the page is refused (None): the caller builds it the long way, so nothing older than the listing is
-    ever shown. A store whose revision goes back (another catalogue file in its place) empties it.
+    A node's versions never go back (the store's contract), so (id, version) names one JSON. A node listed
+    at a version the store no longer has (written between the two reads) is not kept and the page is
+    refused (None): the caller builds it the long way, so nothing older than the listing is ever shown.
+    Nothing here follows the store's revision: requests read it at slightly different moments, and
+    emptying on a revision seen going back would empty it under every burst of writes.
 
     >>> memo = NodeEncodings(size=2)
     >>> fetch = lambda ids: {i: (2, i.encode()) for i in ids}
-    >>> memo.get(5, [("a", 2), ("b", 2)], "d", fetch), memo.get(6, [("a", 1)], "d", fetch)
+    >>> memo.get([("a", 2), ("b", 2)], "d", fetch), memo.get([("a", 1)], "d", fetch)
     ([b'a', b'b'], None)
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._revision = -1
         self._items: OrderedDict[str, tuple[int, Hashable, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, revision: int, listed: Sequence[tuple[str, int]], day: Hashable,
+    def get(self, listed: Sequence[tuple[str, int]], day: Hashable,
             fetch: Callable[[list[str]], dict[str, tuple[int, bytes]]]) -> list[bytes] | None:
-        """The JSON of each listed ``(id, version)`` in order, on *day*, at the store's *revision*;
-        *fetch* gives ``{id: (version, json)}`` for the ids not held (outside the lock). None when a
+        """The JSON of each listed ``(id, version)`` in order, on *day*; *fetch* gives ``{id: (version, json)}`` for the ids not held (outside the lock). None when a
         node's version is not the listed one (see the class)."""
         out: list[bytes | None] = []
         missing: list[str] = []
         with self._lock:
-            if revision < self._revision:
-                self._items.clear()
-            self._revision = revision
             for node_id, version in listed:
                 held = self._items.get(node_id)
                 if held is not None and held[0] == version and held[1] == day:

@@ -106,7 +106,7 @@ def get_nodes(_: Viewer, store: StoreDep, state: StateDep,
         shown = listed[:limit]
         nxt = encode_cursor(shown[-1][0]) if len(listed) > limit and shown else None
         try:
-            items = state.node_json.get(revision, shown, today, lambda ids: _encoded(store, ids, today))
+            items = state.node_json.get(shown, today, lambda ids: _encoded(store, ids, today))
         except TypeError:  # a stored value orjson cannot write: the page goes the long way, as JSONResponse does
             items = None
         if items is None:  # a node written since it was listed, or not for orjson: read and encode the page as is
