@@ -16,9 +16,15 @@ from typing import Any
 import orjson
 from fastapi.responses import JSONResponse as _StdJSONResponse
 
-__all__ = ["JSONResponse"]
+__all__ = ["JSONResponse", "orjson_bytes"]
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def orjson_bytes(content: Any) -> bytes:
+    """*content* as :class:`JSONResponse` encodes it when orjson can (``TypeError`` when it cannot: the caller
+    then renders the whole body with :class:`JSONResponse`, whose fallback may write numbers differently)."""
+    return orjson.dumps(content, option=_OPTIONS)
 
 
 class JSONResponse(_StdJSONResponse):
@@ -26,6 +32,6 @@ class JSONResponse(_StdJSONResponse):
 
     def render(self, content: Any) -> bytes:
         try:
-            return orjson.dumps(content, option=_OPTIONS)
+            return orjson_bytes(content)
         except TypeError:
             return super().render(content)

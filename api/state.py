@@ -21,6 +21,8 @@ the start, not the first request that happens to need it. The services:
 ``hsds_directory``     directory (:class:`resourcemap.hsds.directory.PublicDirectory`) of that revision
 ``node_pages``         encoded ``GET /v1/nodes`` pages, kept for the *store's* current revision (the route
                        reads the store, not the read model) and the day (freshness counts days)
+``node_json``          each listed node's JSON, kept per (id, version, day) across revisions
+                       (:class:`NodeEncodings`): a page built after a write re-encodes only what changed
 =====================  ====================================================================
 
 Opening the services also bounds glibc's malloc arenas (:func:`limit_malloc_arenas`): every request
@@ -31,7 +33,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -48,11 +50,14 @@ from resourcemap.people import People
 
 from .ratelimit import FailureLimiter
 
-__all__ = ["AppState", "Caller", "RevisionCache", "limit_malloc_arenas"]
+__all__ = ["AppState", "Caller", "NodeEncodings", "RevisionCache", "limit_malloc_arenas"]
 
 V = TypeVar("V")
 #: How many encoded ``GET /v1/nodes`` pages are kept (≈ 0.2 MiB each at the default limit of 100).
 NODE_PAGES_KEPT = 64
+#: How many nodes' encoded JSON ``GET /v1/nodes`` keeps (≈ 1 KiB each: ≈ 10 MiB; every node of a 10,000-node
+#: catalogue, the most-listed ones of a larger one).
+NODE_ENCODINGS_KEPT = 10_000
 #: glibc malloc arenas a server process may use (glibc's own default: 8 per core).
 MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # mallopt's parameter number (malloc.h)
@@ -110,6 +115,62 @@ class RevisionCache(Generic[V]):
         return value
 
 
+class NodeEncodings:
+    """Each listed node's JSON (as ``GET /v1/nodes`` shows it), kept per node for its version and day (LRU).
+
+    Why: the page cache (:class:`RevisionCache` in ``AppState.node_pages``) is emptied by every write,
+    and a server taking writes every second rebuilt nearly every page from the stored images (parse,
+    freshness, encode: most of a list's CPU). A node's JSON changes only with its version and, through
+    its freshness, with the day, so a page built after a write lists the nodes' versions
+    (:meth:`GraphStore.query_node_versions`) and encodes only the nodes not held at that version.
+    A node's versions never go back (the store's contract), so (id, version) names one JSON. A node listed
+    at a version the store no longer has (written between the two reads) is not kept and the page is
+    refused (None): the caller builds it the long way, so nothing older than the listing is ever shown.
+    Nothing here follows the store's revision: requests read it at slightly different moments, and
+    emptying on a revision seen going back would empty it under every burst of writes.
+
+    >>> memo = NodeEncodings(size=2)
+    >>> fetch = lambda ids: {i: (2, i.encode()) for i in ids}
+    >>> memo.get([("a", 2), ("b", 2)], "d", fetch), memo.get([("a", 1)], "d", fetch)
+    ([b'a', b'b'], None)
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[int, Hashable, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, listed: Sequence[tuple[str, int]], day: Hashable,
+            fetch: Callable[[list[str]], dict[str, tuple[int, bytes]]]) -> list[bytes] | None:
+        """The JSON of each listed ``(id, version)`` in order, on *day*; *fetch* gives ``{id: (version, json)}`` for the ids not held (outside the lock). None when a
+        node's version is not the listed one (see the class)."""
+        out: list[bytes | None] = []
+        missing: list[str] = []
+        with self._lock:
+            for node_id, version in listed:
+                held = self._items.get(node_id)
+                if held is not None and held[0] == version and held[1] == day:
+                    self._items.move_to_end(node_id)
+                    out.append(held[2])
+                else:
+                    out.append(None)
+                    missing.append(node_id)
+        if not missing:
+            return out  # type: ignore[return-value]  # every entry was held
+        fetched = fetch(missing)
+        want = dict(listed)
+        if any(fetched.get(i, (None,))[0] != want[i] for i in missing):
+            return None
+        with self._lock:
+            for node_id in missing:
+                version, body = fetched[node_id]
+                self._items[node_id] = (version, day, body)
+                self._items.move_to_end(node_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return [body if body is not None else fetched[node_id][1] for (node_id, _), body in zip(listed, out)]
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is calling: the key's name and role (never the key itself)."""
@@ -137,6 +198,7 @@ class AppState:
     basemap_cache: RevisionCache[Any] = field(default_factory=lambda: RevisionCache(size=16))
     hsds_directory: RevisionCache[PublicDirectory] = field(default_factory=lambda: RevisionCache(size=1))
     node_pages: RevisionCache[bytes] = field(default_factory=lambda: RevisionCache(size=NODE_PAGES_KEPT))
+    node_json: NodeEncodings = field(default_factory=lambda: NodeEncodings(size=NODE_ENCODINGS_KEPT))
 
     @classmethod
     def open(cls, settings: Settings, *, store: GraphStore | None = None) -> AppState:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["list_nodes", "list_public_nodes", "held_city", "catalogue_cities", "catalogue_city", "body_city",
+__all__ = ["list_nodes", "list_public_nodes", "list_node_versions", "held_city", "catalogue_cities", "catalogue_city", "body_city",
            "readmodel_cities", "readmodel_city", "neighbourhood", "contact_fields"]
 
 
@@ -85,6 +85,15 @@ def list_public_nodes(store: GraphStore, *, city: str | None = None, kind: str |
                       limit: int | None = None, include_deleted: bool = False) -> list[dict[str, Any]]:
     """:func:`list_nodes` in the public JSON shape (``Node.public_dict``), as the store reads it fastest."""
     return _listed(store, store.query_public_nodes, lambda n: n["id"], city=city, kind=kind, category=category,
+                   area=area, near=near, after=after, limit=limit, include_deleted=include_deleted)
+
+
+def list_node_versions(store: GraphStore, *, city: str | None = None, kind: str | None = None,
+                       category: str | None = None, area: str | None = None,
+                       near: tuple[float, float, float] | None = None, after: str | None = None,
+                       limit: int | None = None, include_deleted: bool = False) -> list[tuple[str, int]]:
+    """What :func:`list_public_nodes` lists, as ``(id, version)``: no stored image is read."""
+    return _listed(store, store.query_node_versions, lambda n: n[0], city=city, kind=kind, category=category,
                    area=area, near=near, after=after, limit=limit, include_deleted=include_deleted)
 
 

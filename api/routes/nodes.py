@@ -16,14 +16,15 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from resourcemap import editing
 from resourcemap.errors import InputError
 from resourcemap.freshness import freshness_since
+from resourcemap.graph.stores.base import GraphStore
 from resourcemap.model import Node
-from resourcemap.queries import body_city, list_public_nodes
+from resourcemap.queries import body_city, list_node_versions, list_public_nodes
 
 from ..catalogue_schemas import NodeCreate, NodeOut, NodePage, NodePatch
 from ..concurrency import expected_version, versioned
 from ..deps import Editor, StateDep, StoreDep, Viewer
 from ..openapi import JsonObject, json_body
-from ..responses import JSONResponse
+from ..responses import JSONResponse, orjson_bytes
 
 router = APIRouter(tags=["nodes"])
 
@@ -69,9 +70,9 @@ def node_out(node: Node) -> dict[str, Any]:
     return public_node_out(node.public_dict())
 
 
-def public_node_out(public: dict[str, Any]) -> dict[str, Any]:
-    """:func:`node_out` of a node given in its public JSON shape (``Node.public_dict``)."""
-    return {**public, **freshness_since(public["verified_at"])}
+def public_node_out(public: dict[str, Any], today: date | None = None) -> dict[str, Any]:
+    """:func:`node_out` of a node given in its public JSON shape (``Node.public_dict``), its freshness on *today*."""
+    return {**public, **freshness_since(public["verified_at"], today)}
 
 
 def _one(node: Node, status: int = 200, location: str | None = None) -> JSONResponse:
@@ -91,18 +92,46 @@ def get_nodes(_: Viewer, store: StoreDep, state: StateDep,
               ) -> Response:
     """A page is encoded once per store revision and day (``AppState.node_pages``): a map that pans back and
     forth or a client that polls asks for the same pages, and any write — from any process — is a new
-    revision, so it is seen at once. Bad parameters are errors every time (an error is never kept)."""
-    def page() -> bytes:
-        after = decode_cursor(cursor) if cursor else None
-        nodes = list_public_nodes(store, kind=kind, city=city, category=category, area=area,
-                                  near=parse_near(near, radius), after=after, limit=limit + 1,
-                                  include_deleted=include_deleted)
-        shown = nodes[:limit]
-        nxt = encode_cursor(shown[-1]["id"]) if len(nodes) > limit and shown else None
-        return JSONResponse({"items": [public_node_out(n) for n in shown], "next": nxt}).body
+    revision, so it is seen at once. A page built anew lists the nodes' versions and takes each node's JSON
+    from ``AppState.node_json`` (encoded once per version and day), so after a write only the written node is
+    read and encoded again. Bad parameters are errors every time (an error is never kept)."""
+    today = date.today()
+    revision = store.revision()
 
-    key = (kind, city, category, area, near, radius, limit, cursor, include_deleted, date.today())
-    return Response(state.node_pages.get(store.revision(), key, page), media_type=JSONResponse.media_type)
+    def page() -> bytes:
+        filters: dict[str, Any] = {"after": decode_cursor(cursor) if cursor else None, "near": parse_near(near, radius),
+                                   "kind": kind, "city": city, "category": category, "area": area,
+                                   "include_deleted": include_deleted}
+        listed = list_node_versions(store, **filters, limit=limit + 1)
+        shown = listed[:limit]
+        nxt = encode_cursor(shown[-1][0]) if len(listed) > limit and shown else None
+        try:
+            items = state.node_json.get(shown, today, lambda ids: _encoded(store, ids, today))
+        except TypeError:  # a stored value orjson cannot write: the page goes the long way, as JSONResponse does
+            items = None
+        if items is None:  # a node written since it was listed, or not for orjson: read and encode the page as is
+            return _page_as_read(store, filters, limit, today)
+        return b'{"items":[' + b",".join(items) + b'],"next":' + orjson_bytes(nxt) + b"}"
+
+    key = (kind, city, category, area, near, radius, limit, cursor, include_deleted, today)
+    return Response(state.node_pages.get(revision, key, page), media_type=JSONResponse.media_type)
+
+
+def _encoded(store: GraphStore, node_ids: list[str], today: date) -> dict[str, tuple[int, bytes]]:
+    """The listed JSON of each node (version, bytes), read from the store as it is now.
+
+    Each is a copy of exactly its size (``memoryview(...).tobytes()``): the bytes orjson returns keep the whole
+    buffer it wrote into, ≈ 15 KiB for a node's ≈ 0.9 KiB of JSON, and these are kept (``AppState.node_json``)."""
+    return {node_id: (public["version"], memoryview(orjson_bytes(public_node_out(public, today))).tobytes())
+            for node_id, public in store.get_public_nodes(node_ids).items()}
+
+
+def _page_as_read(store: GraphStore, filters: dict[str, Any], limit: int, today: date) -> bytes:
+    """A page read and encoded whole, in one read of the store (what :func:`get_nodes` builds from kept nodes)."""
+    nodes = list_public_nodes(store, **filters, limit=limit + 1)
+    shown = nodes[:limit]
+    nxt = encode_cursor(shown[-1]["id"]) if len(nodes) > limit and shown else None
+    return JSONResponse({"items": [public_node_out(n, today) for n in shown], "next": nxt}).body
 
 
 @router.post("/v1/nodes", status_code=201, summary="Create a node (editor)", openapi_extra=json_body(NodeCreate),

@@ -175,6 +175,29 @@ def test_public_query_is_the_nodes_public_shape(store):
     assert any(n["name"] == "変更後の名前" and n["verified_at"] == "2026-01-05" for n in store.query_public_nodes())
 
 
+def test_node_versions_and_public_nodes_by_id(store):
+    """query_node_versions lists what query_nodes lists, as (id, version), for every filter; get_public_nodes
+    answers get_nodes in the public shape (deleted nodes too, unknown ids left out) — the API's list encodes
+    a node once per version from these two."""
+    for i in range(10):
+        store.create_node(place(f"p{i:02d}", i * 5, cats=("ibasho",) if i % 2 else ("kayoi",),
+                                area_id="A" if 4 <= i < 8 else None))
+    update(store, "p03", {"name": "変更後の名前"})
+    update(store, "p03", {"name": "二度目の変更"})
+    store.delete_node("p04", actor="t")
+    c = FUCHU[20]
+    queries = [NodeQuery(), NodeQuery(category="kayoi"), NodeQuery(area_id="A"), NodeQuery(include_deleted=True),
+               NodeQuery(after="p05", limit=3), NodeQuery(near=(c.lat, c.lng, 2500.0)),
+               NodeQuery(near=(c.lat, c.lng, 2500.0), limit=2)]
+    for q in queries:
+        assert store.query_node_versions(q) == [(n.id, n.version) for n in store.query_nodes(q)], q
+    assert dict(store.query_node_versions())["p03"] == 3
+    ids = ["p03", "p04", "nope", "p00"]
+    want = {i: n.public_dict() for i, n in store.get_nodes(ids).items()}
+    assert store.get_public_nodes(ids) == want and set(want) == {"p03", "p04", "p00"}
+    assert want["p03"]["name"] == "二度目の変更" and want["p04"]["deleted"] is True
+
+
 def test_change_log_revisions(store):
     r0 = store.revision()
     store.create_node(place("p1"), actor="alice")

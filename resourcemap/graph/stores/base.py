@@ -104,6 +104,14 @@ class GraphStore(Protocol):
     def query_public_nodes(self, query: NodeQuery = NodeQuery()) -> list[dict[str, Any]]:
         """``[n.public_dict() for n in query_nodes(query)]``; a store may answer without building the nodes."""
         ...
+    def query_node_versions(self, query: NodeQuery = NodeQuery()) -> list[tuple[str, int]]:
+        """``[(n.id, n.version) for n in query_nodes(query)]``: what a list would show, without its images
+        (``GET /v1/nodes`` encodes a node once per version, :class:`api.state.NodeEncodings`)."""
+        ...
+    def get_public_nodes(self, node_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """``{i: n.public_dict() for i, n in get_nodes(node_ids).items()}``; a store may answer without building
+        the nodes."""
+        ...
     def count_nodes(self, *, include_deleted: bool = False) -> int: ...
     def node_keys(self, cities: Collection[str] | None = None) -> list[NodeKey]:
         """The natural keys of every node in these municipalities (None: all), deleted ones too, ordered by

@@ -462,8 +462,24 @@ class BoltStore:
     def query_public_nodes(self, query: NodeQuery = NodeQuery()) -> list[dict[str, Any]]:
         return [n.public_dict() for n in self.query_nodes(query)]
 
-    def _node_query_cypher(self, query: NodeQuery) -> tuple[str, dict[str, Any]]:
-        """Cypher for a NodeQuery; the radius goes to the server with slack, exactness is Python's."""
+    def query_node_versions(self, query: NodeQuery = NodeQuery()) -> list[tuple[str, int]]:
+        if self._uow is not None:  # this thread's batch sees its own writes: the nodes, merged
+            return [(n.id, n.version) for n in self.query_nodes(query)]
+        cypher, params = self._node_query_cypher(query, returns="n.id AS id, n.version AS version, n.lat AS lat, "
+                                                                "n.lng AS lng")
+        rows = self._run(cypher, params)
+        if query.near is not None:
+            lat, lng, radius = query.near
+            rows = [r for r in rows if r["lat"] is not None and r["lng"] is not None
+                    and haversine_m(lat, lng, r["lat"], r["lng"]) <= radius][:query.limit]
+        return [(r["id"], int(r["version"])) for r in rows]
+
+    def get_public_nodes(self, node_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {node_id: n.public_dict() for node_id, n in self.get_nodes(node_ids).items()}
+
+    def _node_query_cypher(self, query: NodeQuery, returns: str = "properties(n) AS p") -> tuple[str, dict[str, Any]]:
+        """Cypher for a NodeQuery (rows of *returns*); the radius goes to the server with slack, exactness is
+        Python's."""
         label = f":{KIND_LABEL[query.kind]}" if query.kind in KIND_LABEL else ""
         where: list[str] = []
         params: dict[str, Any] = {}
@@ -498,7 +514,7 @@ class BoltStore:
             where.append("n.id > $after")
             params["after"] = query.after
         cypher = f"MATCH (n:Node{label})" + (" WHERE " + " AND ".join(where) if where else "")
-        cypher += " RETURN properties(n) AS p ORDER BY n.id"
+        cypher += f" RETURN {returns} ORDER BY n.id"
         if query.limit is not None and query.near is None and self._uow is None:
             cypher += f" LIMIT {int(query.limit)}"
         return cypher, params

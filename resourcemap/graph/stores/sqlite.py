@@ -276,9 +276,25 @@ class SQLiteStore:
     def query_public_nodes(self, query: NodeQuery = NodeQuery()) -> list[dict[str, Any]]:
         return [stored_public_dict(data) for data in self._node_images(query)]
 
+    def query_node_versions(self, query: NodeQuery = NodeQuery()) -> list[tuple[str, int]]:
+        return [(row[0], row[1]) for row in self._node_rows(query, "n.id, n.version")]
+
+    def get_public_nodes(self, node_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = list(dict.fromkeys(node_ids))
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[i:i + _IDS_PER_QUERY]
+            sql = f"SELECT id, data FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update((node_id, stored_public_dict(data)) for node_id, data in self._conn.execute(sql, chunk))
+        return out
+
     def _node_images(self, query: NodeQuery) -> Iterable[str]:
         """The stored JSON images of the nodes *query* selects, ordered by id."""
-        sql = ["SELECT n.data, n.lat, n.lng FROM nodes n"]
+        return (row[0] for row in self._node_rows(query, "n.data"))
+
+    def _node_rows(self, query: NodeQuery, columns: str) -> Iterable[sqlite3.Row]:
+        """The rows (*columns* of ``nodes n``) of the nodes *query* selects, ordered by id."""
+        sql = [f"SELECT {columns}, n.lat, n.lng FROM nodes n"]
         where: list[str] = []
         args: list[Any] = []
         if query.category is not None:
@@ -306,20 +322,22 @@ class SQLiteStore:
             args.append(query.after)
         if where:
             sql.append("WHERE " + " AND ".join(where))
-        sql.append("ORDER BY n.id")
+        # by category: the category's rows are already in node id order (its primary key), so a page stops at
+        # its limit instead of sorting every node of the category
+        sql.append("ORDER BY c.node_id" if query.category is not None else "ORDER BY n.id")
         if query.limit is not None and query.near is None:
             sql.append("LIMIT ?")
             args.append(int(query.limit))
         cursor = self._conn.execute(" ".join(sql), args)
         if query.near is None:  # row by row: a read model's load never holds every stored image at once
-            return (row[0] for row in cursor)
+            return cursor
         rows = cursor.fetchall()
         if rows:  # the box has corners: keep what is within the radius
             lat, lng, radius = query.near
             dist = np.atleast_1d(haversine_m(lat, lng, np.array([r["lat"] for r in rows], dtype=float),
                                              np.array([r["lng"] for r in rows], dtype=float)))
             rows = [row for row, d in zip(rows, (dist <= radius).tolist()) if d]
-        return [row["data"] for row in rows[:query.limit]]
+        return rows[:query.limit]
 
     def count_nodes(self, *, include_deleted: bool = False) -> int:
         sql = "SELECT COUNT(*) FROM nodes" + ("" if include_deleted else " WHERE deleted = 0")
