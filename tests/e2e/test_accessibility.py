@@ -35,7 +35,9 @@ def _search(page, url: str) -> None:
     page.locator("#needs0").fill("ひきこもり、居場所")
     page.locator("#age1").fill("80")
     page.locator("#needs1").fill("介護予防、認知症")
-    page.get_by_role("button", name="さがす").click()
+    # the form posts and the results are a new document: wait for it, not for the old page's marker
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=90_000):
+        page.get_by_role("button", name="さがす").click()
     page.wait_for_selector("body[data-search=ready]", state="attached", timeout=90_000)  # a shared, busy machine
 
 

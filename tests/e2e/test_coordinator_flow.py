@@ -69,7 +69,9 @@ def _search(page, site: Site, *, use_picker: bool = True) -> None:
             page.locator("#needs0").press_sequentially("居場所")
         else:
             page.locator(f"#needs{i}").fill(needs)
-    page.get_by_role("button", name="さがす").click()
+    # the form posts and the results are a new document: wait for it, not for the old page's marker
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=90_000):
+        page.get_by_role("button", name="さがす").click()
     page.wait_for_selector("body[data-search=ready]", state="attached", timeout=90_000)  # a shared, busy machine
 
 
