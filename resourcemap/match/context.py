@@ -14,7 +14,7 @@ when that is known and small (:data:`CARRY_MAX_CHANGES`), the next revision's co
 this one's, minus what the changes can have made stale. Conservatively, per cache:
 
 - node-keyed memos (``_resource_areas``, ``_operators``, ``_covered``, ``_stated``, ``_programs``, and the
-  derived :data:`NODE_DERIVED` entries ``site_entry``/``inquiry``): dropped for every node a change
+  derived :data:`NODE_DERIVED` entries ``site_entry``/``inquiry``/``site_texts``): dropped for every node a change
   touched (a changed node, both ends of a changed edge, the former neighbours of a removed node), for
   their graph neighbours (an operator's or programme's name and phone are in a neighbour's entry; an
   area's kind in ``stated_areas``), and for whoever ``implements`` one of those (``inquiry`` reaches a
@@ -89,8 +89,9 @@ CITY_FACT_KINDS = frozenset({"area", "municipality", "agency", "hub", "coordinat
 CITY_FACT_EDGES = frozenset({"implements", "covers", "located_in"})
 #: Every edge kind the matcher reads (``operator``: operates/runs; ``inquiry``: managed_by); others start afresh.
 READ_EDGES = CITY_FACT_EDGES | {"operates", "runs", "managed_by"}
-#: Families of :meth:`MatchContext.derived` keys ``(family, node_id)``: the graph part of one node's entry.
-NODE_DERIVED = ("site_entry", "inquiry")
+#: Families of :meth:`MatchContext.derived` keys ``(family, node_id)``: the graph part of one node's entry, and
+#: the reasons of a match that depend on the site alone (:class:`~resourcemap.match.scoring.SiteTexts`).
+NODE_DERIVED = ("site_entry", "inquiry", "site_texts")
 #: Families of :meth:`MatchContext.derived` keys ``(family, city, …)`` or ``(family, areas, municipality)``
 #: built from the city facts (``team.py``, :meth:`MatchContext.unplaced_offering`).
 CITY_DERIVED = frozenset({"consultation_sites", "serving", "coordinators", "unplaced_by_category"})

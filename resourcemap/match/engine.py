@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from ..cities import resolve_city
@@ -31,7 +32,7 @@ from .eligibility import MemberProfile, eligible, fits_targets, member_fields
 from .locate import Place, locate_household
 from .ranking import rank_sites
 from .request import MatchRequest, MemberIn, UnmetRecord
-from .scoring import score_match
+from .scoring import SiteTexts, score_match
 from .team import BUNYA_ORDER, suggest_team
 from .unmet import JST, UnmetKey, UnmetLog, age_band, month_of
 
@@ -114,12 +115,13 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
     for site in top:
         node, d, areas = site.node, site.distance_m, site.areas
         minutes = walk_minutes(d, speed)
-        scored = score_match(node, site.fit, d, speed, minutes, site.same_area, member.times, today)
-        out.append({**ctx.site_entry(node, dataset_dates), "lat": node.lat, "lng": node.lng,
-                    "distance_m": round(d, 1), "walk_min": minutes,
-                    "score": scored.score, "score_parts": scored.parts, "reasons": scored.reasons,
-                    "area_id": node.area_id or (min(areas) if areas else None),
-                    "categories": list(node.categories)})
+        scored = score_match(node, site.fit, d, speed, minutes, site.same_area, member.times, today,
+                             ctx.derived(("site_texts", node.id), partial(SiteTexts.of, node)))
+        entry = ctx.site_entry(node, dataset_dates)  # a new dict: completed in place
+        entry.update(lat=node.lat, lng=node.lng, distance_m=round(d, 1), walk_min=minutes, score=scored.score,
+                     score_parts=scored.parts, reasons=scored.reasons,
+                     area_id=node.area_id or (min(areas) if areas else None), categories=list(node.categories))
+        out.append(entry)
     return out
 
 
