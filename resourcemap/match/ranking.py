@@ -24,7 +24,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterator
+from itertools import accumulate
+from typing import Iterator, NamedTuple
 
 from ..model import Node
 from ..taxonomy import Resolution, load_taxonomy
@@ -35,6 +36,7 @@ from .request import TimeSlot
 from .retrieve import LRUMemo
 from .scoring import (
     AREA_POINTS,
+    SCHEDULE_POINTS,
     Fit,
     category_points,
     distance_points,
@@ -70,7 +72,7 @@ class _Table:
     ended: bool = False
     _targetings: dict[tuple, int] = field(default_factory=dict)
     _offered: dict[str, list[str]] = field(default_factory=dict)   # by need category: what each row offers
-    _whole: dict[tuple, list[float]] = field(default_factory=dict)   # see ``whole_points``
+    _whole: dict[tuple, tuple[list[float], list[float]]] = field(default_factory=dict)  # see ``whole_points``
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def read(self, ctx: MatchContext, n: int) -> int:
@@ -93,16 +95,19 @@ class _Table:
                 self.targeting.append(self._targetings[key])
             return len(self.nodes)
 
-    def whole_points(self, key: tuple, n: int, points: Callable[[Node, str, bool], float]) -> list[float]:
-        """Per row, its points of every part but distance and schedule, under *key* (need, synonym, day, the
-        household's areas below 市全域 — catalogue-side inputs): *points* (node, offered category, in one of
-        the areas) → its category, capacity, freshness and area points, whole numbers (an exact sum)."""
-        got = self._whole.get(key, [])
-        if len(got) < n:
-            areas = key[-1]
-            offered = self.offered(key[0], n)
-            got = self._whole[key] = got + [
-                points(self.nodes[r], offered[r], not areas.isdisjoint(self.areas[r])) for r in range(len(got), n)]
+    def whole_points(self, key: tuple, n: int, points: Callable[[Node, str, bool], float]
+                     ) -> tuple[list[float], list[float]]:
+        """Per row, its points of every part but distance and schedule under *key* (need, synonym, day, the
+        household's areas below 市全域 — catalogue-side inputs), and the most of them among the row and the rows
+        after it (of those computed: at least *n*). *points* (node, offered category, in one of the areas) →
+        its category, capacity, freshness and area points, whole numbers (an exact sum)."""
+        got = self._whole.get(key)
+        if got is None or len(got[0]) < n:
+            whole = got[0] if got else []
+            offered, areas = self.offered(key[0], n), key[-1]
+            whole = whole + [points(self.nodes[r], offered[r], not areas.isdisjoint(self.areas[r]))
+                             for r in range(len(whole), n)]
+            got = self._whole[key] = (whole, list(accumulate(reversed(whole), max))[::-1])
         return got
 
     def offered(self, need: str, n: int) -> list[str]:
@@ -125,8 +130,7 @@ def _table(ctx: MatchContext, place: Place, cats: set[str], max_m: float) -> _Ta
                       lambda: _Table(iter(ctx.nearby(place, cats, max_m)), frozenset(cats)))
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     """A site that made a need's list, with what its entry and reasons are built from."""
     node: Node
     distance_m: float
@@ -160,6 +164,7 @@ def rank_sites(ctx: MatchContext, place: Place, areas: tuple[AreaInfo, ...], res
 
     table = _table(ctx, place, cats, max_m)
     key = (need.id, synonym, today, sub_ids)
+    at_times = SCHEDULE_POINTS if times else 0.0  # the most a row's sessions add to its whole points
     nodes, dists, targeting, alike = table.nodes, table.dists, table.targeting, table.alike  # grown by ``read``
     fits_of_targeting: dict[int, bool] = {}  # eligibility depends on a row's targeting alone: once per targeting
     top: list[tuple[float, float, str, int]] = []  # (-score, distance, id, row): the best eligible rows, sorted
@@ -167,7 +172,7 @@ def rank_sites(ctx: MatchContext, place: Place, areas: tuple[AreaInfo, ...], res
     chunk = FIRST_CHUNK
     while True:
         n = table.read(ctx, done + chunk)
-        whole = table.whole_points(key, n, points)
+        whole, most = table.whole_points(key, n, points)
         for r in range(done, n):
             ok = fits_of_targeting.get(targeting[r])
             if ok is None:
@@ -177,8 +182,10 @@ def rank_sites(ctx: MatchContext, place: Place, areas: tuple[AreaInfo, ...], res
             near = distance_points(dists[r], speed)
             if len(top) == limit:
                 last = -top[-1][0] - ROUNDS_BELOW  # a score under this rounds below the list's last one
-                if bound + near < last:
-                    return _ranked(table, top, need.id, sub_areas, fit_of)  # nor can any row past this one
+                if most[r] + at_times + near < last:  # nor can any row of the table's after this one (nearer none)
+                    if bound + near < last or (table.ended and len(most) == len(nodes)):
+                        return _ranked(table, top, need.id, sub_areas, fit_of)  # nor any row not read yet
+                    break
             # every part but distance is a whole number of points: their sum plus the distance's is the parts' fsum
             x = (whole[r] + schedule_points(nodes[r], times) if times else whole[r]) + near
             if len(top) == limit:

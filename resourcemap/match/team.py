@@ -83,8 +83,11 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
     bit = {f: 1 << i for i, f in enumerate(fields)}
     best_of_mask: dict[int, TeamCandidate] = {}
     preference_of_mask: dict[int, tuple] = {}
+    mask_of: dict[frozenset[str], int] = {}  # by a candidate's fields (few distinct among many candidates)
     for c in candidates:
-        mask = sum(bit[f] for f in c.fields if f in bit)
+        mask = mask_of.get(c.fields)
+        if mask is None:
+            mask = mask_of[c.fields] = sum(bit[f] for f in c.fields if f in bit)
         if not mask:
             continue
         pref = c.preference
@@ -105,7 +108,8 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
                 if mask & ~state == 0:
                     continue
                 new_state = state | mask
-                pen = tuple(a + b for a, b in zip(cost[1], penalty_of_mask[mask]))
+                p, q = cost[1], penalty_of_mask[mask]
+                pen = (p[0] + q[0], p[1] + q[1], p[2] + q[2], p[3] + q[3])  # TeamCandidate.penalty's four parts
                 new_cost = (cost[0] + 1, pen, tuple(sorted((*cost[2], c.node.id))))
                 if new_state not in best or new_cost < best[new_state][0]:
                     best[new_state] = (new_cost, (*chosen, mask))
