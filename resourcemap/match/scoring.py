@@ -27,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from ..model import Node, Schedule
 from ..opendata.site import schedule_text
@@ -75,8 +76,8 @@ class Fit:
     term: str              # what the request said
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
+    """A match's score, its points by part (:data:`PARTS`) and the reasons."""
     score: float
     parts: dict[str, float]
     reasons: list[str]
@@ -256,9 +257,8 @@ def score_match(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float,
         reasons.append(freshness)
     reasons += texts.count
     # every part but distance is a whole number of points (WHOLE_POINT_PARTS): rounded, it is itself
-    parts = dict(zip(PARTS, points))
-    parts["distance"] = round(parts["distance"], 2)
-    return Scored(total_score(points), parts, reasons)
+    category, distance, *rest = points
+    return Scored(total_score(points), dict(zip(PARTS, (category, round(distance, 2), *rest))), reasons)
 
 
 def _round_m(d: float) -> str:

@@ -39,7 +39,7 @@ from ..taxonomy import load_taxonomy
 from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext, positions_by_category
 from .retrieve import LRUMemo
 
-__all__ = ["TeamCandidate", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
+__all__ = ["TeamCandidate", "TeamCandidates", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
            "suggest_team", "BUNYA_ORDER"]
 
 BUNYA_ORDER = ("高齢", "障害", "子ども", "困窮", "全世代")
@@ -81,13 +81,10 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
     """
     fields = sorted(set(universe), key=lambda f: (BUNYA_ORDER.index(f) if f in BUNYA_ORDER else 99, f))
     bit = {f: 1 << i for i, f in enumerate(fields)}
-    best_of_mask: dict[int, TeamCandidate] = {}
+    best_of_mask: dict[int, TeamCandidate] = {}  # by the fields it covers: the best, in order of first appearance
     preference_of_mask: dict[int, tuple] = {}
-    mask_of: dict[frozenset[str], int] = {}  # by a candidate's fields (few distinct among many candidates)
-    for c in candidates:
-        mask = mask_of.get(c.fields)
-        if mask is None:
-            mask = mask_of[c.fields] = sum(bit[f] for f in c.fields if f in bit)
+    for c in (candidates.best_of_fields if isinstance(candidates, TeamCandidates) else _best_of_fields(candidates)):
+        mask = sum(bit[f] for f in c.fields if f in bit)
         if not mask:
             continue
         pref = c.preference
@@ -117,6 +114,25 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
     team = [best_of_mask[m] for m in best[reachable][1]]
     return sorted(team, key=lambda c: (min(BUNYA_ORDER.index(f) for f in c.fields if f in BUNYA_ORDER)
                                        if c.fields & set(BUNYA_ORDER) else 99, c.node.id))
+
+
+def _best_of_fields(candidates: Iterable[TeamCandidate]) -> tuple[TeamCandidate, ...]:
+    """The best (:attr:`TeamCandidate.preference`) of each group of candidates with the same fields, in order of
+    the group's first candidate: all :func:`min_cover` reads (its masks, their order and their best are theirs)."""
+    first: dict[frozenset[str], TeamCandidate] = {}
+    for c in candidates:
+        if c.fields not in first or c.preference < first[c.fields].preference:
+            first[c.fields] = c
+    return tuple(first.values())
+
+
+class TeamCandidates(tuple[TeamCandidate, ...]):
+    """The team candidates of a household (:func:`consultation_agencies`), with what :func:`min_cover` reads of
+    them kept beside them (a revision keeps the candidates of a public point)."""
+
+    @cached_property
+    def best_of_fields(self) -> tuple[TeamCandidate, ...]:
+        return _best_of_fields(self)
 
 
 @lru_cache(maxsize=1)
@@ -185,7 +201,7 @@ def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, 
 
 def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
                           lat: float, lng: float, needed: dict[str, str] | None = None, *,
-                          public_point: bool = False) -> list[TeamCandidate]:
+                          public_point: bool = False) -> TeamCandidates:
     """Consultation agencies of *city* that serve a household in *areas* (see the module doc) and could make
     its team: every one offering a needed category, and of the others the best (nearest, then by id) of each
     group of alike ones — same 分野, in the household's area or not, statutory or not — since :func:`min_cover`
@@ -194,13 +210,13 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
     *needed* maps every category id the household asked for (with its sub-categories) to the
     label of the need, so that an agency offering one of them is preferred and named for it.
     With *public_point* (the household is located at a 町丁目's or town's public point) the candidates are kept
-    for the read model's revision by that point and the categories asked — catalogue-side inputs only (the
-    candidates are shared: read them, never change them).
+    for the read model's revision by that point and the categories asked — catalogue-side inputs only (a tuple,
+    shared by the requests there).
     """
     needed = needed or {}
     serving = _serving(ctx, city, tuple(areas), muni_id)
 
-    def build() -> list[TeamCandidate]:
+    def build() -> TeamCandidates:
         dists = np.full(len(serving.sites), np.inf)
         if serving.placed:
             dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
@@ -217,12 +233,12 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
             offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
             out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
                                      float(dists[i]), offers))
-        return out
+        return TeamCandidates(out)
 
     if not public_point:
         return build()
-    kept = ctx.derived(("team_candidates_by_point",), lambda: LRUMemo[tuple, list[TeamCandidate]](TEAM_POINTS))
-    return list(kept.get((city, tuple(areas), muni_id, lat, lng, frozenset(needed.items())), build))
+    kept = ctx.derived(("team_candidates_by_point",), lambda: LRUMemo[tuple, TeamCandidates](TEAM_POINTS))
+    return kept.get((city, tuple(areas), muni_id, lat, lng, frozenset(needed.items())), build)
 
 
 #: How many (household point, needs asked) team candidate lists a revision keeps, the least recently used dropped.
