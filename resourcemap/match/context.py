@@ -300,10 +300,9 @@ class MatchContext:
 
         The graph's part is built once per revision and node; each call returns a new dict with the date of
         the node's dataset from *dataset_dates* (the nested values are shared: read them, never change them)."""
-        entry = {**self.derived(("site_entry", node.id), lambda: self._site_entry(node)), "inquiry": self.inquiry(node)}
-        when = dataset_dates.get(entry["dataset"]) if entry["dataset"] else None
-        entry["dataset_date"] = when.isoformat() if when else None
-        return entry
+        graph = self.derived(("site_entry", node.id), lambda: self._site_entry(node))
+        when = dataset_dates.get(graph["dataset"]) if graph["dataset"] else None
+        return {**graph, "inquiry": self.inquiry(node), "dataset_date": when.isoformat() if when else None}
 
     def _site_entry(self, node: Node) -> dict[str, Any]:
         op = self.operator(node)

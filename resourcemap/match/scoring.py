@@ -257,8 +257,9 @@ def score_match(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float,
         reasons.append(freshness)
     reasons += texts.count
     # every part but distance is a whole number of points (WHOLE_POINT_PARTS): rounded, it is itself
-    category, distance, *rest = points
-    return Scored(total_score(points), dict(zip(PARTS, (category, round(distance, 2), *rest))), reasons)
+    category, distance, area, schedule, capacity, freshness = points  # PARTS, in order
+    return Scored(total_score(points), {"category": category, "distance": round(distance, 2), "area": area,
+                                        "schedule": schedule, "capacity": capacity, "freshness": freshness}, reasons)
 
 
 def _round_m(d: float) -> str:
