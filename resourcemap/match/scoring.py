@@ -257,9 +257,9 @@ def score_match(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float,
         reasons.append(freshness)
     reasons += texts.count
     # every part but distance is a whole number of points (WHOLE_POINT_PARTS): rounded, it is itself
-    category, distance, area, schedule, capacity, freshness = points  # PARTS, in order
+    category, distance, area, at_times, capacity, fresh = points  # PARTS, in order
     return Scored(total_score(points), {"category": category, "distance": round(distance, 2), "area": area,
-                                        "schedule": schedule, "capacity": capacity, "freshness": freshness}, reasons)
+                                        "schedule": at_times, "capacity": capacity, "freshness": fresh}, reasons)
 
 
 def _round_m(d: float) -> str:
