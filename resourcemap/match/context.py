@@ -300,9 +300,10 @@ class MatchContext:
 
         The graph's part is built once per revision and node; each call returns a new dict with the date of
         the node's dataset from *dataset_dates* (the nested values are shared: read them, never change them)."""
-        graph = self.derived(("site_entry", node.id), lambda: self._site_entry(node))
+        graph, inquiry = self.derived(("site_entry", node.id), lambda: (self._site_entry(node), self._find_inquiry(node)))
         when = dataset_dates.get(graph["dataset"]) if graph["dataset"] else None
-        return {**graph, "inquiry": self.inquiry(node), "dataset_date": when.isoformat() if when else None}
+        return {**graph, "inquiry": dict(inquiry) if inquiry is not None else None,  # each response its own dict
+                "dataset_date": when.isoformat() if when else None}
 
     def _site_entry(self, node: Node) -> dict[str, Any]:
         op = self.operator(node)

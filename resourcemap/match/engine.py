@@ -145,12 +145,15 @@ def _unplaced(ctx: MatchContext, hh: _Household, res: Resolution, cats: set[str]
     cannot be ranked by distance, so they are listed beside the matches — never inside them, never
     dropped for being far, and they do not make a need "met"; the reason says what to check."""
     out = []
+    offered = f"{res.category.label}に該当"
     for node in ctx.unplaced_offering(hh.place.city, cats):
         programme = node.kind == "program"
         if not (fits_targets(node, who) if programme else eligible(node, who, located=False)):
             continue
         why = _PROGRAMME_REASON if programme else _UNPLACED_REASON.get(node.location_precision, _UNPLACED_REASON["none"])
-        out.append({**ctx.site_entry(node, dataset_dates), "reasons": [f"{res.category.label}に該当", why]})
+        entry = ctx.site_entry(node, dataset_dates)  # a new dict: completed in place
+        entry["reasons"] = [offered, why]
+        out.append(entry)
     return out
 
 
@@ -231,7 +234,7 @@ def _attribution(rm: ReadModel, results: list[dict[str, Any]], team: list[dict[s
                  dates: Mapping[str, date]) -> list[str]:
     """The credit line of every open dataset whose data the response shows (its licence asks for it)."""
     shown = {e["id"] for r in results for e in (*r["matches"], *r["unplaced"])} | {t["id"] for t in team}
-    return attributions((rm.node(i) for i in sorted(shown) if rm.has(i)), dates=dates)
+    return attributions((rm.node(i) for i in shown if rm.has(i)), dates=dates)  # in any order: by dataset, city
 
 
 def unmet_cells(rm: ReadModel, record: UnmetRecord, *, now: datetime | None = None) -> list[UnmetKey]:

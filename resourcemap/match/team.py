@@ -339,8 +339,10 @@ def _entry(ctx: MatchContext, node: Node, dataset_dates: Mapping[str, date] | No
     """A team entry: the node's :meth:`~MatchContext.site_entry`, its point when it has a site of its own
     (``registered_site``), the 分野 it answers for, why it is on the team and its role."""
     placed = is_placed(node)
-    return {**ctx.site_entry(node, dataset_dates or {}), "fields": fields, "reason": reason, "role": role,
-            "registered_site": placed, "lat": node.lat if placed else None, "lng": node.lng if placed else None}
+    entry = ctx.site_entry(node, dataset_dates or {})  # a new dict: completed in place
+    entry.update(fields=fields, reason=reason, role=role, registered_site=placed, lat=node.lat if placed else None,
+                 lng=node.lng if placed else None)
+    return entry
 
 
 def coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | None) -> list[dict]:
