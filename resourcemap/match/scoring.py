@@ -65,8 +65,7 @@ _PRECISION_NOTE = {"town": "所在地は町の代表点（距離は目安）", "
                    "city": "所在地は市の代表点（距離は目安）"}
 
 
-@dataclass(frozen=True)
-class Fit:
+class Fit(NamedTuple):
     """How the resource relates to the need (the same for every part of one need but the relation)."""
 
     relation: str          # exact | descendant
