@@ -1,21 +1,24 @@
-"""The top sites of one need: the candidate stream scored a chunk at a time.
+"""The top sites of one need: the candidate stream read a chunk at a time, its rows scored one by one.
 
-Why chunks over a table: a need reads ~30 candidates to keep 5 (everything but distance may be worth 60
-points), and scoring them one by one in a loop of function calls was half a warm match. Here the
-candidates of a stream are kept as a table of their catalogue-side facts (node, distance, areas, points of
-their own capacity and freshness, whether they offer the need's own category), and a request scores a
-chunk of rows with a few list comprehensions: its eligibility (:func:`~.eligibility.fits_targets`, per
-member), distance points (per walking speed), area and schedule points. Reading stops once the list is full
-and nothing past the chunk could enter it; else the next chunk (:data:`NEXT_CHUNK` rows) is read.
+Why a table: a need reads ~30 candidates to keep 5 (everything but distance may be worth 60 points), and
+scoring each with all its parts was half a warm match. Here the candidates of a stream are kept as a table
+of their catalogue-side facts (node, distance, areas, targeting, the category each offers), and per need,
+day and household areas the points of every part but distance and schedule (:meth:`_Table.whole_points`)
+with, per row, the most of them among it and the rows after it. A request then only decides eligibility
+(:func:`~.eligibility.fits_targets`, once per distinct targeting) and adds the distance points, in plain
+Python: a chunk holds a few dozen rows, too few for numpy's per-call cost to pay. It stops at the first
+row past which no row can enter the list — by the most the rows after it have besides distance, or, for the
+rows not read yet, by :func:`~.scoring.max_points_besides_distance` — and reads the next chunk
+(:data:`NEXT_CHUNK` rows) only when the bound at the chunk's last distance still lets one in.
 
 From a 町丁目's or town's public point the table is kept for the read model's revision (at most
 :data:`TABLES` of them, least recently used dropped) beside the stream it reads
-(:meth:`~.context.MatchContext.nearby`); it holds nothing of a household, and a write makes a new context,
-so nothing kept outlives the revision. The ranking is exact — the same list, in the same order, as scoring
-every candidate within the distance: every part but distance is a whole number of points
+(:meth:`~.context.MatchContext.nearby`); it holds nothing of a household (its keys: the need's category, a
+synonym or not, the day, the areas of the point), and a write makes a new context, so nothing kept
+outlives the revision. The ranking is exact — the same list, in the same order, as scoring every candidate
+within the distance: every part but distance is a whole number of points
 (:data:`~.scoring.WHOLE_POINT_PARTS`), so ``their sum + distance points`` is the same float as the
-``math.fsum`` of the six parts, and a row past the chunk scores at most the bound at the chunk's last
-distance.
+``math.fsum`` of the six parts, and a row further away scores at most its bound at this row's distance.
 """
 from __future__ import annotations
 
