@@ -16,8 +16,9 @@ this one's, minus what the changes can have made stale. Conservatively, per cach
 - node-keyed memos (``_resource_areas``, ``_operators``, ``_covered``, ``_stated``, ``_programs``, and the
   derived :data:`NODE_DERIVED` entries ``site_entry`` (with its inquiry), ``inquiry`` and ``site_texts`` (a
   match's reasons that depend on the site alone)): dropped for every node a change touched (a changed
-  node, both ends of a changed edge, the former neighbours of a removed node), for their graph neighbours (an operator's or programme's name and phone are in a neighbour's entry; an
-  area's kind in ``stated_areas``), and for whoever ``implements`` one of those (``inquiry`` reaches a
+  node, both ends of a changed edge, the former neighbours of a removed node), for their graph neighbours
+  (an operator's or programme's name and phone are in a neighbour's entry; an area's kind in
+  ``stated_areas``), and for whoever ``implements`` one of those (``inquiry`` reaches a
   所管課 two hops away: site → programme → ``managed_by`` department);
 - the city facts (:class:`_CityFacts`), the derived :data:`CITY_DERIVED` keys of the city (team.py's
   ``consultation_sites``, ``serving``, ``coordinators``, and ``unplaced_by_category``) and the
