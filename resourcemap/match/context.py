@@ -14,10 +14,11 @@ when that is known and small (:data:`CARRY_MAX_CHANGES`), the next revision's co
 this one's, minus what the changes can have made stale. Conservatively, per cache:
 
 - node-keyed memos (``_resource_areas``, ``_operators``, ``_covered``, ``_stated``, ``_programs``, and the
-  derived :data:`NODE_DERIVED` entries ``site_entry``/``inquiry``): dropped for every node a change
-  touched (a changed node, both ends of a changed edge, the former neighbours of a removed node), for
-  their graph neighbours (an operator's or programme's name and phone are in a neighbour's entry; an
-  area's kind in ``stated_areas``), and for whoever ``implements`` one of those (``inquiry`` reaches a
+  derived :data:`NODE_DERIVED` entries ``site_entry`` (with its inquiry), ``inquiry`` and ``site_texts`` (a
+  match's reasons that depend on the site alone)): dropped for every node a change touched (a changed
+  node, both ends of a changed edge, the former neighbours of a removed node), for their graph neighbours
+  (an operator's or programme's name and phone are in a neighbour's entry; an area's kind in
+  ``stated_areas``), and for whoever ``implements`` one of those (``inquiry`` reaches a
   所管課 two hops away: site → programme → ``managed_by`` department);
 - the city facts (:class:`_CityFacts`), the derived :data:`CITY_DERIVED` keys of the city (team.py's
   ``consultation_sites``, ``serving``, ``coordinators``, and ``unplaced_by_category``) and the
@@ -92,8 +93,9 @@ CITY_FACT_KINDS = frozenset({"area", "municipality", "agency", "hub", "coordinat
 CITY_FACT_EDGES = frozenset({"implements", "covers", "located_in"})
 #: Every edge kind the matcher reads (``operator``: operates/runs; ``inquiry``: managed_by); others start afresh.
 READ_EDGES = CITY_FACT_EDGES | {"operates", "runs", "managed_by"}
-#: Families of :meth:`MatchContext.derived` keys ``(family, node_id)``: the graph part of one node's entry.
-NODE_DERIVED = ("site_entry", "inquiry")
+#: Families of :meth:`MatchContext.derived` keys ``(family, node_id)``: the graph part of one node's entry, and
+#: the reasons of a match that depend on the site alone (:class:`~resourcemap.match.scoring.SiteTexts`).
+NODE_DERIVED = ("site_entry", "inquiry", "site_texts")
 #: Families of :meth:`MatchContext.derived` keys ``(family, city, …)`` or ``(family, areas, municipality)``
 #: built from the city facts (``team.py``, :meth:`MatchContext.unplaced_offering`).
 CITY_DERIVED = frozenset({"consultation_sites", "serving", "coordinators", "unplaced_by_category"})
@@ -302,10 +304,10 @@ class MatchContext:
 
         The graph's part is built once per revision and node; each call returns a new dict with the date of
         the node's dataset from *dataset_dates* (the nested values are shared: read them, never change them)."""
-        entry = {**self.derived(("site_entry", node.id), lambda: self._site_entry(node)), "inquiry": self.inquiry(node)}
-        when = dataset_dates.get(entry["dataset"]) if entry["dataset"] else None
-        entry["dataset_date"] = when.isoformat() if when else None
-        return entry
+        graph, inquiry = self.derived(("site_entry", node.id), lambda: (self._site_entry(node), self._find_inquiry(node)))
+        when = dataset_dates.get(graph["dataset"]) if graph["dataset"] else None
+        return {**graph, "inquiry": dict(inquiry) if inquiry is not None else None,  # each response its own dict
+                "dataset_date": when.isoformat() if when else None}
 
     def _site_entry(self, node: Node) -> dict[str, Any]:
         op = self.operator(node)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..model import RESOURCE_KINDS, Node
 
@@ -47,7 +48,7 @@ class MemberProfile:
     need_fields: frozenset[str]  # the need category's 分野 from the taxonomy
     city: str                    # the household's municipality
 
-    @property
+    @cached_property
     def accepted_fields(self) -> frozenset[str]:
         return self.fields | self.need_fields
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from ..cities import resolve_city
@@ -31,7 +32,7 @@ from .eligibility import MemberProfile, eligible, fits_targets, member_fields
 from .locate import Place, locate_household
 from .ranking import rank_sites
 from .request import MatchRequest, MemberIn, UnmetRecord
-from .scoring import score_match
+from .scoring import SiteTexts, score_match
 from .team import BUNYA_ORDER, suggest_team
 from .unmet import JST, UnmetKey, UnmetLog, age_band, month_of
 
@@ -114,12 +115,13 @@ def _rank_need(ctx: MatchContext, hh: _Household, member: MemberIn, res: Resolut
     for site in top:
         node, d, areas = site.node, site.distance_m, site.areas
         minutes = walk_minutes(d, speed)
-        scored = score_match(node, site.fit, d, speed, minutes, site.same_area, member.times, today)
-        out.append({**ctx.site_entry(node, dataset_dates), "lat": node.lat, "lng": node.lng,
-                    "distance_m": round(d, 1), "walk_min": minutes,
-                    "score": scored.score, "score_parts": scored.parts, "reasons": scored.reasons,
-                    "area_id": node.area_id or (min(areas) if areas else None),
-                    "categories": list(node.categories)})
+        scored = score_match(node, site.fit, d, speed, minutes, site.same_area, member.times, today,
+                             ctx.derived(("site_texts", node.id), partial(SiteTexts.of, node)))
+        entry = ctx.site_entry(node, dataset_dates)  # a new dict: completed in place
+        entry.update(lat=node.lat, lng=node.lng, distance_m=round(d, 1), walk_min=minutes, score=scored.score,
+                     score_parts=scored.parts, reasons=scored.reasons,
+                     area_id=node.area_id or (min(areas) if areas else None), categories=list(node.categories))
+        out.append(entry)
     return out
 
 
@@ -143,12 +145,15 @@ def _unplaced(ctx: MatchContext, hh: _Household, res: Resolution, cats: set[str]
     cannot be ranked by distance, so they are listed beside the matches — never inside them, never
     dropped for being far, and they do not make a need "met"; the reason says what to check."""
     out = []
+    offered = f"{res.category.label}に該当"
     for node in ctx.unplaced_offering(hh.place.city, cats):
         programme = node.kind == "program"
         if not (fits_targets(node, who) if programme else eligible(node, who, located=False)):
             continue
         why = _PROGRAMME_REASON if programme else _UNPLACED_REASON.get(node.location_precision, _UNPLACED_REASON["none"])
-        out.append({**ctx.site_entry(node, dataset_dates), "reasons": [f"{res.category.label}に該当", why]})
+        entry = ctx.site_entry(node, dataset_dates)  # a new dict: completed in place
+        entry["reasons"] = [offered, why]
+        out.append(entry)
     return out
 
 
@@ -229,7 +234,7 @@ def _attribution(rm: ReadModel, results: list[dict[str, Any]], team: list[dict[s
                  dates: Mapping[str, date]) -> list[str]:
     """The credit line of every open dataset whose data the response shows (its licence asks for it)."""
     shown = {e["id"] for r in results for e in (*r["matches"], *r["unplaced"])} | {t["id"] for t in team}
-    return attributions((rm.node(i) for i in sorted(shown) if rm.has(i)), dates=dates)
+    return attributions((rm.node(i) for i in shown if rm.has(i)), dates=dates)  # in any order: by dataset, city
 
 
 def unmet_cells(rm: ReadModel, record: UnmetRecord, *, now: datetime | None = None) -> list[UnmetKey]:

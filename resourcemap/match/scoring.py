@@ -27,13 +27,14 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from ..model import Node, Schedule
 from ..opendata.site import schedule_text
 from .context import AreaInfo
 from .request import TimeSlot
 
-__all__ = ["Fit", "Scored", "score_match", "score_parts", "category_points", "schedule_points", "site_points",
+__all__ = ["Fit", "Scored", "SiteTexts", "score_match", "score_parts", "category_points", "schedule_points", "site_points",
            "WHOLE_POINT_PARTS", "total_score", "PARTS", "distance_points", "max_points_besides_distance",
            "FIT_POINTS", "SYNONYM_PENALTY", "DISTANCE_POINTS", "HALF_POINTS_MIN", "AREA_POINTS",
            "SCHEDULE_POINTS", "ACCEPTING_POINTS", "NOT_ACCEPTING_POINTS", "FRESH_POINTS", "STALE_POINTS",
@@ -64,8 +65,7 @@ _PRECISION_NOTE = {"town": "所在地は町の代表点（距離は目安）", "
                    "city": "所在地は市の代表点（距離は目安）"}
 
 
-@dataclass(frozen=True)
-class Fit:
+class Fit(NamedTuple):
     """How the resource relates to the need (the same for every part of one need but the relation)."""
 
     relation: str          # exact | descendant
@@ -75,8 +75,8 @@ class Fit:
     term: str              # what the request said
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
+    """A match's score, its points by part (:data:`PARTS`) and the reasons."""
     score: float
     parts: dict[str, float]
     reasons: list[str]
@@ -210,31 +210,55 @@ def total_score(parts: tuple[float, ...]) -> float:
     return round_score(math.fsum(parts))
 
 
+@dataclass(frozen=True)
+class SiteTexts:
+    """The reasons of a match that depend on the site alone, in the order :func:`score_match` lists them
+    around the request's own (distance, area, schedule, freshness): the matcher keeps them per revision."""
+
+    precision: tuple[str, ...]   # how exact its point is (距離は目安), when not its own
+    targets: tuple[str, ...]     # whom it is for: ages, 分野, residents only
+    capacity: tuple[str, ...]    # 新規受付中 / 新規受付を停止中, 定員
+    count: tuple[str, ...]       # 市内nか所（代表して表示）
+
+    @classmethod
+    def of(cls, node: Node) -> SiteTexts:
+        t = node.targets
+        phrase = age_phrase(t.age_min, t.age_max)
+        targets = [phrase] if phrase else []
+        if t.fields and "全世代" not in t.fields:
+            targets.append("対象分野: " + "・".join(t.fields))
+        if t.residents_only:
+            targets.append("市内在住者のみ")
+        note = _PRECISION_NOTE.get(node.location_precision)
+        return cls((note,) if note else (), tuple(targets), tuple(_capacity_texts(node)),
+                   (f"市内{node.count}か所（代表して表示）",) if node.count and node.count > 1 else ())
+
+
 def score_match(node: Node, fit: Fit, distance_m: float, speed_m_per_min: float, walk_min: int,
-                same_area: AreaInfo | None, times: list[TimeSlot], today: date) -> Scored:
+                same_area: AreaInfo | None, times: list[TimeSlot], today: date,
+                texts: SiteTexts | None = None) -> Scored:
     """Score *node* for one need of one member and explain each part in Japanese.
 
-    The matcher ranks candidates by :func:`score_parts` alone and explains only those that make its list."""
+    The matcher ranks candidates by :func:`score_parts` alone and explains only those that make its list;
+    *texts* (the site's own reasons, :meth:`SiteTexts.of` of *node*) may be given by a caller that keeps them."""
     points = score_parts(node, fit, distance_m, speed_m_per_min, same_area, times, today)
-    reasons = [_category_text(fit), f"徒歩{walk_min}分（約{_round_m(distance_m)}）"]
-    if node.location_precision in _PRECISION_NOTE:
-        reasons.append(_PRECISION_NOTE[node.location_precision])
+    texts = texts or SiteTexts.of(node)
+    reasons = [_category_text(fit), f"徒歩{walk_min}分（約{_round_m(distance_m)}）", *texts.precision]
     if same_area is not None:
         reasons.append(f"同じ{same_area.level or 'エリア'}（{same_area.short}）")
-    t = node.targets
-    phrase = age_phrase(t.age_min, t.age_max)
-    if phrase:
-        reasons.append(phrase)
-    if t.fields and "全世代" not in t.fields:
-        reasons.append("対象分野: " + "・".join(t.fields))
-    if t.residents_only:
-        reasons.append("市内在住者のみ")
-    for text in (_schedule_text(node, times), *_capacity_texts(node), _freshness_text(node, today)):
-        if text:
-            reasons.append(text)
-    if node.count and node.count > 1:
-        reasons.append(f"市内{node.count}か所（代表して表示）")
-    return Scored(total_score(points), {k: round(v, 2) for k, v in zip(PARTS, points)}, reasons)
+    reasons += texts.targets
+    schedule = _schedule_text(node, times)
+    if schedule:
+        reasons.append(schedule)
+    reasons += texts.capacity
+    freshness = _freshness_text(node, today)
+    if freshness:
+        reasons.append(freshness)
+    reasons += texts.count
+    # every part but distance is a whole number of points (WHOLE_POINT_PARTS): rounded, it is itself
+    category, distance, area, at_times, capacity, fresh = points  # PARTS, in order
+    return Scored(total_score(points), {"category": category, "distance": round(distance, 2), "area": area,
+                                        "schedule": at_times, "capacity": capacity, "freshness": fresh}, reasons)
 
 
 def _round_m(d: float) -> str:

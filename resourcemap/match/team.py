@@ -39,7 +39,7 @@ from ..taxonomy import load_taxonomy
 from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext, positions_by_category
 from .retrieve import LRUMemo
 
-__all__ = ["TeamCandidate", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
+__all__ = ["TeamCandidate", "TeamCandidates", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
            "suggest_team", "BUNYA_ORDER"]
 
 BUNYA_ORDER = ("高齢", "障害", "子ども", "困窮", "全世代")
@@ -81,9 +81,9 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
     """
     fields = sorted(set(universe), key=lambda f: (BUNYA_ORDER.index(f) if f in BUNYA_ORDER else 99, f))
     bit = {f: 1 << i for i, f in enumerate(fields)}
-    best_of_mask: dict[int, TeamCandidate] = {}
+    best_of_mask: dict[int, TeamCandidate] = {}  # by the fields it covers: the best, in order of first appearance
     preference_of_mask: dict[int, tuple] = {}
-    for c in candidates:
+    for c in (candidates.best_of_fields if isinstance(candidates, TeamCandidates) else _best_of_fields(candidates)):
         mask = sum(bit[f] for f in c.fields if f in bit)
         if not mask:
             continue
@@ -105,7 +105,8 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
                 if mask & ~state == 0:
                     continue
                 new_state = state | mask
-                pen = tuple(a + b for a, b in zip(cost[1], penalty_of_mask[mask]))
+                p, q = cost[1], penalty_of_mask[mask]
+                pen = (p[0] + q[0], p[1] + q[1], p[2] + q[2], p[3] + q[3])  # TeamCandidate.penalty's four parts
                 new_cost = (cost[0] + 1, pen, tuple(sorted((*cost[2], c.node.id))))
                 if new_state not in best or new_cost < best[new_state][0]:
                     best[new_state] = (new_cost, (*chosen, mask))
@@ -113,6 +114,25 @@ def min_cover(universe: Iterable[str], candidates: Sequence[TeamCandidate]) -> l
     team = [best_of_mask[m] for m in best[reachable][1]]
     return sorted(team, key=lambda c: (min(BUNYA_ORDER.index(f) for f in c.fields if f in BUNYA_ORDER)
                                        if c.fields & set(BUNYA_ORDER) else 99, c.node.id))
+
+
+def _best_of_fields(candidates: Iterable[TeamCandidate]) -> tuple[TeamCandidate, ...]:
+    """The best (:attr:`TeamCandidate.preference`) of each group of candidates with the same fields, in order of
+    the group's first candidate: all :func:`min_cover` reads (its masks, their order and their best are theirs)."""
+    first: dict[frozenset[str], TeamCandidate] = {}
+    for c in candidates:
+        if c.fields not in first or c.preference < first[c.fields].preference:
+            first[c.fields] = c
+    return tuple(first.values())
+
+
+class TeamCandidates(tuple[TeamCandidate, ...]):
+    """The team candidates of a household (:func:`consultation_agencies`), with what :func:`min_cover` reads of
+    them kept beside them (a revision keeps the candidates of a public point)."""
+
+    @cached_property
+    def best_of_fields(self) -> tuple[TeamCandidate, ...]:
+        return _best_of_fields(self)
 
 
 @lru_cache(maxsize=1)
@@ -181,7 +201,7 @@ def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, 
 
 def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo], muni_id: str | None,
                           lat: float, lng: float, needed: dict[str, str] | None = None, *,
-                          public_point: bool = False) -> list[TeamCandidate]:
+                          public_point: bool = False) -> TeamCandidates:
     """Consultation agencies of *city* that serve a household in *areas* (see the module doc) and could make
     its team: every one offering a needed category, and of the others the best (nearest, then by id) of each
     group of alike ones — same 分野, in the household's area or not, statutory or not — since :func:`min_cover`
@@ -190,13 +210,13 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
     *needed* maps every category id the household asked for (with its sub-categories) to the
     label of the need, so that an agency offering one of them is preferred and named for it.
     With *public_point* (the household is located at a 町丁目's or town's public point) the candidates are kept
-    for the read model's revision by that point and the categories asked — catalogue-side inputs only (the
-    candidates are shared: read them, never change them).
+    for the read model's revision by that point and the categories asked — catalogue-side inputs only (a tuple,
+    shared by the requests there).
     """
     needed = needed or {}
     serving = _serving(ctx, city, tuple(areas), muni_id)
 
-    def build() -> list[TeamCandidate]:
+    def build() -> TeamCandidates:
         dists = np.full(len(serving.sites), np.inf)
         if serving.placed:
             dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
@@ -213,13 +233,13 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
             offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
             out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
                                      float(dists[i]), offers))
-        return out
+        return TeamCandidates(out)
 
     if not public_point:
         return build()
     kept = ctx.derived(("team_candidates_by_point",),
-                       lambda: LRUMemo[tuple, list[TeamCandidate]](TEAM_POINTS, weigh=len, budget=TEAM_CANDIDATES))
-    return list(kept.get((city, tuple(areas), muni_id, lat, lng, frozenset(needed.items())), build))
+                       lambda: LRUMemo[tuple, TeamCandidates](TEAM_POINTS, weigh=len, budget=TEAM_CANDIDATES))
+    return kept.get((city, tuple(areas), muni_id, lat, lng, frozenset(needed.items())), build)
 
 
 #: How many (household point, needs asked) team candidate lists a revision keeps, the least recently used dropped.
@@ -323,8 +343,10 @@ def _entry(ctx: MatchContext, node: Node, dataset_dates: Mapping[str, date] | No
     """A team entry: the node's :meth:`~MatchContext.site_entry`, its point when it has a site of its own
     (``registered_site``), the 分野 it answers for, why it is on the team and its role."""
     placed = is_placed(node)
-    return {**ctx.site_entry(node, dataset_dates or {}), "fields": fields, "reason": reason, "role": role,
-            "registered_site": placed, "lat": node.lat if placed else None, "lng": node.lng if placed else None}
+    entry = ctx.site_entry(node, dataset_dates or {})  # a new dict: completed in place
+    entry.update(fields=fields, reason=reason, role=role, registered_site=placed, lat=node.lat if placed else None,
+                 lng=node.lng if placed else None)
+    return entry
 
 
 def coordinators(ctx: MatchContext, areas: Sequence[AreaInfo], muni_id: str | None) -> list[dict]:

@@ -337,3 +337,23 @@ def test_a_new_switchboard_number_is_seen_wherever_it_is_given(writable):
     answer = kept(rm, b)
     assert {e["inquiry"]["phone"] for e in _entries(answer, entry["id"])} == {now}
     assert answer == fresh(rm, b)
+
+
+def test_a_sites_own_reasons_follow_an_edit_of_it_and_no_other(writable):
+    """``site_texts`` (a match's reasons that depend on the site alone, :data:`NODE_DERIVED`) goes for the node a
+    write touches and stays for the others: kept across the write, the entry would still say the old 定員."""
+    store, rm = writable
+    b, entry = _site_with(rm, FUCHU, lambda e: e.get("distance_m") is not None and e["kind"] == "place")
+    answer = kept(rm, b)
+    others = [e["id"] for r in answer["results"] for e in r["matches"] if e["id"] != entry["id"]]
+    before = context_for(rm)
+    assert ("site_texts", entry["id"]) in before._derived and others
+    _edit(store, rm.node(entry["id"]), capacity=987)
+    after = context_for(rm)
+    assert after is not before and after._cities[FUCHU] is before._cities[FUCHU]  # carried, not rebuilt
+    assert ("site_texts", entry["id"]) not in after._derived
+    assert all(after._derived[("site_texts", o)] is before._derived[("site_texts", o)] for o in others)
+    answer = kept(rm, b)
+    assert {"定員987人" in e["reasons"] for e in _entries(answer, entry["id"]) if "reasons" in e
+            and e.get("distance_m") is not None} == {True}
+    assert answer == fresh(rm, b)

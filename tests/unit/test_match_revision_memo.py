@@ -9,7 +9,7 @@ fresh context (nothing kept), or checks that a write makes the next answer see i
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -91,6 +91,29 @@ def test_kept_tables_and_team_candidates_are_keyed_by_point_and_categories(rm):
             assert kept(rm, b) == fresh(rm, b)
     assert len(ctx.derived(("candidate_tables",), lambda: None)) >= len(towns) * 3
     assert len(ctx.derived(("team_candidates_by_point",), lambda: None)) == len(towns) * 3  # 3 sets of categories
+
+
+def test_kept_tables_score_by_the_day(writable):
+    """A kept table keeps its rows' points besides distance by need, synonym, day and the household's areas: a
+    household at the same point on another day, when a listed site's check is no longer fresh, is scored afresh."""
+    store, rm = writable
+    towns = [c.town for c in load_chome(FUCHU)][3::13][:4]
+    listed = {e["id"] for t in towns for r in kept(rm, body(t))["results"] for e in r["matches"]}
+    checked = (NOW - timedelta(days=200)).date()  # fresh (+5) now, not a year later
+    for node_id in sorted(listed)[::2]:  # half of them: their order changes with the day
+        store.update_node(rm.node(node_id).model_copy(update={"verified_at": checked}), actor="test")
+    rm.refresh()
+    later = NOW + timedelta(days=365)
+    for t in towns:
+        now_answer = kept(rm, body(t))  # the tables keep the points of today
+        later_answer = match_household(rm, parse_request(body(t)), now=later)
+        kept_context = rm.derived["match"]
+        rm.derived["match"] = MatchContext(rm, rm.revision)
+        try:
+            assert later_answer == match_household(rm, parse_request(body(t)), now=later)
+        finally:
+            rm.derived["match"] = kept_context
+        assert later_answer != now_answer
 
 
 def test_score_parts_besides_distance_are_whole_points():

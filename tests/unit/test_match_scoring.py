@@ -11,7 +11,15 @@ from resourcemap.errors import ValidationFailed
 from resourcemap.match.context import AreaInfo
 from resourcemap.match.eligibility import MemberProfile, eligible, member_fields
 from resourcemap.match.request import TimeSlot, parse_request
-from resourcemap.match.scoring import Fit, distance_points, max_points_besides_distance, score_match
+from resourcemap.match.scoring import (
+    PARTS,
+    Fit,
+    SiteTexts,
+    distance_points,
+    max_points_besides_distance,
+    score_match,
+    score_parts,
+)
 from resourcemap.match.unmet import UnmetKey, UnmetLog, age_band, month_of
 from resourcemap.model import Node, Schedule, Targets
 
@@ -65,6 +73,23 @@ def test_schedule_capacity_freshness_parts():
     stale = score_match(place(verified_at=date(2019, 4, 1)), fit, 0, 80, 0, None, [], TODAY)
     assert stale.parts["freshness"] == -5 and "情報が古い可能性（2019年4月確認）" in stale.reasons
     assert hit.score <= max_points_besides_distance(True) + 30
+
+
+def test_parts_are_the_score_parts_rounded_and_kept_texts_change_nothing():
+    node = place(schedules=[Schedule(byday="WE", opens_at="10:00", closes_at="12:00")], accepting_new=True,
+                 capacity=8, count=3, location_precision="town", targets=Targets(age_min=65, fields=["高齢"],
+                                                                                residents_only=True),
+                 verified_at=date(2024, 1, 5))
+    fit = Fit("descendant", True, "居場所", "居場所（若者）", "たまり場")
+    times = [TimeSlot(day="WE", start="11:00", end="13:00")]
+    s = score_match(node, fit, 1234.5678, 60, 21, AREA, times, TODAY)
+    points = score_parts(node, fit, 1234.5678, 60, AREA, times, TODAY)
+    assert list(s.parts) == list(PARTS) and list(s.parts.values()) == [round(p, 2) for p in points]
+    assert s.reasons == ["居場所（若者）に該当（居場所の一種）（「たまり場」で検索）", "徒歩21分（約1.2km）",
+                         "所在地は町の代表点（距離は目安）", "同じ福祉エリア（白糸台）", "65歳以上対象", "対象分野: 高齢",
+                         "市内在住者のみ", "希望の時間帯に開催（水 10:00〜12:00）", "新規受付中", "定員8人",
+                         "2024年1月に情報確認", "市内3か所（代表して表示）"]
+    assert score_match(node, fit, 1234.5678, 60, 21, AREA, times, TODAY, SiteTexts.of(node)) == s
 
 
 @pytest.mark.parametrize("targets,age,fields,need_fields,city,ok", [

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resourcemap.match.context import AreaInfo
-from resourcemap.match.team import BUNYA_ORDER, TeamCandidate, agency_fields, min_cover
+from resourcemap.match.team import BUNYA_ORDER, TeamCandidate, TeamCandidates, agency_fields, min_cover
 from resourcemap.model import Node, Targets
 
 AREA = AreaInfo("a1", "白糸台福祉エリア", "福祉エリア", "白糸台")
@@ -71,3 +71,29 @@ def test_min_cover_is_minimum_against_brute_force(universe, sets):
                      if coverable <= set().union(set(), *(c.fields for c in combo))), 0)
     assert len(team) == smallest, "no smaller team exists"
     assert all(math.isfinite(c.distance_m) for c in team)
+
+
+def _cover_reading_every_candidate(universe: set[str], candidates: list[TeamCandidate]) -> list[TeamCandidate]:
+    """The cover as min_cover computed it before it read the best of each 分野 group only: every candidate's
+    mask, the best of each mask by preference in order of first appearance, then the same search."""
+    fields = sorted(universe, key=lambda f: (BUNYA_ORDER.index(f) if f in BUNYA_ORDER else 99, f))
+    bit = {f: 1 << i for i, f in enumerate(fields)}
+    best_of_mask: dict[int, TeamCandidate] = {}
+    for c in candidates:
+        mask = sum(bit[f] for f in c.fields if f in bit)
+        if mask and (mask not in best_of_mask or c.preference < best_of_mask[mask].preference):
+            best_of_mask[mask] = c
+    return min_cover(universe, list(best_of_mask.values()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(universe=st.sets(st.sampled_from(BUNYA_ORDER), min_size=1),
+       sets=st.lists(st.tuples(st.sets(st.sampled_from(BUNYA_ORDER[:3]), max_size=2), st.booleans(),
+                               st.integers(0, 3)), max_size=12))
+def test_the_best_of_each_group_gives_the_team_of_every_candidate(universe, sets):
+    """Many candidates share their 分野 (and ties in distance): the team from the best of each group — kept with
+    the candidates (``TeamCandidates``) or found per call — is the one every candidate gives."""
+    cands = [_cand(i, s, a, float(d)) for i, (s, a, d) in enumerate(sets)]
+    expected = [c.node.id for c in _cover_reading_every_candidate(universe, cands)]
+    assert [c.node.id for c in min_cover(universe, cands)] == expected
+    assert [c.node.id for c in min_cover(universe, TeamCandidates(cands))] == expected
