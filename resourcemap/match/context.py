@@ -79,7 +79,7 @@ SHARED_POINT_PRECISIONS = frozenset({"chome", "town"})
 NEARBY_STREAMS = 4096
 #: ... and at most this many candidates read in all (a stream's rows; ≈ 350 bytes each with what the stream holds to go on): the bound that holds on a
 #: catalogue of 1,000,000 resources, where one point's streams read 100 times more than a municipality's.
-NEARBY_ROWS = 100_000
+NEARBY_ROWS = 50_000
 #: Precisions whose point says which 町丁目 (and so which area) a resource is in.
 _POINT_PRECISIONS = frozenset({"exact", "address", "chome", "town", "area"})
 

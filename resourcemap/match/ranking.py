@@ -58,7 +58,7 @@ TABLES = 4096
 FIRST_CHUNK = 32
 NEXT_CHUNK = 16
 #: ... and at most this many rows in all (≈ 100 bytes each, see :class:`~.retrieve.LRUMemo`).
-TABLE_ROWS = 100_000
+TABLE_ROWS = 50_000
 #: A score more than this below a list's last (rounded to 0.1) rounds below it: such a row cannot enter the list.
 ROUNDS_BELOW = 0.06
 

@@ -246,7 +246,7 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
 TEAM_POINTS = 4096
 #: ... holding at most this many candidates in all (≈ 650 bytes each; on 1,000,000 resources one point's list can
 #: hold 50,000, see :class:`~.retrieve.LRUMemo`).
-TEAM_CANDIDATES = 30_000
+TEAM_CANDIDATES = 15_000
 
 
 @dataclass(frozen=True)
