@@ -77,6 +77,9 @@ SHARED_POINT_PRECISIONS = frozenset({"chome", "town"})
 #: How many candidate streams one revision keeps (a city has a few thousand 町丁目; each stream is the
 #: few dozen (id, metres) a match read).
 NEARBY_STREAMS = 4096
+#: ... and at most this many candidates read in all (a stream's rows; ≈ 350 bytes each with what the stream holds to go on): the bound that holds on a
+#: catalogue of 1,000,000 resources, where one point's streams read 100 times more than a municipality's.
+NEARBY_ROWS = 50_000
 #: Precisions whose point says which 町丁目 (and so which area) a resource is in.
 _POINT_PRECISIONS = frozenset({"exact", "address", "chome", "town", "area"})
 
@@ -137,7 +140,7 @@ class MatchContext:
     _programs: dict[str, tuple[Node, ...]] = field(default_factory=dict)
     _rankable: dict[str, bool] = field(default_factory=dict)
     _derived: dict[Hashable, Any] = field(default_factory=dict)
-    _nearby: ReplayCache[tuple[str, float]] = field(default_factory=lambda: ReplayCache(NEARBY_STREAMS))
+    _nearby: ReplayCache[tuple[str, float]] = field(default_factory=lambda: ReplayCache(NEARBY_STREAMS, NEARBY_ROWS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:

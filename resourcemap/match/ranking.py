@@ -49,7 +49,7 @@ from .scoring import (
     site_points,
 )
 
-__all__ = ["Ranked", "rank_sites", "TABLES", "FIRST_CHUNK", "NEXT_CHUNK"]
+__all__ = ["Ranked", "rank_sites", "TABLES", "TABLE_ROWS", "FIRST_CHUNK", "NEXT_CHUNK"]
 
 #: How many candidate tables (one per public point, categories and radius) a revision keeps.
 TABLES = 4096
@@ -57,6 +57,8 @@ TABLES = 4096
 #: a row read past the break costs a stream read — more k-nearest queries — when the point is new).
 FIRST_CHUNK = 32
 NEXT_CHUNK = 16
+#: ... and at most this many rows in all (≈ 100 bytes each, see :class:`~.retrieve.LRUMemo`).
+TABLE_ROWS = 50_000
 #: A score more than this below a list's last (rounded to 0.1) rounds below it: such a row cannot enter the list.
 ROUNDS_BELOW = 0.06
 
@@ -77,6 +79,10 @@ class _Table:
     _offered: dict[str, list[str]] = field(default_factory=dict)   # by need category: what each row offers
     _whole: dict[tuple, tuple[list[float], list[float]]] = field(default_factory=dict)  # see ``whole_points``
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __len__(self) -> int:
+        """The rows read so far (what the table holds)."""
+        return len(self.nodes)
 
     def read(self, ctx: MatchContext, n: int) -> int:
         """Read the stream up to *n* rows (fewer when it ends); the number of rows."""
@@ -128,7 +134,7 @@ def _table(ctx: MatchContext, place: Place, cats: set[str], max_m: float) -> _Ta
     """The candidate table of a need at *place*: kept for the revision from a public point, else new."""
     if place.precision not in SHARED_POINT_PRECISIONS:
         return _Table(iter(ctx.nearby(place, cats, max_m)), frozenset(cats))
-    tables = ctx.derived(("candidate_tables",), lambda: LRUMemo[tuple, _Table](TABLES))
+    tables = ctx.derived(("candidate_tables",), lambda: LRUMemo[tuple, _Table](TABLES, weigh=len, budget=TABLE_ROWS))
     return tables.get((place.lat, place.lng, frozenset(cats), max_m),
                       lambda: _Table(iter(ctx.nearby(place, cats, max_m)), frozenset(cats)))
 

@@ -89,6 +89,10 @@ class Replay(Generic[T]):
                         return
                     self._read.append(item)
 
+    def __len__(self) -> int:
+        """The items read from the stream so far (what this replay holds)."""
+        return len(self._read)
+
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -96,10 +100,20 @@ V = TypeVar("V")
 
 class LRUMemo(Generic[K, V]):
     """At most *size* values by key, built on first use, the least recently used dropped first (thread-safe):
-    what the matcher keeps per read-model revision by a public point, bounded whatever the requests ask."""
+    what the matcher keeps per read-model revision by a public point, bounded whatever the requests ask.
 
-    def __init__(self, size: int) -> None:
+    With *weigh*, also at most *budget* of the values' total weight (rows, candidates: a proxy for their bytes).
+    Why: a count alone does not bound memory — on a catalogue of 1,000,000 resources one point's candidates
+    are 100 times those of a municipality's catalogue, and 4,096 of them outgrew the server's memory. Values
+    may grow after they are built (a stream read further), so the weights are taken again whenever a new
+    value is added (a miss: the slow path already), and the least recently used are dropped until the total
+    fits; the newest value is always kept.
+    """
+
+    def __init__(self, size: int, *, weigh: Callable[[V], int] | None = None, budget: int | None = None) -> None:
         self._size = size
+        self._weigh = weigh
+        self._budget = budget
         self._values: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -108,16 +122,26 @@ class LRUMemo(Generic[K, V]):
             value = self._values.get(key)
             if value is None:
                 value = self._values[key] = build()
-                if len(self._values) > self._size:
-                    self._values.popitem(last=False)
+                self._shrink()
             else:
                 self._values.move_to_end(key)
             return value
 
+    def _shrink(self) -> None:
+        """Drop the least recently used values beyond *size*, then beyond *budget* (the caller holds the lock)."""
+        while len(self._values) > self._size:
+            self._values.popitem(last=False)
+        if self._weigh is None or self._budget is None:
+            return
+        weigh = self._weigh
+        total = sum(weigh(v) for v in self._values.values())
+        while total > self._budget and len(self._values) > 1:
+            total -= weigh(self._values.popitem(last=False)[1])
+
     def kept(self, keep: Callable[[K], bool] | None = None) -> LRUMemo[K, V]:
-        """A new memo of the same size holding this one's values (the same objects, in the same order) whose key
-        *keep* accepts (all without *keep*): what a write left valid, carried to the next revision's context."""
-        out: LRUMemo[K, V] = LRUMemo(self._size)
+        """A new memo of the same bounds holding this one's values (the same objects, in the same order) whose
+        key *keep* accepts (all without *keep*): what a write left valid, carried to the next revision's context."""
+        out: LRUMemo[K, V] = LRUMemo(self._size, weigh=self._weigh, budget=self._budget)
         with self._lock:
             out._values = OrderedDict(self._values) if keep is None else \
                 OrderedDict((k, v) for k, v in self._values.items() if keep(k))
@@ -128,15 +152,25 @@ class LRUMemo(Generic[K, V]):
         with self._lock:
             return list(self._values)
 
+    def weight(self) -> int:
+        """The total weight of the values held now (0 without *weigh*)."""
+        with self._lock:
+            return sum(map(self._weigh, self._values.values())) if self._weigh is not None else 0
+
+    @property
+    def budget(self) -> int | None:
+        return self._budget
+
     def __len__(self) -> int:
         return len(self._values)
 
 
 class ReplayCache(Generic[T]):
-    """At most *size* :class:`Replay` streams by key, the least recently used dropped first."""
+    """At most *size* :class:`Replay` streams by key holding at most *budget* items read in all (None: no bound
+    by items), the least recently used dropped first (see :class:`LRUMemo`)."""
 
-    def __init__(self, size: int) -> None:
-        self._replays: LRUMemo[Hashable, Replay[T]] = LRUMemo(size)
+    def __init__(self, size: int, budget: int | None = None) -> None:
+        self._replays: LRUMemo[Hashable, Replay[T]] = LRUMemo(size, weigh=len, budget=budget)
 
     def get(self, key: Hashable, stream: Callable[[], Iterator[T]]) -> Replay[T]:
         return self._replays.get(key, lambda: Replay(stream()))

@@ -237,12 +237,16 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
 
     if not public_point:
         return build()
-    kept = ctx.derived(("team_candidates_by_point",), lambda: LRUMemo[tuple, TeamCandidates](TEAM_POINTS))
+    kept = ctx.derived(("team_candidates_by_point",),
+                       lambda: LRUMemo[tuple, TeamCandidates](TEAM_POINTS, weigh=len, budget=TEAM_CANDIDATES))
     return kept.get((city, tuple(areas), muni_id, lat, lng, frozenset(needed.items())), build)
 
 
 #: How many (household point, needs asked) team candidate lists a revision keeps, the least recently used dropped.
 TEAM_POINTS = 4096
+#: ... holding at most this many candidates in all (≈ 650 bytes each; on 1,000,000 resources one point's list can
+#: hold 50,000, see :class:`~.retrieve.LRUMemo`).
+TEAM_CANDIDATES = 15_000
 
 
 @dataclass(frozen=True)

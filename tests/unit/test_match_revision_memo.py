@@ -207,3 +207,66 @@ def test_replay_cache_keeps_the_most_recently_used():
         cache.get(k, stream(k))
     assert made == ["a", "b", "c", "b"]  # "b" was dropped when "c" came (least recently used), "a" never
     assert len(cache) == 2
+
+
+def test_lru_memo_bounded_by_weight_drops_the_least_recently_used():
+    """With *weigh*, the memo holds at most *budget* in all — weighed again when a value is added, since a kept
+    stream or table grows after it was built — and always the newest value, however heavy."""
+    memo: LRUMemo[str, list[int]] = LRUMemo(100, weigh=len, budget=10)
+    a = memo.get("a", lambda: [0] * 4)
+    memo.get("b", lambda: [0] * 4)
+    assert memo.keys() == ["a", "b"] and memo.weight() == 8
+    a.extend([0] * 4)  # "a" grew after it was kept: 12 in all now
+    memo.get("a", lambda: [1])  # a hit: nothing is weighed or dropped
+    assert memo.keys() == ["b", "a"]
+    memo.get("c", lambda: [0])  # a miss: 13 > 10, the least recently used ("b") goes
+    assert memo.keys() == ["a", "c"] and memo.weight() == 9
+    memo.get("d", lambda: [0] * 30)  # heavier than the budget alone: kept, everything older dropped
+    assert memo.keys() == ["d"]
+    carried = memo.kept()
+    carried.get("e", lambda: [0])
+    assert carried.keys() == ["e"] and carried.budget == 10  # a carried memo keeps the bounds
+
+
+def test_replay_cache_bounded_by_items_read():
+    cache: ReplayCache[int] = ReplayCache(100, budget=5)
+    for k in range(3):
+        list(cache.get(k, lambda k=k: iter(range(3))))  # 3 items read from each
+    assert cache.keys() == [1, 2]  # weighed when 2 came (3 + 3 + 0 unread > 5): 0 dropped
+    cache.get(3, lambda: iter(range(3)))
+    assert cache.keys() == [2, 3]
+    assert ReplayCache(100).kept().keys() == [] and len(ReplayCache(100, budget=5).kept()) == 0
+
+
+def test_memos_bounded_by_weight_answer_as_a_fresh_context(rm, monkeypatch):
+    """With bounds so small that requests drop what earlier ones kept (a quarter of what they keep unbounded),
+    the answers are those of a fresh context, and what stays kept is within the bounds (but the newest value)."""
+    from resourcemap.match import context as context_module
+    from resourcemap.match import ranking, team
+
+    listing = [t for t in dict.fromkeys(c.town for c in load_chome(FUCHU))
+               if any(r["matches"] for r in fresh(rm, body(t))["results"])][:8]
+    assert len(listing) == 8  # points where the seed catalogue lists sites: the memos hold rows
+
+    def ask() -> MatchContext:
+        rm.derived["match"] = ctx = MatchContext(rm, rm.revision)
+        for t in listing + listing[::-1]:
+            for members in [body(t)["members"], *OTHER_MEMBERS[:2]]:
+                b = {**body(t), "members": members}
+                assert kept(rm, b) == fresh(rm, b)
+        return ctx
+
+    memos = {"NEARBY_ROWS": (context_module, lambda c: c._nearby._replays),
+             "TABLE_ROWS": (ranking, lambda c: c.derived(("candidate_tables",), lambda: None)),
+             "TEAM_CANDIDATES": (team, lambda c: c.derived(("team_candidates_by_point",), lambda: None))}
+    unbounded = ask()
+    budgets = {name: memo_of(unbounded).weight() // 4 for name, (_, memo_of) in memos.items()}
+    assert all(budgets.values()), budgets
+    for name, (module, _) in memos.items():
+        monkeypatch.setattr(module, name, budgets[name])
+    bounded = ask()
+    for name, (_, memo_of) in memos.items():
+        memo, everything = memo_of(bounded), memo_of(unbounded)
+        newest = memo.get(memo.keys()[-1], lambda: None)
+        assert memo.weight() <= budgets[name] + len(newest), name
+        assert len(memo) < len(everything), name  # the bound dropped some
