@@ -14,7 +14,7 @@ when that is known and small (:data:`CARRY_MAX_CHANGES`), the next revision's co
 this one's, minus what the changes can have made stale. Conservatively, per cache:
 
 - node-keyed memos (``_resource_areas``, ``_operators``, ``_covered``, ``_stated``, ``_programs``, and the
-  derived :data:`NODE_DERIVED` entries ``site_entry`` (with its inquiry), ``inquiry`` and ``site_texts`` (a
+  derived :data:`NODE_DERIVED` entries ``site_entry`` (with its inquiry) and ``site_texts`` (a
   match's reasons that depend on the site alone)): dropped for every node a change touched (a changed
   node, both ends of a changed edge, the former neighbours of a removed node), for their graph neighbours
   (an operator's or programme's name and phone are in a neighbour's entry; an area's kind in
@@ -95,7 +95,7 @@ CITY_FACT_EDGES = frozenset({"implements", "covers", "located_in"})
 READ_EDGES = CITY_FACT_EDGES | {"operates", "runs", "managed_by"}
 #: Families of :meth:`MatchContext.derived` keys ``(family, node_id)``: the graph part of one node's entry, and
 #: the reasons of a match that depend on the site alone (:class:`~resourcemap.match.scoring.SiteTexts`).
-NODE_DERIVED = ("site_entry", "inquiry", "site_texts")
+NODE_DERIVED = ("site_entry", "site_texts")
 #: Families of :meth:`MatchContext.derived` keys ``(family, city, …)`` or ``(family, areas, municipality)``
 #: built from the city facts (``team.py``, :meth:`MatchContext.unplaced_offering`).
 CITY_DERIVED = frozenset({"consultation_sites", "serving", "coordinators", "unplaced_by_category"})
@@ -304,7 +304,7 @@ class MatchContext:
 
         The graph's part is built once per revision and node; each call returns a new dict with the date of
         the node's dataset from *dataset_dates* (the nested values are shared: read them, never change them)."""
-        graph, inquiry = self.derived(("site_entry", node.id), lambda: (self._site_entry(node), self._find_inquiry(node)))
+        graph, inquiry = self._entry_parts(node)
         when = dataset_dates.get(graph["dataset"]) if graph["dataset"] else None
         return {**graph, "inquiry": dict(inquiry) if inquiry is not None else None,  # each response its own dict
                 "dataset_date": when.isoformat() if when else None}
@@ -324,9 +324,13 @@ class MatchContext:
         in their colophon, so the honest answer is "call 代表 and ask for 高齢者支援課" — never a number
         made up for the programme itself. ``via`` says which of :data:`INQUIRY_VIA` the number is.
         """
-        # graph facts only: the same for every request of this revision
-        found = self.derived(("inquiry", node.id), lambda: self._find_inquiry(node))
+        found = self._entry_parts(node)[1]
         return dict(found) if found is not None else None  # each response its own dict
+
+    def _entry_parts(self, node: Node) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """(the graph part of *node*'s entry, its inquiry): graph facts only, the same for every request of this
+        revision, so kept under one key (one lookup for an entry)."""
+        return self.derived(("site_entry", node.id), lambda: (self._site_entry(node), self._find_inquiry(node)))
 
     def _find_inquiry(self, node: Node) -> dict[str, Any] | None:
         if node.phone:
