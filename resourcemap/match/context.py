@@ -44,6 +44,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -56,7 +57,8 @@ from .eligibility import is_resource
 from .locate import Place
 from .retrieve import ReplayCache, nearest_stream
 
-__all__ = ["AreaInfo", "MatchContext", "context_for", "positions_by_category", "CONSULT_PROGRAMS", "ORG_KINDS", "WHOLE_CITY_LEVEL",
+__all__ = ["AreaInfo", "MatchContext", "context_for", "positions_by_category", "shared_set", "CONSULT_PROGRAMS", "ORG_KINDS",
+           "WHOLE_CITY_LEVEL",
            "INQUIRY_VIA"]
 
 T = TypeVar("T")
@@ -260,7 +262,7 @@ class MatchContext:
             except Exception:  # a city whose geography is not packaged
                 chome = None
             ids.update(a.id for a in self.areas_at(node.city, chome))
-        got = frozenset(ids)
+        got = shared_set(ids)
         of_city[node.id] = got
         return got
 
@@ -271,7 +273,7 @@ class MatchContext:
             ids = {node.area_id} if node.area_id else set()
             ids.update(e.target for e in self.rm.out_edges(node.id, "located_in")
                        if self.rm.has(e.target) and self.rm.node(e.target).kind == "area")
-            got = self._stated[node.id] = frozenset(ids)
+            got = self._stated[node.id] = shared_set(ids)
         return got
 
     def area(self, area_id: str) -> AreaInfo | None:
@@ -368,7 +370,7 @@ class MatchContext:
     def covered_targets(self, node_id: str) -> frozenset[str]:
         got = self._covered.get(node_id)
         if got is None:
-            got = self._covered[node_id] = frozenset(e.target for e in self.rm.out_edges(node_id, "covers"))
+            got = self._covered[node_id] = shared_set(e.target for e in self.rm.out_edges(node_id, "covers"))
         return got
 
 
@@ -382,6 +384,21 @@ def _inquiry(who: Node, phone: str, via: str, switchboard: Node | None) -> dict[
     label = f"{who.name}（{switchboard.name}代表）" if switchboard is not None and switchboard.id != who.id \
         else (f"{who.name}代表" if switchboard is not None else who.name)
     return {"id": who.id, "name": who.name, "label": label, "phone": phone, "via": via}
+
+
+@lru_cache(maxsize=1 << 16)
+def _one_set(value: frozenset[str]) -> frozenset[str]:
+    return value
+
+
+def shared_set(items: Iterable[str]) -> frozenset[str]:
+    """``frozenset(items)``, as one object shared by every memo holding the same ids.
+
+    Why: the per-node memos above (a resource's areas, its stated areas, what it covers) hold a few ids out of
+    a few distinct combinations, and a frozenset takes 216 bytes however small (empty included). On a
+    catalogue of 1,000,000 resources the memos of two municipalities held about 100,000 of them.
+    """
+    return _one_set(frozenset(items))
 
 
 def positions_by_category(categories: Iterable[Iterable[str]]) -> dict[str, tuple[int, ...]]:

@@ -36,7 +36,7 @@ import numpy as np
 from ..geo import haversine_m
 from ..model import BUNYA_OF_CODE, Node, is_placed
 from ..taxonomy import load_taxonomy
-from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext, positions_by_category
+from .context import CONSULT_PROGRAMS, WHOLE_CITY_LEVEL, AreaInfo, MatchContext, positions_by_category, shared_set
 from .retrieve import LRUMemo
 
 __all__ = ["TeamCandidate", "TeamCandidates", "ConsultationSite", "min_cover", "consultation_sites", "consultation_agencies",
@@ -155,7 +155,7 @@ def agency_fields(node: Node, offers_needed: bool) -> frozenset[str]:
     general = node.program == "5" or bool(GENERAL_CATEGORIES.intersection(node.categories))
     if "全世代" in out and not (general or offers_needed):
         out.discard("全世代")
-    return frozenset(out)
+    return shared_set(out)
 
 
 def is_consultation_agency(node: Node) -> bool:
@@ -176,26 +176,48 @@ def seat_areas(ctx: MatchContext, node: Node) -> frozenset[str]:
                      if (info := ctx.area(a)) is not None and info.level != WHOLE_CITY_LEVEL)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConsultationSite:
     """What a match needs of one consultation agency that does not depend on the household: computed once per
-    read-model revision (:meth:`MatchContext.derived`) instead of for every agency of the city on every request."""
+    read-model revision (:meth:`MatchContext.derived`) instead of for every agency of the city on every request
+    (slotted, its sets shared: a city of a national catalogue has tens of thousands)."""
     node: Node
     scope: tuple[str, ...]                # the areas (or municipality) it answers for, sorted; () = city-wide
     fields_plain: frozenset[str]          # agency_fields(node, offers_needed=False)
     fields_offering: frozenset[str]       # agency_fields(node, offers_needed=True)
     located: bool                         # node.located
-    categories: tuple[str, ...]           # node.categories
+    categories: Sequence[str]             # node.categories (read only)
+
+
+@dataclass(frozen=True, slots=True)
+class _CitySites:
+    """The consultation sites of a city (:func:`consultation_sites`) with the columns every household's
+    :class:`_Serving` reads: one per city and revision, where each set of household areas has its own."""
+    sites: tuple[ConsultationSite, ...]   # by id
+    located: np.ndarray                   # per site, whether it has a point
+    lats: np.ndarray                      # per site, its point (NaN without one)
+    lngs: np.ndarray
+    offering: dict[str, np.ndarray]       # category → the sites offering it (positions, ascending)
 
 
 def consultation_sites(ctx: MatchContext, city: str) -> tuple[ConsultationSite, ...]:
     """The consultation agencies of *city* with their scope and 分野, by id (kept for the read model's revision)."""
-    def build() -> tuple[ConsultationSite, ...]:
-        return tuple(ConsultationSite(node, tuple(sorted(ctx.covered_targets(node.id) or ctx.stated_areas(node)
-                                                         or seat_areas(ctx, node))),
-                                      agency_fields(node, False), agency_fields(node, True), node.located,
-                                      tuple(node.categories))
-                     for node in ctx.city_agencies(city) if is_consultation_agency(node))
+    return _city_sites(ctx, city).sites
+
+
+def _city_sites(ctx: MatchContext, city: str) -> _CitySites:
+    def build() -> _CitySites:
+        sites = tuple(ConsultationSite(node, tuple(sorted(ctx.covered_targets(node.id) or ctx.stated_areas(node)
+                                                          or seat_areas(ctx, node))),
+                                       agency_fields(node, False), agency_fields(node, True), node.located,
+                                       node.categories)
+                      for node in ctx.city_agencies(city) if is_consultation_agency(node))
+        located = np.array([s.located for s in sites], dtype=bool)
+        return _CitySites(sites, located,
+                          np.array([s.node.lat if s.located else np.nan for s in sites], dtype=np.float64),
+                          np.array([s.node.lng if s.located else np.nan for s in sites], dtype=np.float64),
+                          {c: np.array(at, dtype=np.int32)
+                           for c, at in positions_by_category(s.categories for s in sites).items()})
     return ctx.derived(("consultation_sites", city), build)
 
 
@@ -214,13 +236,17 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
     shared by the requests there).
     """
     needed = needed or {}
-    serving = _serving(ctx, city, tuple(areas), muni_id)
+    areas = tuple(areas)
+    serving = _serving(ctx, city, areas, muni_id)
 
     def build() -> TeamCandidates:
-        dists = np.full(len(serving.sites), np.inf)
-        if serving.placed:
-            dists[list(serving.placed)] = haversine_m(lat, lng, serving.lats, serving.lngs)
-        offering = sorted({i for c in needed for i in serving.offering.get(c, ())})
+        city_sites = serving.city
+        dists = np.full(len(serving.at), np.inf)
+        if len(serving.placed):
+            points = serving.at[serving.placed]
+            dists[serving.placed] = haversine_m(lat, lng, city_sites.lats[points], city_sites.lngs[points])
+        offering = sorted({int(i) for c in needed if (at := city_sites.offering.get(c)) is not None
+                           for i in serving.position[at] if i >= 0})
         # the best of each group of the others: by group, then distance, then position (the sites are in id order)
         group = serving.group.copy()
         group[offering] = -1  # each offering site is a candidate of its own
@@ -229,17 +255,18 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
         best_of_group = [int(i) for i in ranked[heads] if group[i] >= 0]
         out = []
         for i in sorted((*best_of_group, *offering)):
-            site, in_area = serving.sites[i]
+            site = city_sites.sites[serving.at[i]]
+            k = int(serving.area_at[i])
             offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
-            out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain, in_area,
-                                     float(dists[i]), offers))
+            out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain,
+                                     areas[k] if k >= 0 else None, float(dists[i]), offers))
         return TeamCandidates(out)
 
     if not public_point:
         return build()
     kept = ctx.derived(("team_candidates_by_point",),
                        lambda: LRUMemo[tuple, TeamCandidates](TEAM_POINTS, weigh=len, budget=TEAM_CANDIDATES))
-    return kept.get((city, tuple(areas), muni_id, lat, lng, frozenset(needed.items())), build)
+    return kept.get((city, areas, muni_id, lat, lng, frozenset(needed.items())), build)
 
 
 #: How many (household point, needs asked) team candidate lists a revision keeps, the least recently used dropped.
@@ -249,36 +276,42 @@ TEAM_POINTS = 4096
 TEAM_CANDIDATES = 15_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Serving:
-    """The consultation sites serving a household in some areas (:func:`_serving`)."""
-    sites: tuple[tuple[ConsultationSite, AreaInfo | None], ...]  # (site, the household area it answers for), by id
-    placed: tuple[int, ...]                 # the sites with a point
-    lats: np.ndarray                        # their latitudes and longitudes
-    lngs: np.ndarray
-    group: np.ndarray                       # per site, its group of alike sites (same 分野, in area, statutory)
-    offering: dict[str, tuple[int, ...]]    # category → the sites offering it
+    """The consultation sites serving a household in some areas (:func:`_serving`), as positions in the city's
+    :class:`_CitySites` — a few bytes a site, where a set of household areas' own copy of the sites was ~150."""
+    city: _CitySites
+    at: np.ndarray          # the city positions of the serving sites, ascending (so by id)
+    area_at: np.ndarray     # per serving site, the position in the household's areas of the one it answers for; -1 none
+    placed: np.ndarray      # positions (in ``at``) of the sites with a point
+    group: np.ndarray       # per serving site, its group of alike sites (same 分野, in area, statutory)
+    position: np.ndarray    # per city site, its position in ``at`` (-1 when it does not serve)
 
 
 def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id: str | None) -> _Serving:
     """Each consultation site serving a household in *areas*, with the area of the household it answers for —
     the same for every household of these areas, so kept for the read model's revision."""
     def build() -> _Serving:
-        area_by_id = {a.id: a for a in areas}
-        serving: list[tuple[ConsultationSite, AreaInfo | None]] = []
-        for site in consultation_sites(ctx, city):
-            scope = site.scope
-            in_area = next((area_by_id[t] for t in scope if t in area_by_id), None)
-            if scope and in_area is None and muni_id not in scope:
-                continue  # it answers for other areas only
-            serving.append((site, in_area))
-        placed = tuple(i for i, (s, _) in enumerate(serving) if s.located)
+        city_sites = _city_sites(ctx, city)
+        position_of_area = {a.id: k for k, a in enumerate(areas)}
+        at: list[int] = []
+        area_at: list[int] = []
+        group: list[int] = []
         groups: dict[tuple, int] = {}
-        return _Serving(tuple(serving), placed, np.array([serving[i][0].node.lat for i in placed]),
-                        np.array([serving[i][0].node.lng for i in placed]),
-                        np.array([groups.setdefault((s.fields_plain, in_area is None, s.node.program in CONSULT_PROGRAMS),
-                                                    len(groups)) for s, in_area in serving], dtype=np.int64),
-                        positions_by_category(s.categories for s, _ in serving))
+        for p, site in enumerate(city_sites.sites):
+            scope = site.scope
+            k = next((position_of_area[t] for t in scope if t in position_of_area), -1)
+            if scope and k < 0 and muni_id not in scope:
+                continue  # it answers for other areas only
+            at.append(p)
+            area_at.append(k)
+            group.append(groups.setdefault((site.fields_plain, k < 0, site.node.program in CONSULT_PROGRAMS),
+                                           len(groups)))
+        positions = np.array(at, dtype=np.int32)
+        position = np.full(len(city_sites.sites), -1, dtype=np.int32)
+        position[positions] = np.arange(len(positions), dtype=np.int32)
+        return _Serving(city_sites, positions, np.array(area_at, dtype=np.int32),
+                        np.flatnonzero(city_sites.located[positions]), np.array(group, dtype=np.int64), position)
     return ctx.derived(("serving", city, areas, muni_id), build)
 
 
