@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -77,8 +77,9 @@ class SpatialIndex:
 
     def __init__(self, *, rebuild_fraction: float = 0.05, min_delta: int = 256) -> None:
         self._buckets: dict[str, _Bucket] = {}
-        self._cats_of: dict[str, tuple[str, ...]] = {}
-        self._points: dict[str, tuple[float, float]] = {}
+        #: id → (lat, lng, categories): one entry per point (a million of them on a national catalogue, so one
+        #: dict and one tuple each rather than a dict of points and another of categories)
+        self._held: dict[str, tuple[float, float, tuple[str, ...]]] = {}
         self._rebuild_fraction = rebuild_fraction
         self._min_delta = min_delta
         self._lock = threading.RLock()
@@ -99,8 +100,7 @@ class SpatialIndex:
             ids.append(pid)
             lats.append(lat)
             lngs.append(lng)
-            index._cats_of[pid] = cats_t
-            index._points[pid] = (lat, lng)
+            index._held[pid] = (lat, lng, cats_t)
             for c in (ALL, *cats_t):
                 per_cat.setdefault(c, []).append(i)
         xyz = to_unit_xyz(np.array(lats), np.array(lngs)) if ids else np.empty((0, 3))
@@ -115,27 +115,35 @@ class SpatialIndex:
         return index
 
     def __len__(self) -> int:
-        return len(self._points)
+        return len(self._held)
 
     def __contains__(self, pid: object) -> bool:
-        return pid in self._points
+        return pid in self._held
+
+    def __iter__(self) -> Iterator[str]:
+        """The ids of every point held."""
+        return iter(self._held)
+
+    def categories_of(self, pid: str) -> tuple[str, ...]:
+        """The categories *pid* is held under (besides :data:`ALL`)."""
+        return self._held[pid][2]
 
     def categories(self) -> list[str]:
         return [c for c, b in self._buckets.items() if c != ALL and b.live_count()]
 
     def point(self, pid: str) -> tuple[float, float]:
-        return self._points[pid]
+        lat, lng, _ = self._held[pid]
+        return lat, lng
 
     # -- writes -----------------------------------------------------------------------------
     def upsert(self, pid: str, lat: float, lng: float, categories: Iterable[str]) -> None:
         with self._lock:
             cats = tuple(dict.fromkeys(categories))
-            if self._points.get(pid) == (lat, lng) and self._cats_of.get(pid) == cats:
+            if self._held.get(pid) == (lat, lng, cats):
                 return
             self.remove(pid)
             v = to_unit_xyz(lat, lng)
-            self._points[pid] = (lat, lng)
-            self._cats_of[pid] = cats
+            self._held[pid] = (lat, lng, cats)
             for c in (ALL, *cats):
                 b = self._buckets.setdefault(c, _Bucket())
                 b.delta[pid] = v
@@ -144,9 +152,10 @@ class SpatialIndex:
 
     def remove(self, pid: str) -> None:
         with self._lock:
-            if pid not in self._points:
+            held = self._held.pop(pid, None)
+            if held is None:
                 return
-            for c in (ALL, *self._cats_of.pop(pid)):
+            for c in (ALL, *held[2]):
                 b = self._buckets[c]
                 if pid in b.delta:
                     del b.delta[pid]
@@ -154,7 +163,6 @@ class SpatialIndex:
                     b.dead.add(b.pos[pid])
                 if len(b.dead) > max(self._min_delta, self._rebuild_fraction * len(b.ids)):
                     b.rebuild()
-            del self._points[pid]
 
     # -- queries ----------------------------------------------------------------------------
     def within(self, lat: float, lng: float, radius_m: float, category: str = ALL) -> list[tuple[str, float]]:
@@ -226,7 +234,7 @@ class SpatialIndex:
         radius = max(haversine_m(clat, clng, la, lo) for la in (min_lat, max_lat) for lo in (min_lng, max_lng))
         out = []
         for pid, _ in self.within(clat, clng, radius * 1.01 + 1, category):
-            la, lo = self._points[pid]
+            la, lo, _ = self._held[pid]
             if min_lat <= la <= max_lat and min_lng <= lo <= max_lng:
                 out.append(pid)
         return sorted(out)

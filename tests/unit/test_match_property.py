@@ -256,9 +256,9 @@ def test_nearest_stream_is_complete_and_ordered(data):
     dists = [d for _, d in got]
     assert len(ids) == len(set(ids)) and dists == sorted(dists)
     expect = set()
-    for pid in index._points:  # brute force over every point
+    for pid in index:  # brute force over every point
         lat, lng = index.point(pid)
-        if set(index._cats_of[pid]) & wanted and haversine_m(home.lat, home.lng, lat, lng) <= max_m - 1e-6:
+        if set(index.categories_of(pid)) & wanted and haversine_m(home.lat, home.lng, lat, lng) <= max_m - 1e-6:
             expect.add(pid)
     assert expect <= set(ids)
     assert all(d <= max_m + 1e-6 for d in dists)
