@@ -97,3 +97,92 @@ def test_the_best_of_each_group_gives_the_team_of_every_candidate(universe, sets
     expected = [c.node.id for c in _cover_reading_every_candidate(universe, cands)]
     assert [c.node.id for c in min_cover(universe, cands)] == expected
     assert [c.node.id for c in min_cover(universe, TeamCandidates(cands))] == expected
+
+
+# -- which agencies serve a household: consultation_agencies against a scan of every agency ------------------
+HOME = (35.6700, 139.4800)
+HOUSEHOLD_AREAS = tuple(AreaInfo(f"area{k}", f"地区{k}", "地区", f"地区{k}") for k in range(3))
+OTHER_AREA = "area9"  # an area of the city the household is never in
+MUNI = "muni.13206"
+CONSULT_CATEGORIES = ["consult", "consult.child", "consult.general", "consult.foreign", "consult.elderly"]
+
+
+def _serving_oracle(agencies: list[Node], scopes: dict[str, list[str]], areas: tuple[AreaInfo, ...],
+                    muni_id: str | None, needed: dict[str, str]) -> list[TeamCandidate]:
+    """The module doc's rule read literally, agency by agency in id order: one that covers nothing is city-wide;
+    one that covers an area of the household answers for the first such (by id), else it serves only when it
+    covers the municipality."""
+    from resourcemap.geo import haversine_m
+
+    out = []
+    for node in sorted(agencies, key=lambda n: n.id):
+        scope = sorted(scopes[node.id])
+        mine = [t for t in scope if t in {a.id for a in areas}]
+        if scope and not mine and muni_id not in scope:
+            continue
+        offers = tuple(dict.fromkeys(needed[c] for c in node.categories if c in needed))
+        dist = haversine_m(HOME[0], HOME[1], node.lat, node.lng) if node.lat is not None else math.inf
+        out.append(TeamCandidate(node, agency_fields(node, bool(offers)),
+                                 next(a for a in areas if a.id == mine[0]) if mine else None, float(dist), offers))
+    return out
+
+
+def _kept_oracle(serving: list[TeamCandidate]) -> list[TeamCandidate]:
+    """The candidates consultation_agencies keeps of *serving*, by its doc: every one offering a need, and of the
+    others the nearest (then by id) of each group with the same 分野, in the area or not, statutory or not."""
+    best: dict[tuple, TeamCandidate] = {}
+    for c in serving:
+        group = (c.fields, c.in_area is None, c.statutory)
+        if not c.offers and (group not in best or (c.distance_m, c.node.id) < (best[group].distance_m,
+                                                                                best[group].node.id)):
+            best[group] = c
+    return sorted([c for c in serving if c.offers] + list(best.values()), key=lambda c: c.node.id)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_consultation_agencies_serve_as_a_scan_of_every_agency_says(data):
+    """The per-city columns and each household-area set's positions into them (``_CitySites``, ``_Serving``)
+    give the team, and every agency offering what was asked, that a scan of every agency gives."""
+    from resourcemap.graph.readmodel import ReadModel
+    from resourcemap.match.context import MatchContext
+    from resourcemap.match.team import consultation_agencies
+    from resourcemap.model import Edge
+
+    n = data.draw(st.integers(0, 14))  # few 分野 below: alike agencies, so groups with more than one
+    agencies, edges, scopes = [], [], {}
+    targets = [a.id for a in HOUSEHOLD_AREAS] + [OTHER_AREA, MUNI]
+    for i in range(n):
+        placed = data.draw(st.booleans())
+        node = Node(id=f"ag{i:02d}", kind=data.draw(st.sampled_from(["agency", "hub"])), name=f"機関{i}",
+                    city="13206", source="public",
+                    program=data.draw(st.sampled_from([None, None, "1-ro", "1-ni", "5"])),
+                    categories=data.draw(st.lists(st.sampled_from(CONSULT_CATEGORIES), min_size=1, max_size=2,
+                                                  unique=True)),
+                    targets=Targets(fields=sorted(data.draw(st.sets(st.sampled_from(BUNYA_ORDER[:2]), max_size=1)))),
+                    lat=HOME[0] + data.draw(st.integers(-20, 20)) / 1000 if placed else None,
+                    lng=HOME[1] + data.draw(st.integers(-20, 20)) / 1000 if placed else None,
+                    location_precision="address" if placed else "none")
+        agencies.append(node)
+        scopes[node.id] = data.draw(st.one_of(st.just([]), st.lists(st.sampled_from(targets), max_size=2, unique=True)))
+        edges += [Edge(id=f"e.{node.id}.{t}", kind="covers", source=node.id, target=t) for t in scopes[node.id]]
+    places = [Node(id=a.id, kind="area", name=a.name, city="13206", source="public", level=a.level)
+              for a in HOUSEHOLD_AREAS]
+    places += [Node(id=OTHER_AREA, kind="area", name="地区9", city="13206", source="public", level="地区"),
+               Node(id=MUNI, kind="municipality", name="府中市", city="13206", source="public")]
+    ctx = MatchContext(ReadModel.from_objects([*places, *agencies], edges), 0)
+
+    areas = tuple(a for a in HOUSEHOLD_AREAS if data.draw(st.booleans()))
+    muni_id = data.draw(st.sampled_from([MUNI, None]))
+    needed = data.draw(st.sampled_from([{}, {"consult.child": "子育て", "consult": "相談"},
+                                        {"consult.foreign": "外国人相談", "consult.general": "総合相談"}]))
+    universe = data.draw(st.sets(st.sampled_from(BUNYA_ORDER), min_size=1))
+    oracle = _serving_oracle(agencies, scopes, areas, muni_id, needed)
+
+    def summary(team: list[TeamCandidate]) -> list[tuple]:
+        return [(c.node.id, c.fields, c.in_area, c.distance_m, c.offers) for c in team]
+
+    for public_point in (False, True, True):  # the kept candidates answer as the built ones
+        got = consultation_agencies(ctx, "13206", areas, muni_id, *HOME, needed, public_point=public_point)
+        assert summary(min_cover(universe, got)) == summary(min_cover(universe, oracle))
+        assert summary(list(got)) == summary(_kept_oracle(oracle))
