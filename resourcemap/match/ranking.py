@@ -132,11 +132,12 @@ class _Table:
 
 def _table(ctx: MatchContext, place: Place, cats: set[str], max_m: float) -> _Table:
     """The candidate table of a need at *place*: kept for the revision from a public point, else new."""
-    if place.precision not in SHARED_POINT_PRECISIONS:
+    def new() -> _Table:
         return _Table(iter(ctx.nearby(place, cats, max_m)), frozenset(cats))
+    if place.precision not in SHARED_POINT_PRECISIONS:
+        return new()
     tables = ctx.derived(("candidate_tables",), lambda: LRUMemo[tuple, _Table](TABLES, weigh=len, budget=TABLE_ROWS))
-    return tables.get((place.lat, place.lng, frozenset(cats), max_m),
-                      lambda: _Table(iter(ctx.nearby(place, cats, max_m)), frozenset(cats)))
+    return tables.get((place.lat, place.lng, frozenset(cats), max_m), new)
 
 
 class Ranked(NamedTuple):

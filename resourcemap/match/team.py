@@ -185,16 +185,13 @@ class ConsultationSite:
     scope: tuple[str, ...]                # the areas (or municipality) it answers for, sorted; () = city-wide
     fields_plain: frozenset[str]          # agency_fields(node, offers_needed=False)
     fields_offering: frozenset[str]       # agency_fields(node, offers_needed=True)
-    located: bool                         # node.located
-    categories: Sequence[str]             # node.categories (read only)
 
 
 @dataclass(frozen=True, slots=True)
 class _CitySites:
     """The consultation sites of a city (:func:`consultation_sites`) with the columns every household's
-    :class:`_Serving` reads: one per city and revision, where each set of household areas has its own."""
+    :class:`_Serving` reads: one per city and revision, shared by every set of household areas."""
     sites: tuple[ConsultationSite, ...]   # by id
-    located: np.ndarray                   # per site, whether it has a point
     lats: np.ndarray                      # per site, its point (NaN without one)
     lngs: np.ndarray
     offering: dict[str, np.ndarray]       # category → the sites offering it (positions, ascending)
@@ -209,15 +206,13 @@ def _city_sites(ctx: MatchContext, city: str) -> _CitySites:
     def build() -> _CitySites:
         sites = tuple(ConsultationSite(node, tuple(sorted(ctx.covered_targets(node.id) or ctx.stated_areas(node)
                                                           or seat_areas(ctx, node))),
-                                       agency_fields(node, False), agency_fields(node, True), node.located,
-                                       node.categories)
+                                       agency_fields(node, False), agency_fields(node, True))
                       for node in ctx.city_agencies(city) if is_consultation_agency(node))
-        located = np.array([s.located for s in sites], dtype=bool)
-        return _CitySites(sites, located,
-                          np.array([s.node.lat if s.located else np.nan for s in sites], dtype=np.float64),
-                          np.array([s.node.lng if s.located else np.nan for s in sites], dtype=np.float64),
+        return _CitySites(sites,
+                          np.array([s.node.lat if s.node.located else np.nan for s in sites], dtype=np.float64),
+                          np.array([s.node.lng if s.node.located else np.nan for s in sites], dtype=np.float64),
                           {c: np.array(at, dtype=np.int32)
-                           for c, at in positions_by_category(s.categories for s in sites).items()})
+                           for c, at in positions_by_category(s.node.categories for s in sites).items()})
     return ctx.derived(("consultation_sites", city), build)
 
 
@@ -257,7 +252,7 @@ def consultation_agencies(ctx: MatchContext, city: str, areas: Sequence[AreaInfo
         for i in sorted((*best_of_group, *offering)):
             site = city_sites.sites[serving.at[i]]
             k = int(serving.area_at[i])
-            offers = tuple(dict.fromkeys(needed[c] for c in site.categories if c in needed))
+            offers = tuple(dict.fromkeys(needed[c] for c in site.node.categories if c in needed))
             out.append(TeamCandidate(site.node, site.fields_offering if offers else site.fields_plain,
                                      areas[k] if k >= 0 else None, float(dists[i]), offers))
         return TeamCandidates(out)
@@ -311,7 +306,7 @@ def _serving(ctx: MatchContext, city: str, areas: tuple[AreaInfo, ...], muni_id:
         position = np.full(len(city_sites.sites), -1, dtype=np.int32)
         position[positions] = np.arange(len(positions), dtype=np.int32)
         return _Serving(city_sites, positions, np.array(area_at, dtype=np.int32),
-                        np.flatnonzero(city_sites.located[positions]), np.array(group, dtype=np.int64), position)
+                        np.flatnonzero(~np.isnan(city_sites.lats[positions])), np.array(group, dtype=np.int64), position)
     return ctx.derived(("serving", city, areas, muni_id), build)
 
 
