@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from store import make_catalogue, plain_rows  # bench/ is on sys.path
+from store import make_catalogue, plain_rows, write_plain_sqlite  # bench/ is on sys.path
 
 
 def main() -> None:
@@ -36,16 +35,7 @@ def main() -> None:
             t0 = time.perf_counter()
             node_rows, edge_rows = plain_rows(nodes, edges)
             t1 = time.perf_counter()
-            conn = sqlite3.connect(Path(tmp) / "plain.db", isolation_level=None)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("CREATE TABLE nodes(id TEXT PRIMARY KEY, kind TEXT, city TEXT, lat REAL, lng REAL, data TEXT)")
-            conn.execute("CREATE TABLE edges(id TEXT PRIMARY KEY, kind TEXT, source TEXT, target TEXT, data TEXT)")
-            conn.execute("BEGIN")
-            conn.executemany("INSERT INTO nodes VALUES (?,?,?,?,?,?)", node_rows)
-            conn.executemany("INSERT INTO edges VALUES (?,?,?,?,?)", edge_rows)
-            conn.execute("COMMIT")
-            conn.close()
+            write_plain_sqlite(Path(tmp) / "plain.db", node_rows, edge_rows)
             t2 = time.perf_counter()
         serialise.append(t1 - t0)
         insert.append(t2 - t1)

@@ -70,23 +70,25 @@ def plain_rows(nodes, edges) -> tuple[list[tuple], list[tuple]]:
             [(e.id, e.kind, e.source, e.target, e.model_dump_json()) for e in edges])
 
 
-def plain_sqlite(path: Path, nodes, edges) -> float:
-    """``executemany`` of the rows into a fresh file (WAL, synchronous=NORMAL as the store), one transaction."""
+def write_plain_sqlite(path: Path, node_rows: list[tuple], edge_rows: list[tuple]) -> None:
+    """``executemany`` of serialised rows into a fresh file (WAL, synchronous=NORMAL as the store), one transaction."""
     import sqlite3
 
-    def load() -> None:
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("CREATE TABLE nodes(id TEXT PRIMARY KEY, kind TEXT, city TEXT, lat REAL, lng REAL, data TEXT)")
-        conn.execute("CREATE TABLE edges(id TEXT PRIMARY KEY, kind TEXT, source TEXT, target TEXT, data TEXT)")
-        node_rows, edge_rows = plain_rows(nodes, edges)
-        conn.execute("BEGIN")
-        conn.executemany("INSERT INTO nodes VALUES (?,?,?,?,?,?)", node_rows)
-        conn.executemany("INSERT INTO edges VALUES (?,?,?,?,?)", edge_rows)
-        conn.execute("COMMIT")
-        conn.close()
-    return timed(load)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("CREATE TABLE nodes(id TEXT PRIMARY KEY, kind TEXT, city TEXT, lat REAL, lng REAL, data TEXT)")
+    conn.execute("CREATE TABLE edges(id TEXT PRIMARY KEY, kind TEXT, source TEXT, target TEXT, data TEXT)")
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO nodes VALUES (?,?,?,?,?,?)", node_rows)
+    conn.executemany("INSERT INTO edges VALUES (?,?,?,?,?)", edge_rows)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def plain_sqlite(path: Path, nodes, edges) -> float:
+    """The plain SQLite load: the rows serialised (:func:`plain_rows`), then :func:`write_plain_sqlite`."""
+    return timed(lambda: write_plain_sqlite(path, *plain_rows(nodes, edges)))
 
 
 def plain_bolt(url: str, nodes, edges) -> float:
